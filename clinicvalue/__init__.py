@@ -1,0 +1,32 @@
+"""clinicvalue: patient value, lifetime value, retention and monthly reports for clinics."""
+
+from clinicvalue.data import ClinicData, DataQuality
+from clinicvalue.errors import (
+    ClinicValueError,
+    ConvergenceError,
+    InputError,
+    NotFittedError,
+    OptionError,
+    ProfileError,
+    ReportError,
+)
+from clinicvalue.profile import ClinicProfile, load_profile
+from clinicvalue.summary import calibration_holdout, summarize
+
+__version__ = "0.1.0"
+
+__all__ = [
+    "ClinicData",
+    "ClinicProfile",
+    "ClinicValueError",
+    "ConvergenceError",
+    "DataQuality",
+    "InputError",
+    "NotFittedError",
+    "OptionError",
+    "ProfileError",
+    "ReportError",
+    "calibration_holdout",
+    "load_profile",
+    "summarize",
+]

@@ -1,0 +1,161 @@
+"""The kit's canonical tables: what loading produces and every analysis consumes.
+
+Loading maps a clinic's export onto these columns (``clinicvalue.load``); analyses rely
+on nothing else. ``patient_id`` is always a string: ``"00004"`` and ``"4"`` are two
+patients. Dates are ``datetime64`` at midnight (calendar days), money is ``float64``.
+
+Tables
+------
+lines
+    One row per valid input line (line item): ``patient_id, visit_date, amount,
+    source_line`` plus any of :data:`VISIT_OPTIONAL`. No-shows and cancellations are
+    kept here with their ``status`` but are not visits.
+visits
+    One row per attended visit, i.e. per distinct (patient, calendar day), sorted by
+    patient then date: ``patient_id, visit_date, amount`` (net of refunds),
+    ``self_pay`` (amount less ``insurer_amount``), ``n_items``, ``refund`` (sum of
+    negative line amounts, ≤ 0), and where the export has them: ``treatment`` (the
+    day's distinct treatments joined by ``"; "``), ``doctor``, ``department``,
+    ``branch``, ``status``, ``satisfaction`` (the day's lowest score), ``complaint``
+    (the day's complaint text, NA when none).
+patients
+    One row per patient: ``patient_id`` plus any of :data:`PATIENT_OPTIONAL`;
+    ``contact_ok`` is boolean.
+spend
+    Marketing spend: ``month`` (first day of the month), ``channel``, ``amount``,
+    ``purpose`` (``acquisition`` or ``retention``).
+plans
+    Treatment plans: ``patient_id, item, is_chief_complaint, status`` (planned /
+    started / done) and optional ``planned_date, done_date``.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+import pandas as pd
+
+__all__ = [
+    "VISIT_REQUIRED",
+    "VISIT_OPTIONAL",
+    "PATIENT_REQUIRED",
+    "PATIENT_OPTIONAL",
+    "SPEND_REQUIRED",
+    "SPEND_OPTIONAL",
+    "PLAN_REQUIRED",
+    "PLAN_OPTIONAL",
+    "DataQuality",
+    "ClinicData",
+]
+
+VISIT_REQUIRED = ("patient_id", "visit_date", "amount")
+VISIT_OPTIONAL = (
+    "visit_id",
+    "treatment",
+    "doctor",
+    "department",
+    "branch",
+    "status",
+    "satisfaction",
+    "complaint",
+    "insurer_amount",
+)
+PATIENT_REQUIRED = ("patient_id",)
+PATIENT_OPTIONAL = (
+    "first_visit",
+    "birth_date",
+    "sex",
+    "channel",
+    "referred_by",
+    "condition",
+    "contact_ok",
+    "name",
+    "phone",
+)
+SPEND_REQUIRED = ("month", "channel", "amount")
+SPEND_OPTIONAL = ("purpose",)
+PLAN_REQUIRED = ("patient_id", "item", "status")
+PLAN_OPTIONAL = ("is_chief_complaint", "planned_date", "done_date")
+
+
+@dataclass
+class DataQuality:
+    """What loading saw: counts per file, refunds, merges and every rejected row.
+
+    Attributes
+    ----------
+    files
+        Per input kind (``visits``, ``patients`` …): file name, encoding, rows read,
+        rows kept, rows rejected, and the header → column mapping used.
+    rejected
+        One row per rejected input row: ``file, line, column, value, reason``.
+    notes
+        Plain-language observations (refunds netted, line items merged, …).
+    """
+
+    files: dict[str, dict[str, Any]] = field(default_factory=dict)
+    rejected: pd.DataFrame = field(
+        default_factory=lambda: pd.DataFrame(columns=["file", "line", "column", "value", "reason"])
+    )
+    notes: list[str] = field(default_factory=list)
+
+    @property
+    def n_rejected(self) -> int:
+        """Number of rejected input rows."""
+        return int(len(self.rejected))
+
+    def to_metrics(self) -> dict[str, Any]:
+        """Return counts and notes as plain JSON-ready values."""
+        return {
+            "files": self.files,
+            "rows_rejected": self.n_rejected,
+            "rejected_by_reason": (
+                self.rejected["reason"].value_counts().to_dict() if self.n_rejected else {}
+            ),
+            "notes": list(self.notes),
+        }
+
+
+@dataclass
+class ClinicData:
+    """Everything loaded for one clinic: the canonical tables and their data quality."""
+
+    visits: pd.DataFrame
+    lines: pd.DataFrame
+    patients: pd.DataFrame | None = None
+    spend: pd.DataFrame | None = None
+    plans: pd.DataFrame | None = None
+    quality: DataQuality = field(default_factory=DataQuality)
+
+    @property
+    def has_patients(self) -> bool:
+        """Whether a patients table was given."""
+        return self.patients is not None and len(self.patients) > 0
+
+    @property
+    def has_spend(self) -> bool:
+        """Whether marketing spend was given."""
+        return self.spend is not None and len(self.spend) > 0
+
+    @property
+    def has_plans(self) -> bool:
+        """Whether treatment plans were given."""
+        return self.plans is not None and len(self.plans) > 0
+
+    def until(self, as_of: pd.Timestamp | str) -> ClinicData:
+        """Return the data as known at the end of ``as_of`` (nothing later is kept)."""
+        end = pd.Timestamp(as_of).normalize()
+        visits = self.visits[self.visits["visit_date"] <= end]
+        lines = self.lines[self.lines["visit_date"] <= end]
+        spend = self.spend
+        if spend is not None:
+            spend = spend[spend["month"] <= end]
+        return ClinicData(
+            visits=visits,
+            lines=lines,
+            patients=self.patients,
+            spend=spend,
+            plans=self.plans,
+            quality=self.quality,
+        )

@@ -1,0 +1,77 @@
+"""The kit's one chart style and locale-aware fonts.
+
+Chinese labels must render as their own Traditional or Simplified glyph forms, so the
+font family is chosen per locale (Noto Sans CJK TC / SC, PingFang, Microsoft JhengHei
+/ YaHei) before falling back to DejaVu Sans for Latin text.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from contextlib import contextmanager
+
+import matplotlib as mpl
+import matplotlib.pyplot as plt
+from matplotlib import font_manager
+from matplotlib.axes import Axes
+
+PALETTE = ["#1f5a94", "#e07b39", "#3a9a5b", "#c0392b", "#7d5ba6", "#8c6d31", "#4aa3c7", "#999999"]
+GOOD = "#2e8b57"
+BAD = "#c0392b"
+NEUTRAL = "#7f8c8d"
+
+_FAMILIES = {
+    "zh-Hant": ["Noto Sans CJK TC", "PingFang TC", "Microsoft JhengHei", "Noto Sans TC"],
+    "zh-Hans": ["Noto Sans CJK SC", "PingFang SC", "Microsoft YaHei", "Noto Sans SC"],
+    "en": [],
+}
+
+
+def font_families(locale: str = "en") -> list[str]:
+    """Return the installed font families to use for ``locale``, best first."""
+    installed = {f.name for f in font_manager.fontManager.ttflist}
+    wanted = _FAMILIES.get(locale, []) + _FAMILIES["zh-Hant"] + _FAMILIES["zh-Hans"]
+    chosen = [f for f in dict.fromkeys(wanted) if f in installed]
+    return ["DejaVu Sans", *chosen] if locale == "en" else [*chosen, "DejaVu Sans"]
+
+
+def rc_params(locale: str = "en") -> dict[str, object]:
+    """Return matplotlib settings for the kit's style in ``locale``."""
+    return {
+        "font.family": "sans-serif",
+        "font.sans-serif": font_families(locale),
+        "axes.prop_cycle": mpl.cycler(color=PALETTE),
+        "axes.spines.top": False,
+        "axes.spines.right": False,
+        "axes.titlesize": 11,
+        "axes.titleweight": "bold",
+        "axes.labelsize": 9,
+        "xtick.labelsize": 8,
+        "ytick.labelsize": 8,
+        "legend.fontsize": 8,
+        "legend.frameon": False,
+        "figure.dpi": 110,
+        "savefig.dpi": 200,
+        "savefig.bbox": "tight",
+        "axes.unicode_minus": False,
+    }
+
+
+def apply_style(locale: str = "en") -> None:
+    """Set the kit's style globally (notebooks call this once)."""
+    mpl.rcParams.update(rc_params(locale))
+
+
+@contextmanager
+def styled(locale: str = "en") -> Iterator[None]:
+    """Use the kit's style for the charts drawn inside the block."""
+    with mpl.rc_context(rc_params(locale)):
+        yield
+
+
+def get_ax(ax: Axes | None, *, figsize: tuple[float, float] = (7.0, 3.6)) -> Axes:
+    """Return ``ax`` or a new axes on a new figure of ``figsize`` inches."""
+    if ax is not None:
+        return ax
+    _, new = plt.subplots(figsize=figsize, layout="constrained")
+    return new

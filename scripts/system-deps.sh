@@ -1,0 +1,21 @@
+#!/usr/bin/env bash
+# Install the Debian packages clinicvalue's reports need, when missing.
+set -euo pipefail
+need=()
+fc-list :lang=zh-tw family 2>/dev/null | grep -qiE "CJK|JhengHei|PingFang|Heiti" || need+=(fonts-noto-cjk)
+command -v pdftoppm >/dev/null 2>&1 || need+=(poppler-utils)
+ldconfig -p 2>/dev/null | grep -q libpango-1.0 || need+=(libpango-1.0-0 libpangoft2-1.0-0)
+if [ ${#need[@]} -eq 0 ]; then
+  exit 0
+fi
+if [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then
+  echo "installing system packages: ${need[*]}"
+  export DEBIAN_FRONTEND=noninteractive
+  apt-get update -qq >/dev/null
+  apt-get install -y -qq "${need[@]}" >/dev/null
+  fc-cache -f >/dev/null 2>&1 || true
+else
+  echo "clinicvalue needs these system packages: ${need[*]}" >&2
+  echo "install them with: sudo apt-get install ${need[*]}" >&2
+  exit 1
+fi

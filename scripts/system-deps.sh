@@ -5,6 +5,7 @@ need=()
 fc-list :lang=zh-tw family 2>/dev/null | grep -qiE "CJK|JhengHei|PingFang|Heiti" || need+=(fonts-noto-cjk)
 command -v pdftoppm >/dev/null 2>&1 || need+=(poppler-utils)
 ldconfig -p 2>/dev/null | grep -q libpango-1.0 || need+=(libpango-1.0-0 libpangoft2-1.0-0)
+ldconfig -p 2>/dev/null | grep -q libharfbuzz-subset || need+=(libharfbuzz-subset0)
 if [ ${#need[@]} -eq 0 ]; then
   exit 0
 fi

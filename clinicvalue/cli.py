@@ -1,0 +1,266 @@
+"""The ``clinicvalue`` command line.
+
+Every command turns a :class:`~clinicvalue.errors.ClinicValueError` into one clear line
+on stderr and exit status 2; nothing is half written (outputs are renamed into place
+only when complete).
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Any
+
+from clinicvalue.errors import ClinicValueError, InputError
+
+__all__ = ["main", "build_parser"]
+
+EXIT_ERROR = 2
+
+
+def _add_inputs(p: argparse.ArgumentParser, *, visits_required: bool = True) -> None:
+    g = p.add_argument_group("inputs")
+    g.add_argument("--visits", required=visits_required, metavar="FILE", help="visit export (CSV, XLSX, Parquet)")
+    g.add_argument("--patients", metavar="FILE", help="patient register")
+    g.add_argument("--spend", metavar="FILE", help="marketing spend by month and channel")
+    g.add_argument("--plans", metavar="FILE", help="treatment plans (dental)")
+    g.add_argument("--profile", metavar="TOML", help="clinic profile (defaults from the articles)")
+    g.add_argument(
+        "--map",
+        action="append",
+        default=[],
+        metavar="COLUMN=HEADER",
+        help="map a column explicitly, e.g. --map patient_id=客戶編號 (repeatable)",
+    )
+    g.add_argument("--encoding", help="force the text encoding (utf-8, big5, cp950, gbk, gb18030)")
+    g.add_argument(
+        "--drop-invalid",
+        action="store_true",
+        help="skip bad rows (each listed with its reason in data_quality.csv) instead of stopping",
+    )
+
+
+def build_parser() -> argparse.ArgumentParser:
+    """Return the argument parser for every sub-command."""
+    parser = argparse.ArgumentParser(
+        prog="clinicvalue",
+        description="Patient value, lifetime value, retention and monthly reports for clinics.",
+    )
+    parser.add_argument("--debug", action="store_true", help="show full tracebacks")
+    sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
+
+    p = sub.add_parser("validate", help="check exports and report data quality")
+    _add_inputs(p)
+    p.add_argument("--quality-out", metavar="CSV", help="write rejected rows here (with --drop-invalid)")
+    p.set_defaults(func=_cmd_validate)
+
+    p = sub.add_parser("score", help="write one row per patient with every score")
+    _add_inputs(p)
+    p.add_argument("--as-of", required=True, metavar="DATE", help="observation end (YYYY-MM-DD)")
+    p.add_argument("--out", required=True, metavar="FILE", help="output table: .csv, .parquet or .xlsx")
+    p.add_argument("--no-clv", action="store_true", help="skip the lifetime-value model")
+    p.set_defaults(func=_cmd_score)
+
+    p = sub.add_parser("profile", help="write or check a clinic profile")
+    g = p.add_mutually_exclusive_group(required=True)
+    g.add_argument("--init", metavar="TOML", help="write the default profile, with comments")
+    g.add_argument("--check", metavar="TOML", help="read a profile and report problems")
+    p.add_argument("--force", action="store_true", help="overwrite an existing file with --init")
+    p.set_defaults(func=_cmd_profile)
+
+    p = sub.add_parser("synth", help="generate a synthetic clinic")
+    p.add_argument("--kind", choices=["dental", "general"], default="dental")
+    p.add_argument("--patients", type=int, default=3000)
+    p.add_argument("--seed", type=int, default=1)
+    p.add_argument("--out", required=True, metavar="DIR")
+    p.add_argument("--format", choices=["csv", "parquet", "xlsx"], default="csv")
+    p.add_argument("--headers", choices=["en", "zh-Hant", "zh-Hans"], default="en")
+    p.set_defaults(func=_cmd_synth)
+
+    p = sub.add_parser("report", help="produce one clinic's monthly report (PDF, HTML, metrics, actions)")
+    _add_inputs(p)
+    p.add_argument("--month", required=True, metavar="YYYY-MM", help="report month, or 'previous'")
+    p.add_argument("--locale", choices=["en", "zh-Hant", "zh-Hans"], help="report language")
+    p.add_argument("--out", default="reports", metavar="DIR")
+    p.add_argument("--timeout", type=int, default=900, help="seconds allowed per notebook cell")
+    p.set_defaults(func=_cmd_report)
+
+    p = sub.add_parser("batch", help="produce the monthly report of every clinic in clinics.toml")
+    p.add_argument("clinics", metavar="CLINICS_TOML")
+    p.add_argument("--month", default="previous", metavar="YYYY-MM")
+    p.add_argument("--out", default="reports", metavar="DIR")
+    p.set_defaults(func=_cmd_batch)
+
+    p = sub.add_parser("demo", help="run the monthly report on the bundled sample clinic")
+    p.add_argument("--out", default="reports", metavar="DIR")
+    p.set_defaults(func=_cmd_demo)
+
+    p = sub.add_parser("bench", help="time the kit against the plain lifetimes pipeline")
+    p.add_argument("--patients", type=int, default=1_000_000)
+    p.add_argument("--seed", type=int, default=7)
+    p.add_argument("--out", default="bench_results", metavar="DIR")
+    p.add_argument("--no-report", action="store_true", help="skip timing the monthly report")
+    p.set_defaults(func=_cmd_bench)
+    return parser
+
+
+def _profile(args: argparse.Namespace) -> Any:
+    from clinicvalue.profile import load_profile
+
+    return load_profile(getattr(args, "profile", None))
+
+
+def _load(args: argparse.Namespace, profile: Any) -> Any:
+    from clinicvalue.load import load_clinic, parse_mapping
+
+    return load_clinic(
+        args.visits,
+        patients=args.patients,
+        spend=args.spend,
+        plans=args.plans,
+        mapping=parse_mapping(args.map),
+        encoding=args.encoding,
+        drop_invalid=args.drop_invalid or profile.load.drop_invalid,
+        profile=profile,
+    )
+
+
+def _cmd_validate(args: argparse.Namespace) -> int:
+    from clinicvalue.load import describe_quality, write_rejected
+
+    profile = _profile(args)
+    data = _load(args, profile)
+    print(describe_quality(data.quality))
+    if data.quality.n_rejected:
+        target = Path(args.quality_out or "data_quality.csv")
+        write_rejected(data.quality, target)
+        print(f"{data.quality.n_rejected} rejected row(s) listed in {target}")
+    return 0
+
+
+def _cmd_score(args: argparse.Namespace) -> int:
+    import pandas as pd
+
+    from clinicvalue.load import write_rejected
+    from clinicvalue.scoring import score_patients
+    from clinicvalue.writers import TABLE_FORMATS, write_json, write_table
+
+    out = Path(args.out)
+    if out.suffix.lower() not in TABLE_FORMATS:
+        raise InputError(f"--out must end in .csv, .parquet or .xlsx; got '{out.name}'")
+    try:
+        as_of = pd.Timestamp(args.as_of)
+    except ValueError as exc:
+        raise InputError(f"--as-of: cannot read '{args.as_of}' as a date (use YYYY-MM-DD)") from exc
+    profile = _profile(args)
+    data = _load(args, profile)
+    result = score_patients(data, as_of, profile, with_clv=not args.no_clv)
+    model = dict(result.model)
+    model["data_quality"] = data.quality.to_metrics()
+    model["profile"] = profile.to_dict()
+    if data.quality.n_rejected:
+        write_rejected(data.quality, out.with_name(f"{out.stem}.data_quality.csv"))
+    write_table(result.table, out)
+    write_json(model, out.with_name(f"{out.stem}.model.json"))
+    print(f"scored {len(result.table):,} patients as of {as_of:%Y-%m-%d} → {out}")
+    return 0
+
+
+def _cmd_profile(args: argparse.Namespace) -> int:
+    from clinicvalue.profile import default_profile_toml, load_profile
+    from clinicvalue.writers import atomic_path
+
+    if args.init:
+        target = Path(args.init)
+        if target.exists() and not args.force:
+            raise InputError(f"{target} already exists; use --force to overwrite it")
+        atomic_path(target, lambda tmp: tmp.write_text(default_profile_toml(), encoding="utf-8"))
+        print(f"wrote the default profile to {target}")
+        return 0
+    prof = load_profile(args.check)
+    print(f"{args.check}: OK — {prof.clinic.name} ({prof.clinic.currency}, {prof.clinic.locale})")
+    return 0
+
+
+def _cmd_synth(args: argparse.Namespace) -> int:
+    from clinicvalue.synth import synthesize, write_synthetic
+
+    if args.patients < 1:
+        raise InputError(f"--patients must be at least 1; got {args.patients}")
+    clinic = synthesize(args.kind, patients=args.patients, seed=args.seed)
+    write_synthetic(clinic, args.out, fmt=args.format, headers=args.headers)
+    print(f"wrote a synthetic {args.kind} clinic of {args.patients:,} patients to {args.out}")
+    return 0
+
+
+def _cmd_report(args: argparse.Namespace) -> int:
+    from clinicvalue.load import parse_mapping
+    from clinicvalue.report import previous_month, run_report
+
+    month = previous_month() if args.month == "previous" else args.month
+    folder = run_report(
+        visits=args.visits,
+        patients=args.patients,
+        spend=args.spend,
+        plans=args.plans,
+        profile=args.profile,
+        month=month,
+        locale=args.locale,
+        out=args.out,
+        mapping=parse_mapping(args.map),
+        encoding=args.encoding,
+        drop_invalid=args.drop_invalid,
+        timeout=args.timeout,
+    )
+    print(f"report written to {folder}")
+    return 0
+
+
+def _cmd_batch(args: argparse.Namespace) -> int:
+    from clinicvalue.report import previous_month, run_batch
+
+    month = previous_month() if args.month == "previous" else args.month
+    result = run_batch(args.clinics, month=month, out=args.out)
+    print(result.summary_table())
+    return 0 if result.ok else 1
+
+
+def _cmd_demo(args: argparse.Namespace) -> int:
+    from clinicvalue.report import run_demo
+
+    run_demo(args.out)
+    return 0
+
+
+def _cmd_bench(args: argparse.Namespace) -> int:
+    from clinicvalue.bench import run_bench
+
+    run_bench(patients=args.patients, seed=args.seed, out=args.out, report=not args.no_report)
+    return 0
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Run the command line; return the exit status."""
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    try:
+        return int(args.func(args))
+    except ClinicValueError as exc:
+        if args.debug:
+            raise
+        print(f"clinicvalue {args.command}: error: {exc}", file=sys.stderr)
+        return EXIT_ERROR
+    except KeyboardInterrupt:
+        print("clinicvalue: interrupted; nothing was written", file=sys.stderr)
+        return 130
+    except (OSError, MemoryError) as exc:
+        if args.debug:
+            raise
+        print(f"clinicvalue {args.command}: error: {exc}", file=sys.stderr)
+        return EXIT_ERROR
+
+
+if __name__ == "__main__":  # pragma: no cover
+    sys.exit(main())

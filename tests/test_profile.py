@@ -1,0 +1,87 @@
+import tomllib
+
+import pytest
+
+from clinicvalue.errors import ProfileError
+from clinicvalue.profile import ClinicProfile, default_profile_toml, load_profile
+
+
+def test_defaults_follow_the_articles():
+    p = ClinicProfile()
+    assert p.rfm.window_months == 12
+    assert (p.activity.active_months, p.activity.dormant_months) == (6, 12)
+    assert p.activity.kpi_active_months == 18
+    assert p.churn.satisfaction_below == 80
+    assert p.churn.condition_intervals["hypertension"] == [30, 60]
+    assert p.churn.condition_intervals["diabetes"] == [60, 90]
+    assert p.membership.three_thresholds == {"brilliant": 100000.0, "elite": 50000.0, "basic": 0.0}
+    assert p.membership.points_per_return_visit == 100
+    assert p.membership.redemptions == {"free_assessment": 1000, "half_price_checkup": 2000}
+    i = p.interrupted
+    assert (
+        i.consult_only_months,
+        i.chief_done_rest_planned_months,
+        i.partly_done_months,
+        i.all_done_months,
+    ) == (1, 1, 3, 6)
+    assert p.care.recalls["implant"] == [365, 730, 1095]
+
+
+def test_default_toml_round_trips_to_the_defaults():
+    text = default_profile_toml()
+    assert ClinicProfile.from_dict(tomllib.loads(text)) == ClinicProfile()
+    assert "# " in text  # commented
+
+
+def test_partial_profile_keeps_other_defaults(tmp_path):
+    f = tmp_path / "clinic.toml"
+    f.write_text('[clinic]\nname = "牙醫診所"\ncurrency = "TWD"\n[rfm]\nwindow_months = 6\n', "utf-8")
+    p = load_profile(f)
+    assert p.clinic.name == "牙醫診所"
+    assert p.rfm.window_months == 6
+    assert p.rfm.split == "mean"
+
+
+def test_ints_are_accepted_for_floats(tmp_path):
+    f = tmp_path / "c.toml"
+    f.write_text("[clinic]\ngross_margin = 1\n")
+    assert load_profile(f).clinic.gross_margin == 1.0
+
+
+@pytest.mark.parametrize(
+    ("text", "match"),
+    [
+        ("[rfm]\nwindow = 6\n", r"unknown key 'rfm.window'; allowed here: .*window_months"),
+        ("[nope]\nx = 1\n", r"unknown key 'nope'"),
+        ('[rfm]\nwindow_months = "six"\n', r"'rfm.window_months' must be a whole number; got 'six'"),
+        ("[rfm]\nsplit = \"mode\"\n", r"'split' must be one of 'mean', 'median', 'score'; got 'mode'"),
+        ("[clinic]\ngross_margin = 1.5\n", r"gross_margin' must be in \(0, 1\]"),
+        ("[churn.condition_intervals]\nhypertension = 30\n", r"must be a table of a list of"),
+        ("[activity]\nactive_months = 13\n", r"must not exceed 'activity.dormant_months'"),
+        ("rfm = 3\n", r"\[rfm\] must be a table"),
+        ("[clinic\n", r"not valid TOML"),
+    ],
+)
+def test_profile_errors_say_what_to_fix(tmp_path, text, match):
+    f = tmp_path / "bad.toml"
+    f.write_text(text)
+    with pytest.raises(ProfileError, match=match):
+        load_profile(f)
+
+
+def test_missing_profile_file(tmp_path):
+    with pytest.raises(ProfileError, match="profile file not found"):
+        load_profile(tmp_path / "none.toml")
+
+
+def test_profile_must_be_utf8(tmp_path):
+    f = tmp_path / "big5.toml"
+    f.write_bytes('[clinic]\nname = "牙醫診所"\n'.encode("big5"))
+    with pytest.raises(ProfileError, match="must be UTF-8"):
+        load_profile(f)
+
+
+def test_replace_by_section_key():
+    p = ClinicProfile().replace(rfm__window_months=6, clinic__locale="en")
+    assert p.rfm.window_months == 6 and p.clinic.locale == "en"
+    assert ClinicProfile().rfm.window_months == 12

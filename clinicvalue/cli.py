@@ -22,7 +22,12 @@ EXIT_ERROR = 2
 
 def _add_inputs(p: argparse.ArgumentParser, *, visits_required: bool = True) -> None:
     g = p.add_argument_group("inputs")
-    g.add_argument("--visits", required=visits_required, metavar="FILE", help="visit export (CSV, XLSX, Parquet)")
+    g.add_argument(
+        "--visits",
+        required=visits_required,
+        metavar="FILE",
+        help="visit export (CSV, XLSX, Parquet)",
+    )
     g.add_argument("--patients", metavar="FILE", help="patient register")
     g.add_argument("--spend", metavar="FILE", help="marketing spend by month and channel")
     g.add_argument("--plans", metavar="FILE", help="treatment plans (dental)")
@@ -53,13 +58,17 @@ def build_parser() -> argparse.ArgumentParser:
 
     p = sub.add_parser("validate", help="check exports and report data quality")
     _add_inputs(p)
-    p.add_argument("--quality-out", metavar="CSV", help="write rejected rows here (with --drop-invalid)")
+    p.add_argument(
+        "--quality-out", metavar="CSV", help="write rejected rows here (with --drop-invalid)"
+    )
     p.set_defaults(func=_cmd_validate)
 
     p = sub.add_parser("score", help="write one row per patient with every score")
     _add_inputs(p)
     p.add_argument("--as-of", required=True, metavar="DATE", help="observation end (YYYY-MM-DD)")
-    p.add_argument("--out", required=True, metavar="FILE", help="output table: .csv, .parquet or .xlsx")
+    p.add_argument(
+        "--out", required=True, metavar="FILE", help="output table: .csv, .parquet or .xlsx"
+    )
     p.add_argument("--no-clv", action="store_true", help="skip the lifetime-value model")
     p.set_defaults(func=_cmd_score)
 
@@ -79,7 +88,9 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--headers", choices=["en", "zh-Hant", "zh-Hans"], default="en")
     p.set_defaults(func=_cmd_synth)
 
-    p = sub.add_parser("report", help="produce one clinic's monthly report (PDF, HTML, metrics, actions)")
+    p = sub.add_parser(
+        "report", help="produce one clinic's monthly report (PDF, HTML, metrics, actions)"
+    )
     _add_inputs(p)
     p.add_argument("--month", required=True, metavar="YYYY-MM", help="report month, or 'previous'")
     p.add_argument("--locale", choices=["en", "zh-Hant", "zh-Hans"], help="report language")

@@ -372,9 +372,7 @@ def _build(cls: Any, data: Any, source: str, prefix: str) -> Any:
             kwargs[key] = _build(tp, value, source, f"{where}.")
             continue
         if not _type_ok(value, tp):
-            raise ProfileError(
-                f"{source}: '{where}' must be {_type_name(tp)}; got {value!r}"
-            )
+            raise ProfileError(f"{source}: '{where}' must be {_type_name(tp)}; got {value!r}")
         if tp is float:
             value = float(value)
         elif typing.get_origin(tp) is dict and typing.get_args(tp)[1] is float:
@@ -405,7 +403,9 @@ def _check_values(obj: Any, source: str) -> None:
                 f"{source}: '{key}' must be one of {shown}; got {getattr(obj, key)!r}"
             )
     if name == "ClinicSection" and not 0 < obj.gross_margin <= 1:
-        raise ProfileError(f"{source}: 'clinic.gross_margin' must be in (0, 1]; got {obj.gross_margin}")
+        raise ProfileError(
+            f"{source}: 'clinic.gross_margin' must be in (0, 1]; got {obj.gross_margin}"
+        )
     if name == "ActivitySection" and obj.active_months > obj.dormant_months:
         raise ProfileError(
             f"{source}: 'activity.active_months' ({obj.active_months}) must not exceed "

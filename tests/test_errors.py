@@ -5,7 +5,11 @@ from clinicvalue.errors import ClinicValueError, InputError, OptionError, check_
 
 def test_input_error_names_file_line_column_and_value():
     err = InputError(
-        "cannot read 'NT$1,2O0' as an amount", file="visits.csv", line=42, column="金額", value="NT$1,2O0"
+        "cannot read 'NT$1,2O0' as an amount",
+        file="visits.csv",
+        line=42,
+        column="金額",
+        value="NT$1,2O0",
     )
     assert str(err) == "visits.csv, line 42, column 金額: cannot read 'NT$1,2O0' as an amount"
     assert (err.file, err.line, err.column, err.value) == ("visits.csv", 42, "金額", "NT$1,2O0")

@@ -35,7 +35,9 @@ def test_default_toml_round_trips_to_the_defaults():
 
 def test_partial_profile_keeps_other_defaults(tmp_path):
     f = tmp_path / "clinic.toml"
-    f.write_text('[clinic]\nname = "牙醫診所"\ncurrency = "TWD"\n[rfm]\nwindow_months = 6\n', "utf-8")
+    f.write_text(
+        '[clinic]\nname = "牙醫診所"\ncurrency = "TWD"\n[rfm]\nwindow_months = 6\n', "utf-8"
+    )
     p = load_profile(f)
     assert p.clinic.name == "牙醫診所"
     assert p.rfm.window_months == 6
@@ -53,8 +55,14 @@ def test_ints_are_accepted_for_floats(tmp_path):
     [
         ("[rfm]\nwindow = 6\n", r"unknown key 'rfm.window'; allowed here: .*window_months"),
         ("[nope]\nx = 1\n", r"unknown key 'nope'"),
-        ('[rfm]\nwindow_months = "six"\n', r"'rfm.window_months' must be a whole number; got 'six'"),
-        ("[rfm]\nsplit = \"mode\"\n", r"'split' must be one of 'mean', 'median', 'score'; got 'mode'"),
+        (
+            '[rfm]\nwindow_months = "six"\n',
+            r"'rfm.window_months' must be a whole number; got 'six'",
+        ),
+        (
+            '[rfm]\nsplit = "mode"\n',
+            r"'split' must be one of 'mean', 'median', 'score'; got 'mode'",
+        ),
         ("[clinic]\ngross_margin = 1.5\n", r"gross_margin' must be in \(0, 1\]"),
         ("[churn.condition_intervals]\nhypertension = 30\n", r"must be a table of a list of"),
         ("[activity]\nactive_months = 13\n", r"must not exceed 'activity.dormant_months'"),

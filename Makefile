@@ -4,13 +4,17 @@ VENV   := .venv
 PY     := $(VENV)/bin/python
 STAMP  := $(VENV)/.installed-dev
 
-.PHONY: demo test lint bench system clean
+.PHONY: demo test lint bench system system-test clean
 
 # System packages the reports need: a CJK font (Noto Sans CJK) so Chinese renders as
 # glyphs, Pango for WeasyPrint, poppler-utils to look at PDFs. Installed from Debian's
 # packages when missing and we may (root); otherwise a clear hint.
 system:
 	@bash scripts/system-deps.sh
+
+# The tests also start a real PostgreSQL server and Spark in local mode (needs Java).
+system-test:
+	@bash scripts/system-deps.sh test
 
 $(STAMP): pyproject.toml
 	@test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -22,7 +26,7 @@ $(STAMP): pyproject.toml
 demo: system $(STAMP)
 	$(VENV)/bin/clinicvalue demo --out reports
 
-test: system $(STAMP)
+test: system-test $(STAMP)
 	$(PY) -m pytest -q
 
 lint: $(STAMP)

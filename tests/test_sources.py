@@ -1,0 +1,95 @@
+import pandas as pd
+import pytest
+import sqlalchemy as sa
+
+from clinicvalue.errors import InputError
+from clinicvalue.sources import SqlSource, masked_url, read_sql
+from tests.support.postgres import PASSWORD, postgres_server
+
+
+@pytest.fixture(scope="module")
+def pg():
+    with postgres_server() as server:
+        engine = sa.create_engine(server.url())
+        with engine.begin() as conn:
+            conn.execute(
+                sa.text(
+                    "CREATE TABLE visits (病歷號 text, 就診日期 date, 金額 numeric, 治療項目 text)"
+                )
+            )
+            conn.execute(
+                sa.text(
+                    "INSERT INTO visits VALUES "
+                    "('00004', '2024-05-01', 1200, '洗牙'), ('4', '2024-05-02', 800.5, '補牙')"
+                )
+            )
+        engine.dispose()
+        yield server
+
+
+@pytest.fixture
+def db_env(pg, monkeypatch):
+    monkeypatch.setenv("CLINICVALUE_DB_URL", pg.url())
+    return pg
+
+
+def test_reads_rows_from_a_real_postgresql_server(db_env):
+    frame = read_sql("SELECT * FROM visits ORDER BY 金額 DESC")
+    assert list(frame.columns) == ["病歷號", "就診日期", "金額", "治療項目"]
+    assert frame["病歷號"].tolist() == ["00004", "4"]
+
+
+def test_query_from_a_sql_file(db_env, tmp_path):
+    q = tmp_path / "visits.sql"
+    q.write_text("SELECT 病歷號 FROM visits WHERE 金額 > 1000\n")
+    assert SqlSource(str(q)).read()["病歷號"].tolist() == ["00004"]
+
+
+def test_missing_variable_names_it(monkeypatch):
+    monkeypatch.delenv("CLINIC_A_DB", raising=False)
+    with pytest.raises(InputError, match=r"environment variable CLINIC_A_DB is not set"):
+        read_sql("SELECT 1", url_env="CLINIC_A_DB")
+
+
+def test_refused_connection_masks_the_password(monkeypatch, pg):
+    url = f"postgresql+psycopg://clinic:{PASSWORD}@127.0.0.1:1/clinic"
+    monkeypatch.setenv("CLINICVALUE_DB_URL", url)
+    with pytest.raises(InputError, match="cannot connect to the database") as exc:
+        read_sql("SELECT 1")
+    assert PASSWORD not in str(exc.value)
+    assert "***" in str(exc.value)
+
+
+def test_wrong_password_is_refused_without_echoing_it(monkeypatch, pg):
+    monkeypatch.setenv("CLINICVALUE_DB_URL", pg.url().replace(PASSWORD, "wrong-pw-123"))
+    with pytest.raises(InputError, match="cannot connect") as exc:
+        read_sql("SELECT 1")
+    assert "wrong-pw-123" not in str(exc.value)
+
+
+def test_failing_query_says_which_table(db_env):
+    with pytest.raises(
+        InputError, match=r"SQL query \(patients\): the patients query failed: .*nope"
+    ):
+        read_sql("SELECT * FROM nope", label="patients")
+
+
+def test_empty_result_is_an_error(db_env):
+    with pytest.raises(InputError, match="the visits query returned no rows"):
+        read_sql("SELECT * FROM visits WHERE false")
+
+
+def test_unusable_url(monkeypatch):
+    monkeypatch.setenv("CLINICVALUE_DB_URL", "not a url")
+    with pytest.raises(InputError, match="is not a usable database URL"):
+        read_sql("SELECT 1")
+
+
+def test_masked_url_hides_the_password():
+    assert masked_url(f"postgresql://u:{PASSWORD}@h/db") == "postgresql://u:***@h/db"
+
+
+def test_repr_never_shows_the_url(monkeypatch):
+    monkeypatch.setenv("CLINICVALUE_DB_URL", f"postgresql://u:{PASSWORD}@h/db")
+    assert PASSWORD not in repr(SqlSource("SELECT 1"))
+    assert isinstance(pd.DataFrame(), pd.DataFrame)

@@ -123,14 +123,29 @@ def _profile(args: argparse.Namespace) -> Any:
     return load_profile(getattr(args, "profile", None))
 
 
+def _inputs(args: argparse.Namespace) -> dict[str, Any]:
+    """Return each table's source: a file path, a :class:`SqlSource`, or None."""
+    from clinicvalue.sources import SqlSource
+
+    out: dict[str, Any] = {}
+    for table in ("visits", "patients", "spend", "plans"):
+        query = getattr(args, f"{table}_sql", None)
+        if query:
+            out[table] = SqlSource(query, url_env=args.db_url_env, label=table)
+        else:
+            out[table] = getattr(args, table, None)
+    return out
+
+
 def _load(args: argparse.Namespace, profile: Any) -> Any:
     from clinicvalue.load import load_clinic, parse_mapping
 
+    src = _inputs(args)
     return load_clinic(
-        args.visits,
-        patients=args.patients,
-        spend=args.spend,
-        plans=args.plans,
+        src["visits"],
+        patients=src["patients"],
+        spend=src["spend"],
+        plans=src["plans"],
         mapping=parse_mapping(args.map),
         encoding=args.encoding,
         drop_invalid=args.drop_invalid or profile.load.drop_invalid,

@@ -10,6 +10,16 @@ from clinicvalue.errors import (
     ProfileError,
     ReportError,
 )
+from clinicvalue.load import (
+    describe_quality,
+    load_clinic,
+    load_patients,
+    load_plans,
+    load_spend,
+    load_visits,
+    parse_mapping,
+    write_rejected,
+)
 from clinicvalue.profile import ClinicProfile, load_profile
 from clinicvalue.summary import calibration_holdout, summarize
 
@@ -27,6 +37,14 @@ __all__ = [
     "ProfileError",
     "ReportError",
     "calibration_holdout",
+    "describe_quality",
+    "load_clinic",
+    "load_patients",
+    "load_plans",
     "load_profile",
+    "load_spend",
+    "load_visits",
+    "parse_mapping",
     "summarize",
+    "write_rejected",
 ]

@@ -1,0 +1,366 @@
+"""Load a clinic's exports into the canonical tables of :mod:`clinicvalue.data`.
+
+Exports may be CSV/TSV/TXT (UTF-8 with or without BOM, Big5/CP950, GBK/GB18030), Excel
+``.xlsx`` or Parquet files, data frames, or SQL sources; headers may be English,
+Traditional or Simplified Chinese. Every cell is read as text first, so patient IDs keep
+their leading zeros. Bad rows stop the load with a message naming file, line, column and
+value, or, with ``drop_invalid``, are skipped and listed in ``quality.rejected``.
+Input files are only ever read.
+
+A blank amount is an error (write 0 for a free item); negative amounts are refunds,
+netted into the day's visit and counted in the data quality.
+"""
+
+from __future__ import annotations
+
+import csv
+from pathlib import Path
+from typing import Any
+
+import pandas as pd
+
+from clinicvalue.data import ClinicData, DataQuality
+from clinicvalue.errors import OptionError
+from clinicvalue.load._headers import SYNONYMS, TABLES, norm_header
+from clinicvalue.load._parse import normalise_statuses
+from clinicvalue.load._read import read_raw
+from clinicvalue.load._tables import (
+    REJECTED_COLUMNS,
+    TableResult,
+    aggregate_visits,
+    parse_table,
+    raise_first,
+    reject_duplicate_ids,
+)
+from clinicvalue.profile import ClinicProfile
+
+__all__ = [
+    "load_clinic",
+    "load_visits",
+    "load_patients",
+    "load_spend",
+    "load_plans",
+    "parse_mapping",
+    "describe_quality",
+    "write_rejected",
+    "HEADER_SYNONYMS",
+]
+
+#: Recognised header synonyms per table and canonical column.
+HEADER_SYNONYMS = SYNONYMS
+
+Source = Any  # str | Path | pd.DataFrame | SqlSource
+
+
+def parse_mapping(items: list[str] | tuple[str, ...] | None) -> dict[str, str]:
+    """Turn ``["patient_id=客戶編號", ...]`` (the CLI's ``--map``) into a mapping.
+
+    Raises
+    ------
+    OptionError
+        For an item without ``=`` or a canonical name no table has.
+    """
+    allowed = sorted({c for req, opt in TABLES.values() for c in (*req, *opt)})
+    out: dict[str, str] = {}
+    for item in items or []:
+        canon, sep, header = str(item).partition("=")
+        canon, header = canon.strip(), header.strip()
+        if not sep or not canon or not header:
+            raise OptionError(
+                f"--map takes column=header, e.g. --map patient_id=客戶編號; got '{item}'"
+            )
+        if canon not in allowed:
+            raise OptionError(f"--map column must be one of {', '.join(allowed)}; got '{canon}'")
+        out[canon] = header
+    return out
+
+
+def _settings(
+    profile: ClinicProfile | None, encoding: str | None, drop_invalid: bool
+) -> tuple[ClinicProfile, str | None, bool]:
+    prof = profile if profile is not None else ClinicProfile()
+    enc = encoding or prof.load.encoding or None
+    return prof, enc, bool(drop_invalid or prof.load.drop_invalid)
+
+
+def _load_table(
+    source: Source,
+    table: str,
+    *,
+    mapping: dict[str, str] | None,
+    encoding: str | None,
+    drop_invalid: bool,
+) -> TableResult:
+    """Read, parse and validate one table; raise on bad rows unless dropping them."""
+    raw = read_raw(source, label=table, encoding=encoding)
+    result = parse_table(raw, table, mapping=mapping)
+    if table == "patients":
+        result = reject_duplicate_ids(result, raw.name)
+    result.notes[:0] = raw.notes
+    if not drop_invalid:
+        raise_first(result, raw)
+    return result
+
+
+def _finish_visits(
+    result: TableResult, profile: ClinicProfile
+) -> tuple[pd.DataFrame, pd.DataFrame, list[str]]:
+    """Return (visits, lines, notes) from parsed visit lines."""
+    lines = result.frame
+    front = ["patient_id", "visit_date", "amount", "source_line"]
+    lines = lines[front + [c for c in lines.columns if c not in front]]
+    not_visit = normalise_statuses(list(profile.load.not_visit_statuses))
+    visits = aggregate_visits(lines, not_visit)
+    info = result.info
+    neg = lines["amount"] < 0
+    info["refunds"] = int(neg.sum())
+    info["refund_total"] = float(lines.loc[neg, "amount"].sum())
+    not_attended = (
+        int(lines["status"].isin(list(not_visit)).fillna(False).sum()) if "status" in lines else 0
+    )
+    info["not_visits"] = not_attended
+    info["visits"] = int(len(visits))
+    info["line_items_merged"] = int(len(lines) - not_attended - len(visits))
+    notes = []
+    if info["refunds"]:
+        notes.append(
+            f"{info['refunds']} refund line(s) totalling {info['refund_total']:,.2f} were "
+            "netted into their visits"
+        )
+    if info["line_items_merged"]:
+        notes.append(
+            f"{len(lines) - not_attended:,} attended line item(s) were merged into "
+            f"{len(visits):,} visit(s) (one per patient and day)"
+        )
+    if not_attended:
+        notes.append(
+            f"{not_attended} no-show/cancelled line(s) kept as lines but not counted as visits"
+        )
+    return visits.reset_index(drop=True), lines.reset_index(drop=True), notes
+
+
+def _finish_patients(result: TableResult) -> pd.DataFrame:
+    frame = result.frame.drop(columns="source_line")
+    if "contact_ok" in frame:
+        frame["contact_ok"] = frame["contact_ok"].fillna(False).astype(bool)
+    return frame
+
+
+def _finish_spend(result: TableResult) -> tuple[pd.DataFrame, list[str]]:
+    frame = result.frame.drop(columns="source_line")
+    notes = []
+    if "purpose" not in frame:
+        frame["purpose"] = "acquisition"
+        notes.append(f"{result.info['file']}: no purpose column; all spend counted as acquisition")
+    elif frame["purpose"].isna().any():
+        notes.append(
+            f"{result.info['file']}: {int(frame['purpose'].isna().sum())} row(s) without a "
+            "purpose counted as acquisition"
+        )
+    frame["purpose"] = frame["purpose"].fillna("acquisition").astype("string")
+    return frame, notes
+
+
+def _finish_plans(result: TableResult) -> pd.DataFrame:
+    frame = result.frame.drop(columns="source_line")
+    if "is_chief_complaint" in frame:
+        frame["is_chief_complaint"] = frame["is_chief_complaint"].fillna(False).astype(bool)
+    else:
+        frame["is_chief_complaint"] = False
+    return frame
+
+
+def _quality(results: dict[str, TableResult], extra_notes: list[str]) -> DataQuality:
+    rejected = [r.rejected for r in results.values() if len(r.rejected)]
+    notes = [n for r in results.values() for n in r.notes] + extra_notes
+    return DataQuality(
+        files={k: r.info for k, r in results.items()},
+        rejected=(
+            pd.concat(rejected, ignore_index=True)
+            if rejected
+            else pd.DataFrame(columns=REJECTED_COLUMNS)
+        ),
+        notes=notes,
+    )
+
+
+def load_clinic(
+    visits: Source,
+    *,
+    patients: Source | None = None,
+    spend: Source | None = None,
+    plans: Source | None = None,
+    mapping: dict[str, str] | None = None,
+    encoding: str | None = None,
+    drop_invalid: bool = False,
+    profile: ClinicProfile | None = None,
+) -> ClinicData:
+    """Load a clinic's exports into canonical tables with their data quality.
+
+    Parameters
+    ----------
+    visits
+        The visit (line-item) export: a path, a data frame or a SQL source.
+    patients, spend, plans
+        The optional patients, marketing-spend and treatment-plan exports.
+    mapping
+        ``{canonical: user_header}`` for headers the kit does not recognise.
+    encoding
+        Force a text encoding (default: ``profile.load.encoding``, else detect).
+    drop_invalid
+        Skip bad rows (listed in ``quality.rejected``) instead of raising
+        (also on with ``profile.load.drop_invalid``).
+    profile
+        The clinic profile (defaults when omitted).
+
+    Returns
+    -------
+    ClinicData
+        ``visits`` one row per attended (patient, day), ``lines`` every valid line item.
+    """
+    prof, enc, drop = _settings(profile, encoding, drop_invalid)
+    results: dict[str, TableResult] = {}
+    for table, source in (
+        ("visits", visits),
+        ("patients", patients),
+        ("spend", spend),
+        ("plans", plans),
+    ):
+        if source is None:
+            continue
+        results[table] = _load_table(
+            source, table, mapping=mapping, encoding=enc, drop_invalid=drop
+        )
+    v, lines, notes = _finish_visits(results["visits"], prof)
+    data = ClinicData(
+        visits=v,
+        lines=lines,
+        patients=_finish_patients(results["patients"]) if "patients" in results else None,
+        plans=_finish_plans(results["plans"]) if "plans" in results else None,
+    )
+    if "spend" in results:
+        data.spend, spend_notes = _finish_spend(results["spend"])
+        notes += spend_notes
+    used = {(c, norm_header(h)) for r in results.values() for c, h in r.info["columns"].items()}
+    for canon, header in (mapping or {}).items():
+        if (canon, norm_header(header)) not in used:
+            notes.append(f"--map {canon}={header}: no input file has a column '{header}'")
+    data.quality = _quality(results, notes)
+    return data
+
+
+def load_visits(
+    source: Source,
+    *,
+    mapping: dict[str, str] | None = None,
+    encoding: str | None = None,
+    drop_invalid: bool = False,
+    profile: ClinicProfile | None = None,
+) -> ClinicData:
+    """Load only a visits export (see :func:`load_clinic`)."""
+    return load_clinic(
+        source, mapping=mapping, encoding=encoding, drop_invalid=drop_invalid, profile=profile
+    )
+
+
+def _single(table: str, source: Source, **kw: Any) -> tuple[TableResult, ClinicProfile]:
+    prof, enc, drop = _settings(kw.pop("profile"), kw.pop("encoding"), kw.pop("drop_invalid"))
+    return _load_table(source, table, encoding=enc, drop_invalid=drop, **kw), prof
+
+
+def load_patients(
+    source: Source,
+    *,
+    mapping: dict[str, str] | None = None,
+    encoding: str | None = None,
+    drop_invalid: bool = False,
+    profile: ClinicProfile | None = None,
+) -> pd.DataFrame:
+    """Load a patients export into the canonical patients table."""
+    result, _ = _single(
+        "patients",
+        source,
+        mapping=mapping,
+        encoding=encoding,
+        drop_invalid=drop_invalid,
+        profile=profile,
+    )
+    return _finish_patients(result)
+
+
+def load_spend(
+    source: Source,
+    *,
+    mapping: dict[str, str] | None = None,
+    encoding: str | None = None,
+    drop_invalid: bool = False,
+    profile: ClinicProfile | None = None,
+) -> pd.DataFrame:
+    """Load a marketing-spend export into the canonical spend table."""
+    result, _ = _single(
+        "spend",
+        source,
+        mapping=mapping,
+        encoding=encoding,
+        drop_invalid=drop_invalid,
+        profile=profile,
+    )
+    return _finish_spend(result)[0]
+
+
+def load_plans(
+    source: Source,
+    *,
+    mapping: dict[str, str] | None = None,
+    encoding: str | None = None,
+    drop_invalid: bool = False,
+    profile: ClinicProfile | None = None,
+) -> pd.DataFrame:
+    """Load a treatment-plans export into the canonical plans table."""
+    result, _ = _single(
+        "plans",
+        source,
+        mapping=mapping,
+        encoding=encoding,
+        drop_invalid=drop_invalid,
+        profile=profile,
+    )
+    return _finish_plans(result)
+
+
+def describe_quality(quality: DataQuality) -> str:
+    """Return a short plain-language summary of what loading saw."""
+    out = []
+    for table, info in quality.files.items():
+        enc = f", {info['encoding']}" if info.get("encoding") else ""
+        line = (
+            f"{table}: {info['file']} ({info['format']}{enc}) — {info['rows_read']:,} row(s) "
+            f"read, {info['rows_kept']:,} kept, {info['rows_rejected']:,} rejected"
+        )
+        if table == "visits":
+            line += f"; {info['visits']:,} visit(s)"
+        out.append(line)
+        mapped = ", ".join(f"{c}←{h}" for c, h in info["columns"].items())
+        out.append(f"  columns: {mapped}")
+    if quality.n_rejected:
+        by_reason = quality.rejected["column"].astype(str).value_counts()
+        out.append(
+            "rejected rows by column: " + ", ".join(f"{c} {n}" for c, n in by_reason.items())
+        )
+    out.extend(f"note: {n}" for n in quality.notes)
+    return "\n".join(out)
+
+
+def write_rejected(quality: DataQuality, path: str | Path) -> Path:
+    """Write every rejected row (file, line, column, value, reason) to a CSV file.
+
+    The file is UTF-8 with a BOM so Excel shows Chinese text correctly.
+    """
+    from clinicvalue.writers import atomic_path
+
+    frame = quality.rejected.reindex(columns=REJECTED_COLUMNS)
+
+    def write(tmp: Path) -> None:
+        frame.to_csv(tmp, index=False, encoding="utf-8-sig", quoting=csv.QUOTE_MINIMAL)
+
+    return atomic_path(path, write)

@@ -1,0 +1,341 @@
+"""Per-table parsing and validation, and the line-item → visit aggregation."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from clinicvalue.errors import InputError
+from clinicvalue.load import _parse as P
+from clinicvalue.load._headers import resolve_headers
+from clinicvalue.load._read import RawTable
+
+__all__ = ["TableResult", "parse_table", "aggregate_visits", "REJECTED_COLUMNS"]
+
+REJECTED_COLUMNS = ["file", "line", "column", "value", "reason"]
+
+# canonical column → how its cells are read
+_KINDS: dict[str, dict[str, str]] = {
+    "visits": {
+        "patient_id": "id",
+        "visit_date": "date!",
+        "amount": "amount!",
+        "visit_id": "text",
+        "treatment": "text",
+        "doctor": "text",
+        "department": "text",
+        "branch": "text",
+        "status": "visit_status",
+        "satisfaction": "number",
+        "complaint": "text",
+        "insurer_amount": "amount",
+    },
+    "patients": {
+        "patient_id": "id",
+        "first_visit": "date",
+        "birth_date": "date",
+        "sex": "sex",
+        "channel": "text",
+        "referred_by": "text",
+        "condition": "text",
+        "contact_ok": "bool",
+        "name": "text",
+        "phone": "text",
+    },
+    "spend": {
+        "month": "month!",
+        "channel": "text!",
+        "amount": "amount!",
+        "purpose": "purpose",
+    },
+    "plans": {
+        "patient_id": "id",
+        "item": "text!",
+        "status": "plan_status!",
+        "is_chief_complaint": "bool",
+        "planned_date": "date",
+        "done_date": "date",
+    },
+}
+
+_BLANK_REASON = {
+    "id": "blank patient ID (every row needs the patient's ID)",
+    "date": "blank date (" + P.DATE_EXPECTED + ")",
+    "month": "blank month (" + P.MONTH_EXPECTED + ")",
+    "amount": "blank amount (every row needs an amount; write 0 for a free item)",
+    "text": "blank value (this column must be filled in)",
+    "plan_status": "blank status (expected planned, started or done)",
+}
+
+
+@dataclass
+class TableResult:
+    """One table after parsing: kept rows, rejected rows and what was seen."""
+
+    frame: pd.DataFrame
+    rejected: pd.DataFrame
+    info: dict[str, Any]
+    notes: list[str] = field(default_factory=list)
+
+
+def _expected(kind: str) -> tuple[str, str]:
+    """Return (what the value should be, the expectation) for a cell kind's error message."""
+    vocab = {
+        "visit_status": ("a visit status", P.VISIT_STATUSES),
+        "plan_status": ("a plan status", P.PLAN_STATUSES),
+        "purpose": ("a spend purpose", P.PURPOSES),
+        "sex": ("a sex", P.SEXES),
+    }
+    if kind in vocab:
+        what, words = vocab[kind]
+        shown = ", ".join(f"{k} ({'/'.join(v[-3:])})" for k, v in words.items())
+        return what, f"expected one of {shown}"
+    return {
+        "date": ("a date", P.DATE_EXPECTED),
+        "month": ("a month", P.MONTH_EXPECTED),
+        "amount": ("an amount", P.AMOUNT_EXPECTED),
+        "number": ("a number", "expected a number such as 85 or 4.5"),
+        "bool": ("yes or no", "expected yes/no, true/false, 1/0, Y/N or 是/否"),
+    }[kind]
+
+
+def _parse_cells(kind: str, s: pd.Series) -> tuple[pd.Series, np.ndarray]:
+    """Parse one column of cleaned strings by kind, each distinct value once."""
+    if kind == "text":
+        out = s.reset_index(drop=True).astype("string")
+        return out.mask(out.eq("")), np.zeros(len(s), dtype=bool)
+    codes, uniques = pd.factorize(s.reset_index(drop=True))
+    values, bad = _parse_unique(kind, pd.Series(uniques, dtype=str))
+    taken = values.take(codes).reset_index(drop=True)
+    return taken, bad[codes]
+
+
+def _parse_unique(kind: str, s: pd.Series) -> tuple[pd.Series, np.ndarray]:
+    """Parse distinct cleaned strings by kind."""
+    if kind == "date":
+        return P.parse_dates(s)
+    if kind == "month":
+        return P.parse_months(s)
+    if kind == "amount":
+        return P.parse_amounts(s)
+    if kind == "number":
+        return P.parse_numbers(s)
+    if kind == "bool":
+        return P.parse_bools(s)
+    if kind == "visit_status":
+        return P.parse_categories(s, P.VISIT_STATUSES, keep_unknown=True)
+    if kind == "plan_status":
+        return P.parse_categories(s, P.PLAN_STATUSES)
+    if kind == "purpose":
+        return P.parse_categories(s, P.PURPOSES)
+    if kind == "sex":
+        return P.parse_categories(s, P.SEXES, keep_unknown=True)
+    out = s.reset_index(drop=True).astype("string")
+    return out.mask(out.eq("")), np.zeros(len(s), dtype=bool)
+
+
+def parse_table(
+    raw: RawTable,
+    table: str,
+    *,
+    mapping: dict[str, str] | None = None,
+) -> TableResult:
+    """Map headers, parse every cell and collect every bad cell of one table.
+
+    Returns
+    -------
+    TableResult
+        ``frame`` holds only valid rows (with ``source_line``); ``rejected`` one row per
+        rejected input row with its first problem.
+    """
+    columns, ignored, notes = resolve_headers(raw.header, table, file=raw.name, mapping=mapping)
+    cells = raw.cells
+    cleaned = {c: P.clean_text(cells.iloc[:, pos]) for c, pos in columns.items()}
+    blank_row = np.logical_and.reduce([v.eq("").to_numpy() for v in cleaned.values()])
+    if raw.fmt in ("text", "xlsx"):
+        blank_row &= cells.apply(lambda c: c.str.strip().eq("")).all(axis=1).to_numpy()
+    n_blank = int(blank_row.sum())
+    keep = ~blank_row
+    lines = raw.lines[keep]
+    if not keep.any():
+        raise InputError(
+            f"the {table} file has a header but no rows; export it again with its data",
+            file=raw.name,
+        )
+    cleaned = {c: v[keep].reset_index(drop=True) for c, v in cleaned.items()}
+    parsed: dict[str, pd.Series] = {}
+    problems: list[tuple[np.ndarray, str, str]] = []  # (mask, canonical column, reason)
+    for canon, kind_spec in _KINDS[table].items():
+        if canon not in cleaned:
+            continue
+        kind = kind_spec.rstrip("!")
+        required = kind_spec.endswith("!") or kind == "id"
+        s = cleaned[canon]
+        values, bad = _parse_cells(kind, s)
+        blank = s.eq("").to_numpy()
+        if required:
+            problems.append((blank, canon, _BLANK_REASON[kind]))
+        if bad.any():
+            what, expected = _expected(kind)
+            problems.append((bad, canon, f"cannot read {{value}} as {what} ({expected})"))
+        parsed[canon] = values
+    frame = pd.DataFrame(parsed)
+    frame["source_line"] = lines.astype("int64")
+    bad_any = np.zeros(len(frame), dtype=bool)
+    rej_parts = []
+    for mask, canon, reason in problems:
+        new = mask & ~bad_any
+        if not new.any():
+            continue
+        bad_any |= new
+        header = str(raw.header[columns[canon]]).strip()
+        vals = cleaned[canon][new]
+        rej_parts.append(
+            pd.DataFrame(
+                {
+                    "file": raw.name,
+                    "line": lines[new],
+                    "column": header,
+                    "value": raw.cells.iloc[np.flatnonzero(keep)[new], columns[canon]].to_numpy(),
+                    "reason": [reason.replace("{value}", f"'{v}'") for v in vals],
+                }
+            )
+        )
+    rejected = (
+        pd.concat(rej_parts, ignore_index=True).sort_values("line", kind="stable")
+        if rej_parts
+        else pd.DataFrame(columns=REJECTED_COLUMNS)
+    )
+    info: dict[str, Any] = {
+        "file": raw.name,
+        "format": raw.fmt,
+        "encoding": raw.encoding,
+        "rows_read": int(keep.sum()),
+        "rows_kept": int((~bad_any).sum()),
+        "rows_rejected": int(bad_any.sum()),
+        "columns": {c: str(raw.header[p]).strip() for c, p in columns.items()},
+        "ignored_columns": ignored,
+    }
+    if n_blank:
+        notes.append(f"{raw.name}: skipped {n_blank} blank line(s)")
+    if ignored:
+        notes.append(
+            f"{raw.name}: column(s) not used: {', '.join(ignored)} "
+            "(not a recognised column; map one with --map if it should be)"
+        )
+    return TableResult(frame[~bad_any].reset_index(drop=True), rejected, info, notes)
+
+
+def raise_first(result: TableResult, raw: RawTable) -> None:
+    """Raise an :class:`InputError` for the first rejected row, counting the others."""
+    if not len(result.rejected):
+        return
+    first = result.rejected.iloc[0]
+    others = len(result.rejected) - 1
+    msg = str(first["reason"])
+    if others:
+        msg += (
+            f". {others} other row(s) also have problems; fix them, or use --drop-invalid "
+            "to skip them and list them in data_quality.csv"
+        )
+    raise InputError(
+        msg,
+        file=raw.name,
+        line=int(first["line"]),
+        column=str(first["column"]),
+        value=first["value"],
+    )
+
+
+def reject_duplicate_ids(result: TableResult, name: str) -> TableResult:
+    """Move repeated patient IDs of a patients table (after the first) to the rejected rows."""
+    frame = result.frame
+    dup = frame["patient_id"].duplicated(keep="first").to_numpy()
+    if not dup.any():
+        return result
+    first_line = frame.drop_duplicates("patient_id").set_index("patient_id")["source_line"]
+    d = frame[dup]
+    extra = pd.DataFrame(
+        {
+            "file": name,
+            "line": d["source_line"].to_numpy(),
+            "column": result.info["columns"]["patient_id"],
+            "value": d["patient_id"].astype(str).to_numpy(),
+            "reason": [
+                f"duplicate patient ID '{p}' (first listed on line {first_line[p]})"
+                for p in d["patient_id"]
+            ],
+        }
+    )
+    rejected = pd.concat([result.rejected, extra], ignore_index=True).sort_values(
+        "line", kind="stable"
+    )
+    info = dict(result.info)
+    info["rows_kept"] -= int(dup.sum())
+    info["rows_rejected"] += int(dup.sum())
+    return TableResult(frame[~dup].reset_index(drop=True), rejected, info, result.notes)
+
+
+def aggregate_visits(lines: pd.DataFrame, not_visit: set[str]) -> pd.DataFrame:
+    """Sum a day's line items into one visit per (patient, calendar day).
+
+    Lines whose status is in ``not_visit`` (no-shows, cancellations) are not visits.
+    """
+    attended = lines
+    if "status" in lines.columns:
+        attended = lines[~lines["status"].isin(list(not_visit)).fillna(False).to_numpy(bool)]
+    keys = ["patient_id", "visit_date"]
+    a = attended.assign(
+        _refund=attended["amount"].clip(upper=0.0),
+        _insurer=attended["insurer_amount"].fillna(0.0) if "insurer_amount" in attended else 0.0,
+    )
+    g = a.groupby(keys, sort=True, observed=True)
+    out = pd.DataFrame(
+        {
+            "amount": g["amount"].sum(),
+            "n_items": g["amount"].size().astype("int64"),
+            "refund": g["_refund"].sum(),
+            "_insurer": g["_insurer"].sum(),
+        }
+    )
+    out["self_pay"] = out["amount"] - out["_insurer"]
+    if "insurer_amount" in a.columns:
+        out["insurer_amount"] = out["_insurer"]
+    out = out.drop(columns="_insurer")
+    for col in ("visit_id", "doctor", "department", "branch", "status"):
+        if col in a.columns:
+            out[col] = g[col].first()
+    for col in ("treatment", "complaint"):
+        if col in a.columns:
+            out[col] = _join_distinct(a, keys, col)
+    if "satisfaction" in a.columns:
+        out["satisfaction"] = g["satisfaction"].min()
+    out = out.reset_index()
+    order = ["patient_id", "visit_date", "amount", "self_pay", "n_items", "refund"]
+    rest = [c for c in out.columns if c not in order]
+    return out[order + rest]
+
+
+def _join_distinct(frame: pd.DataFrame, keys: list[str], col: str) -> pd.Series:
+    """Return each group's distinct non-blank values joined by "; " (first-seen order)."""
+    import duckdb
+
+    parts = frame[[*keys, col]].dropna(subset=[col])
+    parts = parts[parts[col].str.len() > 0].drop_duplicates()
+    parts = parts.assign(_pos=np.arange(len(parts)), **{col: parts[col].astype(object)})
+    con = duckdb.connect()
+    try:
+        con.register("parts", parts)
+        joined = con.execute(
+            f"""SELECT patient_id, visit_date, string_agg("{col}", '; ' ORDER BY _pos) AS v
+            FROM parts GROUP BY patient_id, visit_date"""
+        ).df()
+    finally:
+        con.close()
+    joined["patient_id"] = joined["patient_id"].astype("string")
+    joined["visit_date"] = joined["visit_date"].astype("datetime64[ns]")
+    index = frame.groupby(keys, sort=True, observed=True).size().index
+    return joined.set_index(keys)["v"].reindex(index).astype("string")

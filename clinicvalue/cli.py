@@ -22,15 +22,24 @@ EXIT_ERROR = 2
 
 def _add_inputs(p: argparse.ArgumentParser, *, visits_required: bool = True) -> None:
     g = p.add_argument_group("inputs")
+    src = g.add_mutually_exclusive_group(required=visits_required)
+    src.add_argument("--visits", metavar="FILE", help="visit export (CSV, XLSX, Parquet)")
+    src.add_argument("--visits-sql", metavar="QUERY", help="SQL (or a .sql file) giving the visits")
+    for table, what in (
+        ("patients", "patient register"),
+        ("spend", "marketing spend by month and channel"),
+        ("plans", "treatment plans (dental)"),
+    ):
+        g.add_argument(f"--{table}", metavar="FILE", help=what)
+        g.add_argument(
+            f"--{table}-sql", metavar="QUERY", help=f"SQL (or a .sql file) giving the {table}"
+        )
     g.add_argument(
-        "--visits",
-        required=visits_required,
-        metavar="FILE",
-        help="visit export (CSV, XLSX, Parquet)",
+        "--db-url-env",
+        default="CLINICVALUE_DB_URL",
+        metavar="NAME",
+        help="environment variable holding the database URL for the --*-sql options",
     )
-    g.add_argument("--patients", metavar="FILE", help="patient register")
-    g.add_argument("--spend", metavar="FILE", help="marketing spend by month and channel")
-    g.add_argument("--plans", metavar="FILE", help="treatment plans (dental)")
     g.add_argument("--profile", metavar="TOML", help="clinic profile (defaults from the articles)")
     g.add_argument(
         "--map",

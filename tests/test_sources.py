@@ -93,3 +93,28 @@ def test_repr_never_shows_the_url(monkeypatch):
     monkeypatch.setenv("CLINICVALUE_DB_URL", f"postgresql://u:{PASSWORD}@h/db")
     assert PASSWORD not in repr(SqlSource("SELECT 1"))
     assert isinstance(pd.DataFrame(), pd.DataFrame)
+
+
+def test_validate_reads_visits_from_postgresql(db_env, capsys):
+    from clinicvalue.cli import main
+
+    assert main(["validate", "--visits-sql", "SELECT * FROM visits"]) == 0
+    out = capsys.readouterr().out
+    assert PASSWORD not in out
+    assert "2" in out
+
+
+def test_loaded_sql_visits_keep_leading_zero_ids(db_env):
+    from clinicvalue.load import load_clinic
+
+    data = load_clinic(SqlSource("SELECT * FROM visits"))
+    assert sorted(data.visits["patient_id"]) == ["00004", "4"]
+    assert data.visits["amount"].sum() == pytest.approx(2000.5)
+
+
+def test_bad_sql_row_is_named_by_query_and_row(db_env, pg):
+    from clinicvalue.load import load_clinic
+
+    with pytest.raises(InputError, match=r"SQL query \(visits\).*金額") as exc:
+        load_clinic(SqlSource("SELECT 病歷號, 就診日期, 'abc' AS 金額 FROM visits"))
+    assert PASSWORD not in str(exc.value)

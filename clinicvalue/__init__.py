@@ -21,6 +21,7 @@ from clinicvalue.load import (
     write_rejected,
 )
 from clinicvalue.profile import ClinicProfile, load_profile
+from clinicvalue.report import previous_month, run_batch, run_report
 from clinicvalue.summary import calibration_holdout, summarize
 
 __version__ = "0.1.0"
@@ -45,6 +46,9 @@ __all__ = [
     "load_spend",
     "load_visits",
     "parse_mapping",
+    "previous_month",
+    "run_batch",
+    "run_report",
     "summarize",
     "write_rejected",
 ]

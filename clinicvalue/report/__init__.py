@@ -1,0 +1,171 @@
+"""The monthly report: run the notebook, render HTML and PDF, check them, move into place.
+
+``run_report`` writes ``reports/<clinic>/<YYYY-MM>/`` with ``report.pdf``,
+``report.html``, ``report.ipynb`` (executed), ``metrics.json`` and ``actions.xlsx``; the
+folder appears only when every artefact is written and the PDF passes its own check.
+"""
+
+from __future__ import annotations
+
+import time
+from datetime import date
+from pathlib import Path
+from typing import Any
+
+import pandas as pd
+
+from clinicvalue.errors import InputError, ReportError, check_option
+from clinicvalue.i18n import LOCALES
+from clinicvalue.profile import ClinicProfile
+from clinicvalue.report.batch import BatchResult, run_batch
+from clinicvalue.report.kpis import month_bounds
+from clinicvalue.report.workspace import report_folder, report_workspace
+
+__all__ = ["run_report", "run_batch", "run_demo", "previous_month", "BatchResult"]
+
+ARTEFACTS = ("report.ipynb", "metrics.json", "actions.xlsx", "report.html", "report.pdf")
+
+
+def previous_month(today: date | None = None) -> str:
+    """Return the month before ``today`` (default: today) as ``YYYY-MM``."""
+    day = pd.Timestamp(today or date.today())
+    return (day.replace(day=1) - pd.Timedelta(days=1)).strftime("%Y-%m")
+
+
+def _source(value: Any, name: str, tmp: Path) -> str:
+    if value is None:
+        return ""
+    if isinstance(value, pd.DataFrame):
+        path = tmp / f".input-{name}.parquet"
+        value.to_parquet(path, index=False)
+        return str(path)
+    path = Path(value)
+    if not path.is_file():
+        raise InputError(f"{name} file not found: {path}", file=str(path))
+    return str(path.resolve())
+
+
+def _profile(profile: ClinicProfile | str | Path | None) -> ClinicProfile:
+    from clinicvalue.report.notebook import read_profile
+
+    if isinstance(profile, ClinicProfile):
+        return profile
+    return read_profile(profile)
+
+
+def run_report(
+    *,
+    visits: Any,
+    patients: Any = None,
+    spend: Any = None,
+    plans: Any = None,
+    profile: ClinicProfile | str | Path | None = None,
+    month: str,
+    locale: str | None = None,
+    out: str | Path = "reports",
+    mapping: dict[str, str] | None = None,
+    encoding: str | None = None,
+    drop_invalid: bool = False,
+    timeout: int = 600,
+) -> Path:
+    """Produce one clinic's monthly report and return its folder.
+
+    Parameters
+    ----------
+    visits, patients, spend, plans
+        Export files (CSV, XLSX, Parquet) or data frames; only ``visits`` is required.
+    profile
+        A :class:`ClinicProfile` or a TOML file (defaults when omitted).
+    month
+        The report month, ``YYYY-MM``.
+    locale
+        ``en``, ``zh-Hant`` or ``zh-Hans`` (default: the profile's).
+    out
+        The reports folder; the report lands in ``out/<clinic id>/<month>/``.
+    timeout
+        Seconds allowed per notebook cell.
+
+    Raises
+    ------
+    InputError
+        Bad inputs or month (nothing is written).
+    ReportError
+        The notebook failed, an artefact is missing, or the PDF failed its check.
+    """
+    from clinicvalue.report.execute import execute_notebook, notebook_path
+    from clinicvalue.report.notebook import read_metrics
+    from clinicvalue.report.pdfcheck import check_pdf
+    from clinicvalue.report.render import render_report
+    from clinicvalue.writers import write_json
+
+    month_bounds(month)
+    prof = _profile(profile)
+    loc = locale or prof.clinic.locale
+    check_option("locale", loc, LOCALES)
+    prev = (pd.Timestamp(f"{month}-01") - pd.DateOffset(months=1)).strftime("%Y-%m")
+    prev_metrics = report_folder(out, prof.clinic.id, prev) / "metrics.json"
+    with report_workspace(out, prof.clinic.id, month) as tmp:
+        write_json(prof.to_dict(), tmp / ".profile.json")
+        params = {
+            "visits": _source(visits, "visits", tmp),
+            "patients": _source(patients, "patients", tmp),
+            "spend": _source(spend, "spend", tmp),
+            "plans": _source(plans, "plans", tmp),
+            "profile": str(tmp / ".profile.json"),
+            "month": month,
+            "locale": loc,
+            "output_dir": str(tmp),
+            "previous_metrics": str(prev_metrics.resolve()) if prev_metrics.is_file() else "",
+            "encoding": encoding or "",
+            "drop_invalid": bool(drop_invalid),
+            "mapping": dict(mapping or {}),
+        }
+        execute_notebook(
+            notebook_path("monthly_report.ipynb"),
+            tmp / "report.ipynb",
+            parameters=params,
+            expect=(tmp / "metrics.json", tmp / "actions.xlsx"),
+            timeout=timeout,
+            cwd=tmp,
+        )
+        metrics = read_metrics(tmp / "metrics.json") or {}
+        _, pdf = render_report(tmp, metrics=metrics)
+        labels = [s["title"] for s in metrics["sections"].values()]
+        labels += [tile["label"] for tile in metrics["tiles"]][:3]
+        labels.append(metrics["kpis_formatted"]["active_patients"])
+        check_pdf(pdf, locale=loc, labels=labels)
+        for p in tmp.glob(".input-*"):
+            p.unlink()
+        (tmp / ".profile.json").unlink()
+        missing = [a for a in ARTEFACTS if not (tmp / a).is_file()]
+        if missing:
+            raise ReportError(f"the report run did not write {', '.join(missing)}")
+    return report_folder(out, prof.clinic.id, month)
+
+
+def run_demo(out: str | Path = "reports", *, month: str = "2026-10") -> Path:
+    """Run the bundled dental sample clinic's report for ``month`` and print where it is."""
+    from clinicvalue.report.notebook import SAMPLES
+
+    folder = SAMPLES / "dental"
+
+    def find(table: str) -> Path | None:
+        hits = sorted(folder.glob(f"{table}.*"))
+        return hits[0] if hits else None
+
+    if find("visits") is None:
+        raise ReportError(f"the sample clinic is missing: no visits file in {folder}")
+    toml = folder / "clinic.toml"
+    started = time.perf_counter()
+    result = run_report(
+        visits=find("visits"),
+        patients=find("patients"),
+        spend=find("spend"),
+        plans=find("plans"),
+        profile=toml if toml.is_file() else None,
+        month=month,
+        out=out,
+    )
+    took = time.perf_counter() - started
+    print(f"demo report: {result / 'report.pdf'} ({took:.0f} s)")
+    return result

@@ -1,0 +1,123 @@
+"""The report's own charts (trend and segment sizes), returned as SVG text.
+
+Charts are drawn in the kit's style for the locale and closed at once, so an executed
+notebook never shows a stray copy; glyphs are written as paths, so they stay crisp when
+the PDF is zoomed and need no font in the viewer.
+"""
+
+from __future__ import annotations
+
+import io
+from collections.abc import Iterator
+from contextlib import contextmanager
+
+import matplotlib as mpl
+import matplotlib.pyplot as plt
+import pandas as pd
+from matplotlib.figure import Figure
+
+from clinicvalue.i18n import fmt_money, fmt_number, t
+from clinicvalue.plots._style import PALETTE, font_families, styled
+
+__all__ = ["figure_svg", "trend_chart", "bar_chart"]
+
+
+def figure_svg(fig: Figure) -> str:
+    """Return ``fig`` as SVG text and close it."""
+    buf = io.StringIO()
+    try:
+        fig.savefig(buf, format="svg", bbox_inches="tight")
+    finally:
+        plt.close(fig)
+    text = buf.getvalue()
+    return text[text.index("<svg") :]
+
+
+@contextmanager
+def _style(locale: str, texts: list[str]) -> Iterator[None]:
+    """Use the kit's style; an English chart showing Chinese data gets a CJK face first.
+
+    Matplotlib's SVG text-to-path step does not fall back to a second font, so the first
+    family must hold every glyph drawn.
+    """
+    with styled(locale):
+        if locale == "en" and any(ord(c) > 0x2E80 for s in texts for c in s):
+            with mpl.rc_context({"font.sans-serif": font_families("zh-Hant")}):
+                yield
+        else:
+            yield
+
+
+def _month_labels(index: pd.Index, locale: str) -> list[str]:
+    out = []
+    for m in index:
+        ts = pd.Timestamp(m)
+        if locale == "en":
+            out.append(ts.strftime("%b\n%Y") if ts.month == 1 or not out else ts.strftime("%b"))
+        else:
+            out.append(f"{ts.month}月\n{ts.year}" if ts.month == 1 or not out else f"{ts.month}月")
+    return out
+
+
+def trend_chart(series: pd.DataFrame, *, locale: str = "en", currency: str = "") -> str:
+    """Draw revenue (new vs returning) and active/new patients per month; return SVG."""
+    with styled(locale):
+        fig, (left, right) = plt.subplots(1, 2, figsize=(9.0, 3.0), layout="constrained")
+        x = range(len(series))
+        labels = _month_labels(series.index, locale)
+        left.bar(
+            x, series["revenue_returning"], color=PALETTE[0], label=t("revenue_returning", locale)
+        )
+        left.bar(
+            x,
+            series["revenue_new"],
+            bottom=series["revenue_returning"],
+            color=PALETTE[1],
+            label=t("revenue_new", locale),
+        )
+        unit = fmt_money(0, currency, locale).replace("0", "") if currency else ""
+        left.set_title(f"{t('revenue', locale)} ({unit})" if unit else t("revenue", locale))
+        left.yaxis.set_major_formatter(lambda v, _: fmt_number(v, locale))
+        left.legend(loc="upper center", bbox_to_anchor=(0.5, -0.22), ncol=2)
+        right.plot(
+            x,
+            series["active_patients"],
+            marker="o",
+            color=PALETTE[0],
+            label=t("active_patients_series", locale),
+        )
+        right.set_ylim(bottom=0)
+        right.yaxis.set_major_formatter(lambda v, _: fmt_number(v, locale))
+        twin = right.twinx()
+        twin.bar(
+            x,
+            series["new_patients"],
+            color=PALETTE[2],
+            alpha=0.55,
+            label=t("new_patients_series", locale),
+        )
+        twin.set_ylim(0, max(1.0, float(series["new_patients"].max())) * 3)
+        twin.spines["right"].set_visible(True)
+        right.set_zorder(twin.get_zorder() + 1)
+        right.patch.set_visible(False)
+        right.set_title(t("patients", locale))
+        h1, l1 = right.get_legend_handles_labels()
+        h2, l2 = twin.get_legend_handles_labels()
+        right.legend(h1 + h2, l1 + l2, loc="upper center", bbox_to_anchor=(0.5, -0.22), ncol=2)
+        for ax in (left, right):
+            ax.set_xticks(list(x), labels)
+        return figure_svg(fig)
+
+
+def bar_chart(values: pd.Series, *, title: str, locale: str = "en") -> str:
+    """Draw horizontal bars of ``values`` (labels as index), largest first; return SVG."""
+    with _style(locale, [title, *map(str, values.index)]):
+        height = 0.45 + 0.32 * max(len(values), 1)
+        fig, ax = plt.subplots(figsize=(7.0, height), layout="constrained")
+        ordered = values.iloc[::-1]
+        bars = ax.barh([str(i) for i in ordered.index], ordered.to_numpy(), color=PALETTE[0])
+        ax.bar_label(bars, labels=[fmt_number(v, locale) for v in ordered], padding=3, fontsize=8)
+        ax.set_title(title)
+        ax.set_xlim(0, max(1.0, float(values.max())) * 1.15)
+        ax.xaxis.set_major_formatter(lambda v, _: fmt_number(v, locale))
+        return figure_svg(fig)

@@ -1,0 +1,66 @@
+"""``actions.xlsx``: one sheet per staff call list, headers in the report's language."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pandas as pd
+
+from clinicvalue.i18n import t
+
+__all__ = ["COLUMN_LABELS", "write_actions"]
+
+#: Column → (en, zh-Hant, zh-Hans) headers; other columns keep their own name.
+COLUMN_LABELS: dict[str, tuple[str, str, str]] = {
+    "patient_key": ("Patient key", "病患代碼", "患者代码"),
+    "patient_id": ("Patient ID", "病歷號", "病历号"),
+    "name": ("Name", "姓名", "姓名"),
+    "phone": ("Phone", "電話", "电话"),
+    "segment": ("Segment", "分群", "分群"),
+    "reason": ("Reason", "原因", "原因"),
+    "due_date": ("Due date", "到期日", "到期日"),
+    "last_visit": ("Last visit", "最近就診", "最近就诊"),
+    "clv": ("Lifetime value", "終身價值", "终身价值"),
+    "priority": ("Priority", "優先順序", "优先顺序"),
+    "action": ("Action", "建議行動", "建议行动"),
+}
+_IDX = {"en": 0, "zh-Hant": 1, "zh-Hans": 2}
+
+
+def _sheet_name(name: str, used: set[str]) -> str:
+    base = "".join(c for c in name if c not in "[]:*?/\\")[:31] or "list"
+    out, n = base, 2
+    while out in used:
+        suffix = f" ({n})"
+        out, n = base[: 31 - len(suffix)] + suffix, n + 1
+    used.add(out)
+    return out
+
+
+def write_actions(lists: dict[str, pd.DataFrame], path: str | Path, *, locale: str) -> Path:
+    """Write each list to its own sheet: localised headers, frozen header row, fitted widths.
+
+    An empty ``lists`` still gives a workbook with one sheet saying there is nothing to do.
+    """
+    from openpyxl.utils import get_column_letter
+
+    path = Path(path)
+    i = _IDX[locale]
+    used: set[str] = set()
+    frames = lists or {t("sec_actions", locale): pd.DataFrame({t("count", locale): [0]})}
+    with pd.ExcelWriter(path, engine="openpyxl") as writer:
+        for name, frame in frames.items():
+            shown = frame.rename(columns={k: v[i] for k, v in COLUMN_LABELS.items()})
+            sheet = _sheet_name(str(name), used)
+            shown.to_excel(writer, sheet_name=sheet, index=False)
+            ws = writer.sheets[sheet]
+            ws.freeze_panes = "A2"
+            for j, col in enumerate(shown.columns, start=1):
+                values = [str(col), *shown[col].head(500).astype(str).tolist()]
+                width = max(_display_width(v) for v in values)
+                ws.column_dimensions[get_column_letter(j)].width = min(60, max(8, width + 2))
+    return path
+
+
+def _display_width(text: str) -> int:
+    return sum(2 if ord(c) > 0x2E80 else 1 for c in text)

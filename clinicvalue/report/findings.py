@@ -1,0 +1,149 @@
+"""Findings written from the numbers: three to five sentences for the executive summary."""
+
+from __future__ import annotations
+
+import math
+import re
+
+from clinicvalue.i18n import fmt_change, fmt_money, fmt_number, fmt_percent
+
+__all__ = ["write_findings"]
+
+_T = {
+    "active": (
+        "Active patients stand at {value} ({change} vs last month).",
+        "活躍病患為 {value} 人（較上月 {change}）。",
+        "活跃患者为 {value} 人（较上月 {change}）。",
+    ),
+    "returning": (
+        "Returning patients brought {share} of this month's revenue ({money}).",
+        "本月營收有 {share} 來自舊病患（{money}）。",
+        "本月营收有 {share} 来自老患者（{money}）。",
+    ),
+    "revisit_target": (
+        "The 90-day revisit rate is {value}, {status} of {target}.",
+        "90 天回診率為 {value}，{status}（目標 {target}）。",
+        "90 天复诊率为 {value}，{status}（目标 {target}）。",
+    ),
+    "revisit": (
+        "The 90-day revisit rate is {value} ({change} vs last year).",
+        "90 天回診率為 {value}（較去年同期 {change}）。",
+        "90 天复诊率为 {value}（较去年同期 {change}）。",
+    ),
+    "at_risk": (
+        "{n} patients show a churn warning sign; their predicted lifetime value is {money}.",
+        "{n} 位病患出現流失預警訊號，其預測終身價值合計 {money}。",
+        "{n} 位患者出现流失预警信号，其预测终身价值合计 {money}。",
+    ),
+    "at_risk_only": (
+        "{n} patients show a churn warning sign and are on this month's call list.",
+        "{n} 位病患出現流失預警訊號，已列入本月電話關懷名單。",
+        "{n} 位患者出现流失预警信号，已列入本月电话关怀名单。",
+    ),
+    "ltv_cac": (
+        "A new patient is worth {ratio}× what it costs to acquire one.",
+        "每位新病患的終身價值為獲客成本的 {ratio} 倍。",
+        "每位新患者的终身价值为获客成本的 {ratio} 倍。",
+    ),
+    "new": (
+        "{n} new patients came this month ({change} vs last month).",
+        "本月新病患 {n} 人（較上月 {change}）。",
+        "本月新患者 {n} 人（较上月 {change}）。",
+    ),
+    "spend": (
+        "Average spend per visit was {money} ({change} vs last month).",
+        "平均每次就診消費 {money}（較上月 {change}）。",
+        "平均每次就诊消费 {money}（较上月 {change}）。",
+    ),
+    "met": ("meeting the target", "已達目標", "已达目标"),
+    "missed": ("short of the target", "未達目標", "未达目标"),
+}
+_IDX = {"en": 0, "zh-Hant": 1, "zh-Hans": 2}
+
+
+def _ok(x: object) -> bool:
+    return isinstance(x, int | float) and not (isinstance(x, float) and not math.isfinite(x))
+
+
+def _rel(now: object, before: object) -> float | None:
+    if _ok(now) and _ok(before) and before:
+        return float(now) / float(before) - 1  # type: ignore[arg-type]
+    return None
+
+
+def write_findings(
+    kpis: dict[str, float],
+    *,
+    previous: dict[str, float] | None,
+    last_year: dict[str, float] | None,
+    targets: dict[str, float],
+    currency: str,
+    locale: str,
+) -> list[str]:
+    """Return three to five findings, most important first, written from the KPI values.
+
+    Parameters
+    ----------
+    kpis
+        This month's KPI values (``clinicvalue.report.kpis``).
+    previous, last_year
+        The same KPIs a month and a year earlier, when known.
+    targets
+        The profile's KPI targets.
+    currency, locale
+        How money and text are written.
+    """
+    i = _IDX[locale]
+    prev, ly = previous or {}, last_year or {}
+
+    def money(x: float) -> str:
+        return fmt_money(x, currency, locale)
+
+    out: list[str] = []
+    if _ok(kpis.get("at_risk_patients")) and kpis["at_risk_patients"] > 0:
+        n = fmt_number(kpis["at_risk_patients"], locale)
+        if _ok(kpis.get("clv_at_risk")):
+            out.append(_T["at_risk"][i].format(n=n, money=money(kpis["clv_at_risk"])))
+        else:
+            out.append(_T["at_risk_only"][i].format(n=n))
+    change = fmt_change(_rel(kpis.get("active_patients"), prev.get("active_patients")), locale)
+    out.append(
+        _T["active"][i].format(value=fmt_number(kpis["active_patients"], locale), change=change)
+    )
+    if _ok(kpis.get("returning_revenue_share")):
+        out.append(
+            _T["returning"][i].format(
+                share=fmt_percent(kpis["returning_revenue_share"], locale),
+                money=money(kpis["revenue_returning"]),
+            )
+        )
+    rr = kpis.get("revisit_rate_90d")
+    if _ok(rr) and "revisit_rate_90d" in targets:
+        target = targets["revisit_rate_90d"]
+        status = _T["met" if rr >= target else "missed"][i]  # type: ignore[operator]
+        out.append(
+            _T["revisit_target"][i].format(
+                value=fmt_percent(rr, locale), status=status, target=fmt_percent(target, locale)
+            )
+        )
+    elif _ok(rr) and _ok(ly.get("revisit_rate_90d")):
+        diff = float(rr) - float(ly["revisit_rate_90d"])  # type: ignore[arg-type]
+        out.append(
+            _T["revisit"][i].format(
+                value=fmt_percent(rr, locale), change=fmt_change(diff, locale, kind="points")
+            )
+        )
+    if _ok(kpis.get("ltv_cac")):
+        ratio = fmt_number(kpis["ltv_cac"], locale, decimals=1)
+        out.append(_T["ltv_cac"][i].format(ratio=ratio))
+    if len(out) < 5:
+        change = fmt_change(_rel(kpis.get("new_patients"), prev.get("new_patients")), locale)
+        out.append(_T["new"][i].format(n=fmt_number(kpis["new_patients"], locale), change=change))
+    if len(out) < 5 and _ok(kpis.get("avg_spend_per_visit")):
+        change = fmt_change(
+            _rel(kpis.get("avg_spend_per_visit"), prev.get("avg_spend_per_visit")), locale
+        )
+        out.append(_T["spend"][i].format(money=money(kpis["avg_spend_per_visit"]), change=change))
+    na = re.escape(fmt_change(None, locale))
+    gone = re.compile(rf"\s*[（(][^（）()]*{na}[^（）()]*[）)]")
+    return [gone.sub("", f) for f in out[:5]]

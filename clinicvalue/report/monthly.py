@@ -1,0 +1,630 @@
+"""Build the monthly report model: KPI tiles, findings, sections, action lists, metrics.
+
+Each section is built behind a guard: a missing analysis module or a missing input
+(patients, spend, plans) becomes one line in the report instead of a failure. The model
+holds only text, formatted tables and SVG charts, so showing it computes nothing.
+"""
+
+from __future__ import annotations
+
+import importlib
+import math
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from typing import Any
+
+import pandas as pd
+
+from clinicvalue.data import ClinicData
+from clinicvalue.errors import ClinicValueError, InputError
+from clinicvalue.i18n import (
+    LOCALES,
+    fmt_change,
+    fmt_date,
+    fmt_money,
+    fmt_month,
+    fmt_number,
+    fmt_percent,
+    t,
+)
+from clinicvalue.profile import ClinicProfile
+from clinicvalue.report import charts
+from clinicvalue.report.findings import write_findings
+from clinicvalue.report.html import (
+    findings_html,
+    note_html,
+    section_html,
+    svg_img,
+    table_html,
+    tiles_html,
+)
+from clinicvalue.report.kpis import KPIS, core_kpis, kpi_def, month_bounds, monthly_series
+
+__all__ = ["TILE_KEYS", "SECTION_KEYS", "Section", "MonthlyReport", "build_monthly", "format_kpi"]
+
+TILE_KEYS = (
+    "active_patients",
+    "new_patients",
+    "revisit_rate_90d",
+    "revenue_new",
+    "revenue_returning",
+    "avg_spend_per_visit",
+    "at_risk_patients",
+    "clv_at_risk",
+    "total_clv",
+    "ltv_cac",
+)
+SECTION_KEYS = (
+    "summary",
+    "segments",
+    "clv",
+    "retention",
+    "economics",
+    "actions",
+    "quality",
+    "appendix",
+)
+
+
+class _Skip(Exception):
+    """A section that cannot be built, with the one line the report shows instead."""
+
+
+@dataclass(frozen=True)
+class Section:
+    """One report section as HTML, with its status for ``metrics.json``."""
+
+    key: str
+    title: str
+    html: str
+    status: str = "ok"  # ok, missing or failed
+    note: str = ""
+
+    def _repr_html_(self) -> str:
+        return self.html
+
+
+@dataclass
+class MonthlyReport:
+    """Everything a monthly report shows and writes."""
+
+    clinic_name: str
+    clinic_id: str
+    month: str
+    locale: str
+    currency: str
+    sections: dict[str, Section]
+    findings: list[str]
+    metrics: dict[str, Any]
+    actions: dict[str, pd.DataFrame] = field(default_factory=dict)
+
+    def section(self, key: str) -> Section:
+        """Return section ``key`` (one of :data:`SECTION_KEYS`)."""
+        return self.sections[key]
+
+    def cover(self) -> dict[str, str]:
+        """Return the cover's texts (clinic, title, month, dates) for rendering."""
+        return dict(self.metrics["cover"])
+
+
+def format_kpi(key: str, value: float | None, *, currency: str, locale: str) -> str:
+    """Format a KPI value as the report shows it."""
+    kind = kpi_def(key).kind
+    if value is None or (isinstance(value, float) and not math.isfinite(value)):
+        return t("na", locale)
+    if kind == "money":
+        return fmt_money(value, currency, locale)
+    if kind == "rate":
+        return fmt_percent(value, locale)
+    if kind == "ratio":
+        return fmt_number(value, locale, decimals=1) + "×"
+    return fmt_number(value, locale)
+
+
+def _finite(x: object) -> bool:
+    return isinstance(x, int | float) and math.isfinite(float(x))
+
+
+def _change(key: str, now: object, before: object, *, label: str, locale: str) -> dict | None:
+    if not (_finite(now) and _finite(before)):
+        return None
+    d = kpi_def(key)
+    if d.change_kind == "points":
+        diff = float(now) - float(before)  # type: ignore[arg-type]
+    elif before:
+        diff = float(now) / float(before) - 1  # type: ignore[arg-type]
+    else:
+        return None
+    direction = "up" if diff > 1e-12 else "down" if diff < -1e-12 else "flat"
+    good = None if direction == "flat" else (direction == "up") == d.higher_is_better
+    return {
+        "text": fmt_change(diff, locale, kind=d.change_kind),
+        "value": diff,
+        "direction": direction,
+        "good": good,
+        "label": label,
+    }
+
+
+@dataclass
+class _Ctx:
+    data: ClinicData
+    profile: ClinicProfile
+    month: str
+    start: pd.Timestamp
+    end: pd.Timestamp
+    locale: str
+    currency: str
+    kpis: dict[str, float]
+    section_metrics: dict[str, Any] = field(default_factory=dict)
+    actions: dict[str, pd.DataFrame] = field(default_factory=dict)
+    cache: dict[str, Any] = field(default_factory=dict)
+
+    def money(self, x: float) -> str:
+        return fmt_money(x, self.currency, self.locale)
+
+
+def _module(name: str, what: str, ctx: _Ctx) -> Any:
+    try:
+        return importlib.import_module(f"clinicvalue.{name}")
+    except ModuleNotFoundError as exc:
+        if exc.name and exc.name.startswith("clinicvalue"):
+            raise _Skip(t("missing_module", ctx.locale, what=t(what, ctx.locale))) from exc
+        raise
+
+
+def _summary(ctx: _Ctx) -> pd.DataFrame:
+    if "summary" not in ctx.cache:
+        from clinicvalue.summary import summarize
+
+        ctx.cache["summary"] = summarize(
+            ctx.data.visits, ctx.end, time_unit=ctx.profile.clv.time_unit
+        )
+    return ctx.cache["summary"]
+
+
+def _to_metrics(obj: Any) -> Any:
+    fn = getattr(obj, "to_metrics", None)
+    return fn() if callable(fn) else None
+
+
+# --- sections --------------------------------------------------------------------------
+
+
+def _sec_segments(ctx: _Ctx) -> list[str]:
+    seg = _module("segments", "w_segments", ctx)
+    labels = _module("segment_labels", "w_segments", ctx)
+    scores = seg.score_columns(ctx.data, _summary(ctx), ctx.end, ctx.profile)
+    ctx.cache["segments"] = scores
+    col = "segment_rfm8"
+    counts = scores[col].value_counts()
+    revenue = scores.groupby(col)["monetary_window"].sum() if "monetary_window" in scores else None
+    loc = ctx.locale
+    names = [labels.segment_label("rfm8", k, loc) for k in counts.index]
+    table = pd.DataFrame(
+        {
+            t("segment", loc): names,
+            t("patients", loc): [fmt_number(v, loc) for v in counts],
+            t("share", loc): [fmt_percent(v / counts.sum(), loc) for v in counts],
+        }
+    )
+    if revenue is not None:
+        table[t("revenue", loc)] = [ctx.money(revenue.get(k, 0.0)) for k in counts.index]
+    table[t("action", loc)] = [labels.segment_action("rfm8", k, loc) for k in counts.index]
+    ctx.section_metrics["segments"] = {"rfm8": {str(k): int(v) for k, v in counts.items()}}
+    blocks = [
+        svg_img(
+            charts.bar_chart(
+                pd.Series(counts.to_numpy(), index=names), title=t("patients", loc), locale=loc
+            ),
+            alt=t("sec_segments", loc),
+        ),
+        table_html(table, numeric=(t("patients", loc), t("share", loc), t("revenue", loc))),
+    ]
+    blocks.append(f"<h3>{t('sec_movement', loc)}</h3>")
+    try:
+        blocks.append(_movement(ctx, seg, labels, scores))
+    except _Skip as skip:
+        blocks.append(note_html(str(skip)))
+    return blocks
+
+
+def _movement(ctx: _Ctx, seg: Any, labels: Any, after: pd.DataFrame) -> str:
+    movement = _module("movement", "w_segments", ctx)
+    prev_end = ctx.start - pd.Timedelta(days=1)
+    before_data = ctx.data.until(prev_end)
+    if before_data.visits.empty:
+        raise _Skip(t("missing_input", ctx.locale, what=t("in_history", ctx.locale)))
+    from clinicvalue.summary import summarize
+
+    summ = summarize(before_data.visits, prev_end, time_unit=ctx.profile.clv.time_unit)
+    before = seg.score_columns(before_data, summ, prev_end, ctx.profile)
+    moves = movement.segment_transitions(before["segment_rfm8"], after["segment_rfm8"])
+    frame = moves if isinstance(moves, pd.DataFrame) else getattr(moves, "matrix", None)
+    if not isinstance(frame, pd.DataFrame):
+        raise _Skip(t("section_failed", ctx.locale, why="segment_transitions"))
+    loc = ctx.locale
+    shown = frame.copy()
+    shown.index = [
+        labels.segment_label("rfm8", k, loc) if k in after["segment_rfm8"].values else str(k)
+        for k in shown.index
+    ]
+    shown.columns = [
+        labels.segment_label("rfm8", k, loc) if k in after["segment_rfm8"].values else str(k)
+        for k in shown.columns
+    ]
+    shown = shown.map(lambda v: fmt_number(v, loc) if _finite(v) else str(v))
+    shown.insert(0, "", shown.index)
+    m = _to_metrics(moves)
+    if m is not None:
+        ctx.section_metrics["movement"] = m
+    return table_html(shown.reset_index(drop=True))
+
+
+def _sec_clv(ctx: _Ctx) -> list[str]:
+    clv = _module("clv", "w_clv", ctx)
+    frame, metrics = clv.score_columns(ctx.data, _summary(ctx), ctx.end, ctx.profile)
+    ctx.cache["clv"] = frame
+    ctx.section_metrics["clv"] = metrics
+    col = "clv" if "clv" in frame.columns else None
+    if col:
+        ctx.kpis["total_clv"] = float(frame[col].sum())
+    loc = ctx.locale
+    rows = []
+    for key in ("total_clv",):
+        rows.append(
+            (
+                kpi_def(key).label[LOCALES.index(loc)],
+                format_kpi(key, ctx.kpis.get(key), currency=ctx.currency, locale=loc),
+            )
+        )
+    for key, value in (metrics or {}).items():
+        if _finite(value) and len(rows) < 12:
+            rows.append((str(key), fmt_number(value, loc, decimals=2)))
+    table = pd.DataFrame(rows, columns=[t("kpi", loc), t("value", loc)])
+    return [table_html(table, numeric=(t("value", loc),))]
+
+
+def _sec_retention(ctx: _Ctx) -> list[str]:
+    loc = ctx.locale
+    series = ctx.cache["series"]
+    table = pd.DataFrame(
+        {
+            t("month", loc): [fmt_month(m, loc) for m in series.index],
+            kpi_def("active_patients").label[LOCALES.index(loc)]: [
+                fmt_number(v, loc) for v in series["active_patients"]
+            ],
+            kpi_def("new_patients").label[LOCALES.index(loc)]: [
+                fmt_number(v, loc) for v in series["new_patients"]
+            ],
+            kpi_def("revisit_rate_90d").label[LOCALES.index(loc)]: [
+                fmt_percent(v, loc) for v in series["revisit_rate_90d"]
+            ],
+            kpi_def("returning_revenue_share").label[LOCALES.index(loc)]: [
+                fmt_percent(v, loc) for v in series["returning_revenue_share"]
+            ],
+        }
+    )
+    blocks = [table_html(table, numeric=tuple(table.columns[1:]))]
+    try:
+        churn = _module("churn", "w_retention", ctx)
+        frame = churn.score_columns(
+            ctx.data, _summary(ctx), ctx.end, ctx.profile, clv=ctx.cache.get("clv")
+        )
+        flag = next((c for c in ("at_risk", "churn_warning", "flagged") if c in frame), None)
+        if flag is not None:
+            flagged = frame[flag].fillna(False).astype(bool)
+            ctx.kpis["at_risk_patients"] = int(flagged.sum())
+            clv_frame = ctx.cache.get("clv")
+            if clv_frame is not None and "clv" in clv_frame:
+                ctx.kpis["clv_at_risk"] = float(
+                    clv_frame["clv"].reindex(frame.index[flagged]).fillna(0).sum()
+                )
+    except _Skip as skip:
+        blocks.append(note_html(str(skip)))
+    return blocks
+
+
+def _sec_economics(ctx: _Ctx) -> list[str]:
+    if not ctx.data.has_spend:
+        raise _Skip(t("missing_input", ctx.locale, what=t("in_spend", ctx.locale)))
+    econ = _module("economics", "w_economics", ctx)
+    result = econ.model_block(ctx.data, ctx.end, ctx.profile)
+    metrics = _to_metrics(result) or {}
+    ctx.section_metrics["economics"] = metrics
+    if _finite(metrics.get("ltv_cac")):
+        ctx.kpis["ltv_cac"] = float(metrics["ltv_cac"])
+    loc = ctx.locale
+    rows = [(str(k), fmt_number(v, loc, decimals=2)) for k, v in metrics.items() if _finite(v)]
+    return [table_html(pd.DataFrame(rows, columns=[t("kpi", loc), t("value", loc)]))]
+
+
+def _sec_actions(ctx: _Ctx) -> list[str]:
+    actions = _module("actions", "w_actions", ctx)
+    lists = actions.action_lists(ctx.data, ctx.end, ctx.profile)
+    ctx.actions.update({str(k): v for k, v in lists.items()})
+    loc = ctx.locale
+    rows = [(str(k), fmt_number(len(v), loc)) for k, v in lists.items()]
+    ctx.section_metrics["actions"] = {str(k): int(len(v)) for k, v in lists.items()}
+    blocks = [table_html(pd.DataFrame(rows, columns=[t("list", loc), t("count", loc)]))]
+    for name, frame in lists.items():
+        if len(frame):
+            blocks.append(f"<h3>{_esc(str(name))} · {t('top_entries', loc)}</h3>")
+            blocks.append(table_html(_public_top(frame, ctx)))
+    return blocks
+
+
+_PII = ("patient_id", "name", "phone")
+
+
+def _public_top(frame: pd.DataFrame, ctx: _Ctx, *, n: int = 5) -> pd.DataFrame:
+    """Return the first ``n`` rows with pseudonymous keys only (no IDs, names, phones)."""
+    from clinicvalue.privacy import pseudonym_secret, pseudonymize
+
+    top = frame.head(n).copy()
+    if "patient_key" not in top and "patient_id" in top:
+        key = pseudonymize(top["patient_id"], pseudonym_secret(ctx.profile))
+        top.insert(0, "patient_key", key.to_numpy())
+    top = top.drop(columns=[c for c in _PII if c in top])
+    top = top.rename(columns={"patient_key": t("patient_key", ctx.locale)})
+    return top.astype(str)
+
+
+def _sec_quality(ctx: _Ctx) -> list[str]:
+    loc = ctx.locale
+    q = ctx.data.quality
+    rows = []
+    for table, info in q.files.items():
+        rows.append(
+            (
+                f"{table}: {info.get('file', '')}",
+                fmt_number(info.get("rows_read", 0), loc),
+                fmt_number(info.get("rows_kept", 0), loc),
+                fmt_number(info.get("rows_rejected", 0), loc),
+            )
+        )
+    blocks = []
+    if rows:
+        cols = [
+            t(k, loc)
+            for k in (
+                "quality_file",
+                "quality_rows_read",
+                "quality_rows_kept",
+                "quality_rows_rejected",
+            )
+        ]
+        blocks.append(table_html(pd.DataFrame(rows, columns=cols), numeric=tuple(cols[1:])))
+    if not q.n_rejected:
+        blocks.append(note_html(t("quality_clean", loc)))
+    if q.notes:
+        items = "".join(f"<li>{_esc(n)}</li>" for n in q.notes)
+        blocks.append(f"<h3>{t('quality_notes', loc)}</h3><ul>{items}</ul>")
+    ctx.section_metrics["quality"] = q.to_metrics()
+    return blocks
+
+
+def _esc(text: str) -> str:
+    from html import escape
+
+    return escape(str(text))
+
+
+def _sec_appendix(ctx: _Ctx) -> list[str]:
+    loc = ctx.locale
+    i = LOCALES.index(loc)
+    months = ctx.profile.activity.kpi_active_months
+    table = pd.DataFrame(
+        {
+            t("kpi", loc): [k.label[i] for k in KPIS],
+            t("formula", loc): [k.formula[i].format(active=months) for k in KPIS],
+        }
+    )
+    params = []
+    for sec, values in ctx.profile.to_dict().items():
+        if not isinstance(values, dict):
+            continue
+        for key, value in values.items():
+            if isinstance(value, dict) and len(str(value)) > 80:
+                value = f"{len(value)} entries"
+            params.append((f"{sec}.{key}", str(value)))
+    ptable = pd.DataFrame(params, columns=[t("parameters", loc), t("value", loc)])
+    return [
+        table_html(table),
+        f"<h3>{t('methods', loc)}</h3><p>{_esc(t('methods_text', loc))}</p>",
+        f"<h3>{t('parameters', loc)}</h3>",
+        table_html(ptable),
+    ]
+
+
+_BUILDERS: dict[str, tuple[str, Callable[[_Ctx], list[str]]]] = {
+    "segments": ("sec_segments", _sec_segments),
+    "clv": ("sec_clv", _sec_clv),
+    "retention": ("sec_retention", _sec_retention),
+    "economics": ("sec_economics", _sec_economics),
+    "actions": ("sec_actions", _sec_actions),
+    "quality": ("sec_quality", _sec_quality),
+    "appendix": ("sec_appendix", _sec_appendix),
+}
+
+
+def _guarded(key: str, ctx: _Ctx) -> Section:
+    title_key, build = _BUILDERS[key]
+    title = t(title_key, ctx.locale)
+    try:
+        blocks = build(ctx)
+    except _Skip as skip:
+        return Section(
+            key,
+            title,
+            section_html(key, title, [note_html(str(skip))], short=True),
+            "missing",
+            str(skip),
+        )
+    except ClinicValueError as exc:
+        note = t("section_failed", ctx.locale, why=str(exc))
+        return Section(
+            key, title, section_html(key, title, [note_html(note)], short=True), "failed", note
+        )
+    except Exception as exc:  # an analysis bug must not sink the whole report
+        note = t("section_failed", ctx.locale, why=f"{type(exc).__name__}: {exc}")
+        return Section(
+            key, title, section_html(key, title, [note_html(note)], short=True), "failed", note
+        )
+    return Section(key, title, section_html(key, title, blocks))
+
+
+def build_monthly(
+    data: ClinicData,
+    *,
+    month: str,
+    profile: ClinicProfile | None = None,
+    locale: str | None = None,
+    previous_metrics: dict[str, Any] | None = None,
+    generated: datetime | None = None,
+) -> MonthlyReport:
+    """Build the monthly report model for ``month`` from loaded data.
+
+    Parameters
+    ----------
+    data
+        The clinic's loaded data; nothing after the month's last day is used.
+    month
+        The report month, ``YYYY-MM``.
+    profile
+        The clinic profile (defaults when omitted); ``targets`` feed the KPI tiles.
+    locale
+        ``en``, ``zh-Hant`` or ``zh-Hans`` (default: the profile's).
+    previous_metrics
+        Last month's ``metrics.json``; its KPIs give the month-over-month changes
+        (recomputed from the data when absent).
+
+    Raises
+    ------
+    InputError
+        When the month is malformed or no visit falls on or before its last day.
+    """
+    prof = profile or ClinicProfile()
+    loc = locale or prof.clinic.locale
+    from clinicvalue.errors import check_option
+
+    check_option("locale", loc, LOCALES)
+    start, end = month_bounds(month)
+    data = data.until(end)
+    if data.visits.empty:
+        raise InputError(f"no visits on or before {end.date()}: choose a later report month")
+    currency = prof.clinic.currency
+    series = monthly_series(data.visits, month=month, profile=prof, patients=data.patients)
+    kpis: dict[str, Any] = dict(series.iloc[-1].to_dict())
+    kpis.update({k: None for k in ("at_risk_patients", "clv_at_risk", "total_clv", "ltv_cac")})
+    prev_month = (start - pd.DateOffset(months=1)).strftime("%Y-%m")
+    ly_month = (start - pd.DateOffset(months=12)).strftime("%Y-%m")
+    if previous_metrics and previous_metrics.get("month") == prev_month:
+        previous = dict(previous_metrics.get("kpis", {}))
+        prev_source = "metrics.json"
+    else:
+        previous = dict(series.iloc[-2].to_dict())
+        prev_source = "recomputed"
+    last_year = core_kpis(data.visits, month=ly_month, profile=prof, patients=data.patients)
+    ctx = _Ctx(data, prof, month, start, end, loc, currency, kpis)
+    ctx.cache["series"] = series
+
+    sections: dict[str, Section] = {}
+    for key in ("segments", "clv", "retention", "economics", "actions", "quality", "appendix"):
+        sections[key] = _guarded(key, ctx)
+
+    findings = write_findings(
+        kpis,
+        previous=previous,
+        last_year=last_year,
+        targets=prof.targets,
+        currency=currency,
+        locale=loc,
+    )
+    tiles = []
+    i = LOCALES.index(loc)
+    for key in TILE_KEYS:
+        d = kpi_def(key)
+        target = prof.targets.get(key)
+        tile: dict[str, Any] = {
+            "key": key,
+            "label": d.label[i],
+            "value": format_kpi(key, kpis.get(key), currency=currency, locale=loc),
+            "mom": _change(key, kpis.get(key), previous.get(key), label=t("mom", loc), locale=loc),
+            "yoy": _change(key, kpis.get(key), last_year.get(key), label=t("yoy", loc), locale=loc),
+        }
+        if target is not None:
+            tile["target"] = (
+                f"{t('target', loc)} {format_kpi(key, target, currency=currency, locale=loc)}"
+            )
+        tiles.append(tile)
+    summary_blocks = [
+        tiles_html(tiles),
+        findings_html(t("findings", loc), findings),
+        f"<h3>{t('sec_trend', loc)}</h3>",
+        svg_img(charts.trend_chart(series, locale=loc, currency=currency), alt=t("sec_trend", loc)),
+    ]
+    title = t("sec_summary", loc)
+    sections = {
+        "summary": Section("summary", title, section_html("summary", title, summary_blocks)),
+        **sections,
+    }
+
+    made = generated or datetime.now(UTC)
+    cover = {
+        "clinic": prof.clinic.name,
+        "title": t("report_title", loc),
+        "month": fmt_month(start, loc),
+        "data_until": f"{t('data_until', loc)} {fmt_date(end, loc)}",
+        "generated": f"{t('generated', loc)} {fmt_date(made.date().isoformat(), loc)}",
+    }
+    metrics: dict[str, Any] = {
+        "clinic": {"id": prof.clinic.id, "name": prof.clinic.name},
+        "month": month,
+        "as_of": end.date().isoformat(),
+        "locale": loc,
+        "currency": currency,
+        "generated_at": made.isoformat(timespec="seconds"),
+        "kpis": {k: _clean(v) for k, v in kpis.items()},
+        "kpis_formatted": {
+            k: format_kpi(k, kpis.get(k), currency=currency, locale=loc) for k in kpis
+        },
+        "kpis_previous": {k: _clean(v) for k, v in previous.items()},
+        "kpis_previous_source": prev_source,
+        "kpis_last_year": {k: _clean(v) for k, v in last_year.items()},
+        "tiles": tiles,
+        "findings": findings,
+        "sections": {
+            k: {"title": s.title, "status": s.status, "note": s.note} for k, s in sections.items()
+        },
+        "analyses": ctx.section_metrics,
+        "trend": {
+            m: {k: _clean(v) for k, v in row.items()} for m, row in series.to_dict("index").items()
+        },
+        "kpi_definitions": {
+            k.key: k.formula[0].format(active=prof.activity.kpi_active_months) for k in KPIS
+        },
+        "cover": cover,
+        "profile": prof.to_dict(),
+        "parameters": {"month": month, "locale": loc, "time_unit": prof.clv.time_unit},
+    }
+    return MonthlyReport(
+        clinic_name=prof.clinic.name,
+        clinic_id=prof.clinic.id,
+        month=month,
+        locale=loc,
+        currency=currency,
+        sections=sections,
+        findings=findings,
+        metrics=metrics,
+        actions=ctx.actions,
+    )
+
+
+def _clean(v: Any) -> Any:
+    if v is None:
+        return None
+    if isinstance(v, int | float) and not isinstance(v, bool):
+        return float(v) if math.isfinite(float(v)) else None
+    return v

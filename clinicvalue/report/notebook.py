@@ -1,0 +1,97 @@
+"""What the notebooks call: open a clinic's inputs, read and write a run's artefacts."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any
+
+from clinicvalue.data import ClinicData
+from clinicvalue.errors import ProfileError, ReportError
+from clinicvalue.profile import ClinicProfile, load_profile
+from clinicvalue.report.excel import write_actions
+from clinicvalue.report.monthly import MonthlyReport
+
+__all__ = ["SAMPLES", "open_clinic", "read_profile", "read_metrics", "write_outputs"]
+
+#: The bundled sample clinics (``data_samples/<kind>/``).
+SAMPLES = Path(__file__).resolve().parents[2] / "data_samples"
+
+
+def read_profile(path: str | Path | None) -> ClinicProfile:
+    """Read a profile from TOML, or from the JSON ``run_report`` writes; ``""`` = defaults."""
+    if not path:
+        return ClinicProfile()
+    p = Path(path)
+    if p.suffix.lower() == ".json":
+        try:
+            data = json.loads(p.read_text(encoding="utf-8"))
+        except (OSError, ValueError) as exc:
+            raise ProfileError(f"{p}: cannot read the profile ({exc})") from exc
+        return ClinicProfile.from_dict(data, source=str(p))
+    return load_profile(p)
+
+
+def _sample(kind: str, table: str) -> str | None:
+    hits = sorted((SAMPLES / kind).glob(f"{table}.*"))
+    return str(hits[0]) if hits else None
+
+
+def open_clinic(
+    *,
+    visits: str = "",
+    patients: str = "",
+    spend: str = "",
+    plans: str = "",
+    profile: str = "",
+    mapping: dict[str, str] | None = None,
+    encoding: str = "",
+    drop_invalid: bool = False,
+    sample: str = "dental",
+) -> tuple[ClinicData, ClinicProfile]:
+    """Load a clinic's inputs; with no ``visits`` the bundled ``sample`` clinic is used."""
+    from clinicvalue.load import load_clinic
+
+    if not visits:
+        visits = _sample(sample, "visits") or ""
+        if not visits:
+            raise ReportError(f"no visits given and no sample data in {SAMPLES / sample}")
+        patients = patients or _sample(sample, "patients") or ""
+        spend = spend or _sample(sample, "spend") or ""
+        plans = plans or _sample(sample, "plans") or ""
+        toml = SAMPLES / sample / "clinic.toml"
+        profile = profile or (str(toml) if toml.is_file() else "")
+    prof = read_profile(profile)
+    data = load_clinic(
+        visits,
+        patients=patients or None,
+        spend=spend or None,
+        plans=plans or None,
+        mapping=mapping or None,
+        encoding=encoding or None,
+        drop_invalid=drop_invalid,
+        profile=prof,
+    )
+    return data, prof
+
+
+def read_metrics(path: str | Path | None) -> dict[str, Any] | None:
+    """Return last month's ``metrics.json``, or ``None`` when there is none to read."""
+    if not path or not Path(path).is_file():
+        return None
+    try:
+        return json.loads(Path(path).read_text(encoding="utf-8"))
+    except ValueError:
+        return None
+
+
+def write_outputs(report: MonthlyReport, folder: str | Path) -> list[Path]:
+    """Write ``metrics.json`` and ``actions.xlsx`` of ``report`` into ``folder``."""
+    from clinicvalue.writers import write_json
+
+    folder = Path(folder)
+    folder.mkdir(parents=True, exist_ok=True)
+    return [
+        write_json(report.metrics, folder / "metrics.json"),
+        write_actions(report.actions, folder / "actions.xlsx", locale=report.locale),
+    ]

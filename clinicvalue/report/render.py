@@ -1,0 +1,114 @@
+"""Render an executed report notebook to HTML (no code, print CSS) and to an A4 PDF.
+
+The notebook's outputs become the body; a cover, a table of contents (with page
+numbers in the PDF), a running header with clinic and month, and page numbers are added
+around them. WeasyPrint lays out the PDF; charts are SVG, so they stay sharp when zoomed.
+"""
+
+from __future__ import annotations
+
+import re
+from html import escape
+from importlib import resources
+from pathlib import Path
+from typing import Any
+
+import nbformat
+
+from clinicvalue.errors import ReportError
+from clinicvalue.i18n import css_fonts, html_lang, t
+
+__all__ = ["notebook_body", "compose_html", "write_pdf", "render_report"]
+
+_H2 = re.compile(r'<h2 class="cv-h" id="(h-[\w-]+)">(.*?)</h2>', re.S)
+
+
+def _css() -> str:
+    return resources.files("clinicvalue.templates").joinpath("report.css").read_text("utf-8")
+
+
+def notebook_body(nb_path: str | Path) -> str:
+    """Return the HTML of an executed notebook's outputs: no code, prompts or stderr.
+
+    Raises
+    ------
+    ReportError
+        When a cell holds an error output (the run did not finish cleanly).
+    """
+    from nbconvert import HTMLExporter
+
+    nb = nbformat.read(str(nb_path), as_version=4)
+    for cell in nb.cells:
+        if cell.cell_type != "code":
+            cell.source = ""
+            cell.cell_type = "raw"
+            continue
+        kept = []
+        for out in cell.get("outputs", []):
+            if out.output_type == "error":
+                raise ReportError(
+                    f"{Path(nb_path).name}: a notebook cell failed ({out.ename}: {out.evalue})"
+                )
+            if out.output_type == "stream":
+                continue
+            kept.append(out)
+        cell.outputs = kept
+    nb.cells = [c for c in nb.cells if c.cell_type == "code"]
+    exporter = HTMLExporter(
+        template_name="basic",
+        exclude_input=True,
+        exclude_input_prompt=True,
+        exclude_output_prompt=True,
+        exclude_raw=True,
+        exclude_markdown=True,
+    )
+    body, _ = exporter.from_notebook_node(nb)
+    return body
+
+
+def compose_html(body: str, *, cover: dict[str, str], locale: str) -> str:
+    """Wrap the report body in a full page: cover, contents, print CSS for the locale."""
+    header = f"{cover['clinic']} · {cover['month']}".replace("\\", "\\\\").replace('"', '\\"')
+    css = _css().replace("__CV_HEADER__", header)
+    toc = "".join(
+        f'<li><a href="#{anchor}">{title}</a></li>' for anchor, title in _H2.findall(body)
+    )
+    cover_html = (
+        '<div class="cv-cover">'
+        f'<div class="clinic">{escape(cover["clinic"])}</div>'
+        f'<div class="title">{escape(cover["title"])}</div>'
+        f'<div class="month">{escape(cover["month"])}</div>'
+        f'<div class="meta">{escape(cover["data_until"])}<br/>{escape(cover["generated"])}</div>'
+        "</div>"
+    )
+    return (
+        f'<!DOCTYPE html>\n<html lang="{html_lang(locale)}"><head><meta charset="utf-8"/>'
+        f"<title>{escape(cover['clinic'])} · {escape(cover['title'])} · "
+        f"{escape(cover['month'])}</title>"
+        f"<style>html {{ font-family: {css_fonts(locale)}; }}\n{css}</style></head><body>"
+        f'{cover_html}<nav class="cv-toc"><h2>{escape(t("contents", locale))}</h2>'
+        f"<ol>{toc}</ol></nav>{body}</body></html>"
+    )
+
+
+def write_pdf(html: str, path: str | Path) -> Path:
+    """Lay out ``html`` as an A4 PDF at ``path`` with WeasyPrint."""
+    import logging
+
+    from weasyprint import HTML
+
+    logging.getLogger("weasyprint").setLevel(logging.ERROR)
+    logging.getLogger("fontTools").setLevel(logging.ERROR)
+    HTML(string=html, base_url=str(Path(path).parent)).write_pdf(str(path))
+    return Path(path)
+
+
+def render_report(folder: str | Path, *, metrics: dict[str, Any]) -> tuple[Path, Path]:
+    """Render ``folder/report.ipynb`` to ``report.html`` and ``report.pdf`` beside it."""
+    folder = Path(folder)
+    body = notebook_body(folder / "report.ipynb")
+    html = compose_html(body, cover=metrics["cover"], locale=metrics["locale"])
+    html_path = folder / "report.html"
+    html_path.write_text(html, encoding="utf-8")
+    pdf_path = write_pdf(html, folder / "report.pdf")
+    return html_path, pdf_path

@@ -1,0 +1,1 @@
+"""CSS and HTML pieces of the monthly report."""

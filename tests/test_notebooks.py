@@ -1,0 +1,146 @@
+"""Run every notebook through papermill on a small clinic, and check the rendered report."""
+
+from __future__ import annotations
+
+import json
+import re
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import papermill as pm
+import pytest
+
+from clinicvalue.report import run_report
+from clinicvalue.report.execute import KERNEL_NAME, execute_notebook, kernel_env, notebook_path
+from clinicvalue.report.pdfcheck import pdf_text
+
+NOTEBOOKS = sorted(p.name for p in (Path(__file__).parents[1] / "notebooks").glob("*.ipynb"))
+
+
+def write_small_clinic(folder: Path, *, patients: int = 80, seed: int = 1) -> Path:
+    """Write a small visits CSV (zh-Hant headers) spanning 2024-06 … 2026-10."""
+    rng = np.random.default_rng(seed)
+    rows = []
+    for i in range(patients):
+        day = pd.Timestamp("2024-06-01") + pd.Timedelta(days=int(rng.integers(0, 850)))
+        for _ in range(int(rng.integers(1, 6))):
+            if day > pd.Timestamp("2026-10-31"):
+                break
+            rows.append((f"{i:05d}", day.strftime("%Y/%m/%d"), int(rng.integers(5, 80)) * 100))
+            day += pd.Timedelta(days=int(rng.integers(20, 200)))
+    path = folder / "visits.csv"
+    pd.DataFrame(rows, columns=["病歷號", "就診日期", "金額"]).to_csv(path, index=False)
+    return path
+
+
+@pytest.fixture(scope="module")
+def clinic(tmp_path_factory):
+    return write_small_clinic(tmp_path_factory.mktemp("clinic"))
+
+
+@pytest.mark.parametrize("name", NOTEBOOKS)
+def test_notebook_runs_with_papermill(name, clinic, tmp_path):
+    out = tmp_path / name
+    execute_notebook(
+        notebook_path(name),
+        out,
+        parameters={"visits": str(clinic), "month": "2026-10", "output_dir": str(tmp_path)},
+        timeout=300,
+    )
+    nb = json.loads(out.read_text(encoding="utf-8"))
+    outputs = [o for c in nb["cells"] if c["cell_type"] == "code" for o in c.get("outputs", [])]
+    assert not [o for o in outputs if o["output_type"] == "error"]
+    assert any("text/html" in o.get("data", {}) for o in outputs)
+
+
+def test_every_notebook_has_a_typed_parameters_cell():
+    for name in NOTEBOOKS:
+        params = pm.inspect_notebook(str(notebook_path(name)))
+        assert {"visits", "month", "locale", "profile", "output_dir"} <= set(params), name
+        assert all(p["inferred_type_name"] != "None" for p in params.values()), name
+
+
+def test_unknown_parameter_is_refused(clinic, tmp_path):
+    from clinicvalue.errors import InputError
+
+    with pytest.raises(InputError, match="has no parameter colour"):
+        execute_notebook(
+            notebook_path("segmentation.ipynb"), tmp_path / "x.ipynb", parameters={"colour": 1}
+        )
+
+
+def test_kernel_env_gives_plain_progress_bars():
+    with kernel_env() as env:
+        assert env["TQDM_DISABLE"] == "1"
+        from jupyter_client.kernelspec import KernelSpecManager
+
+        assert KernelSpecManager().get_kernel_spec(KERNEL_NAME).argv
+
+
+@pytest.fixture(scope="module")
+def zh_report(clinic, tmp_path_factory):
+    out = tmp_path_factory.mktemp("reports")
+    return run_report(visits=clinic, month="2026-10", locale="zh-Hant", out=out, timeout=300)
+
+
+def test_report_writes_every_artefact(zh_report):
+    names = {p.name for p in zh_report.iterdir()}
+    assert names == {"report.pdf", "report.html", "report.ipynb", "metrics.json", "actions.xlsx"}
+    assert zh_report.parts[-2:] == ("demo", "2026-10")
+
+
+def test_pdf_holds_sections_and_kpi_values_from_metrics(zh_report):
+    metrics = json.loads((zh_report / "metrics.json").read_text(encoding="utf-8"))
+    text = re.sub(r"\s+", "", pdf_text(zh_report / "report.pdf"))
+    for title in ("摘要", "病患分群", "病患終身價值", "留存與回診", "資料品質", "附錄：定義與方法"):
+        assert title in text
+    for key in ("active_patients", "revenue_returning", "revisit_rate_90d", "avg_spend_per_visit"):
+        assert metrics["kpis_formatted"][key] in text, key
+    assert "profile" in metrics and metrics["profile"]["clinic"]["locale"] == "zh-Hant"
+
+
+def test_zh_hant_report_uses_traditional_forms(zh_report):
+    text = pdf_text(zh_report / "report.pdf")
+    assert "資料品質" in text and "数据质量" not in text
+    html = (zh_report / "report.html").read_text(encoding="utf-8")
+    assert 'lang="zh-Hant-TW"' in html and "Noto Sans CJK TC" in html
+
+
+def test_no_code_or_error_reaches_html_or_pdf(zh_report):
+    html = (zh_report / "report.html").read_text(encoding="utf-8")
+    text = pdf_text(zh_report / "report.pdf")
+    for bad in ("Traceback", "build_monthly", "open_clinic", "rep.section", "In [", "Error:"):
+        assert bad not in html
+        assert bad not in text
+
+
+def test_failed_run_keeps_the_existing_report_and_leaves_no_half_folder(zh_report, tmp_path):
+    from clinicvalue.errors import InputError
+
+    before = {p.name: p.stat().st_mtime_ns for p in zh_report.iterdir()}
+    broken = tmp_path / "visits.csv"
+    broken.write_text('病歷號,就診日期,金額\n00001,2026/10/01,"NT$1,2O0"\n', encoding="utf-8")
+    with pytest.raises(InputError, match="金額"):
+        run_report(visits=broken, month="2026-10", out=zh_report.parents[1], timeout=300)
+    assert {p.name: p.stat().st_mtime_ns for p in zh_report.iterdir()} == before
+    assert sorted(p.name for p in zh_report.parent.iterdir()) == ["2026-10"]
+
+
+def test_next_month_reads_this_months_metrics(zh_report, clinic):
+    nxt = run_report(visits=clinic, month="2026-11", locale="en", out=zh_report.parents[1])
+    metrics = json.loads((nxt / "metrics.json").read_text(encoding="utf-8"))
+    assert metrics["kpis_previous_source"] == "metrics.json"
+    this = json.loads((zh_report / "metrics.json").read_text(encoding="utf-8"))
+    assert metrics["kpis_previous"]["active_patients"] == this["kpis"]["active_patients"]
+
+
+@pytest.mark.parametrize("name", NOTEBOOKS)
+def test_notebooks_are_committed_thin_and_without_outputs(name):
+    nb = json.loads(notebook_path(name).read_text(encoding="utf-8"))
+    code = [c for c in nb["cells"] if c["cell_type"] == "code"]
+    assert all(not c["outputs"] and c["execution_count"] is None for c in code)
+    assert nb["metadata"]["kernelspec"]["name"] == KERNEL_NAME
+    for cell in code:
+        src = "".join(cell["source"])
+        assert not re.search(r"^\s*(def|class|for|while) ", src, re.M), src

@@ -1,0 +1,247 @@
+"""Tests for clinicvalue.report: KPIs, the report model, atomic folders, Excel, PDF check."""
+
+from __future__ import annotations
+
+import os
+import warnings
+
+import pandas as pd
+import pytest
+from openpyxl import load_workbook
+
+from clinicvalue.data import ClinicData
+from clinicvalue.errors import InputError, ReportError
+from clinicvalue.profile import ClinicProfile
+from clinicvalue.report import previous_month
+from clinicvalue.report.excel import write_actions
+from clinicvalue.report.kpis import core_kpis, month_bounds
+from clinicvalue.report.monthly import build_monthly, format_kpi
+from clinicvalue.report.pdfcheck import check_pdf
+from clinicvalue.report.render import compose_html, write_pdf
+from clinicvalue.report.workspace import report_folder, report_workspace
+
+
+def _visits(rows):
+    frame = pd.DataFrame(rows, columns=["patient_id", "visit_date", "amount"])
+    frame["patient_id"] = frame["patient_id"].astype("string")
+    frame["visit_date"] = pd.to_datetime(frame["visit_date"])
+    frame["amount"] = frame["amount"].astype(float)
+    return frame
+
+
+@pytest.fixture
+def visits():
+    # hand-built: report month 2026-10, month end 2026-10-31
+    return _visits(
+        [
+            ("00001", "2026-09-10", 1000),
+            ("00001", "2026-10-05", 2000),
+            ("00002", "2026-10-20", 500),  # new this month
+            ("00003", "2025-01-01", 300),  # last seen > 18 months ago: not active
+            ("00004", "2026-06-01", 400),  # first seen 152 days before the end
+            ("00004", "2026-07-15", 600),  # back within 90 days
+            ("00005", "2026-11-02", 9999),  # after the month end: ignored
+        ]
+    )
+
+
+def test_core_kpis_match_hand_computation(visits):
+    k = core_kpis(visits, month="2026-10", profile=ClinicProfile())
+    assert k["active_patients"] == 3
+    assert k["new_patients"] == 1
+    assert k["revenue"] == 2500
+    assert k["revenue_new"] == 500
+    assert k["revenue_returning"] == 2000
+    assert k["avg_spend_per_visit"] == 1250
+    assert k["visits"] == 2
+    assert k["revisit_rate_90d"] == 1.0
+
+
+def test_register_first_visit_makes_a_patient_returning(visits):
+    patients = pd.DataFrame(
+        {
+            "patient_id": pd.array(["00002"], dtype="string"),
+            "first_visit": pd.to_datetime(["2020-01-01"]),
+        }
+    )
+    k = core_kpis(visits, month="2026-10", profile=ClinicProfile(), patients=patients)
+    assert k["new_patients"] == 0
+    assert k["revenue_new"] == 0
+
+
+def test_active_window_follows_the_profile(visits):
+    k = core_kpis(
+        visits, month="2026-10", profile=ClinicProfile().replace(activity__kpi_active_months=24)
+    )
+    assert k["active_patients"] == 4
+
+
+def test_month_must_be_yyyy_mm():
+    assert month_bounds("2026-02")[1] == pd.Timestamp("2026-02-28")
+    with pytest.raises(InputError, match="month must be written YYYY-MM"):
+        month_bounds("2026/10")
+
+
+def test_previous_month():
+    assert previous_month(pd.Timestamp("2026-01-15").date()) == "2025-12"
+
+
+def test_model_guards_missing_modules_and_inputs(visits):
+    data = ClinicData(visits=visits, lines=visits)
+    rep = build_monthly(data, month="2026-10", locale="en")
+    econ = rep.section("economics")
+    assert econ.status == "missing"
+    assert "marketing-spend file" in econ.note
+    assert rep.metrics["kpis"]["new_patients"] == 1
+    assert rep.metrics["kpis_formatted"]["revenue"] == "NT$2,500"
+    assert 3 <= len(rep.findings) <= 5
+    assert "Active patients stand at 3" in rep.findings[0] or any("3" in f for f in rep.findings)
+    assert "<h2" in rep.section("summary")._repr_html_()
+
+
+def test_month_over_month_reads_last_months_metrics(visits):
+    data = ClinicData(visits=visits, lines=visits)
+    prev = {"month": "2026-09", "kpis": {"active_patients": 2.0}}
+    rep = build_monthly(data, month="2026-10", locale="en", previous_metrics=prev)
+    tile = next(x for x in rep.metrics["tiles"] if x["key"] == "active_patients")
+    assert tile["mom"]["text"] == "+50.0%"
+    assert tile["mom"]["good"] is True
+    assert rep.metrics["kpis_previous_source"] == "metrics.json"
+
+
+def test_targets_show_on_tiles(visits):
+    data = ClinicData(visits=visits, lines=visits)
+    prof = ClinicProfile().replace(targets={"revisit_rate_90d": 0.5})
+    rep = build_monthly(data, month="2026-10", profile=prof, locale="zh-Hant")
+    tile = next(x for x in rep.metrics["tiles"] if x["key"] == "revisit_rate_90d")
+    assert tile["target"] == "目標 50.0%"
+    assert any("已達目標" in f for f in rep.findings)
+
+
+def test_no_visits_before_month_end_is_an_input_error(visits):
+    data = ClinicData(visits=visits, lines=visits)
+    with pytest.raises(InputError, match="no visits on or before 2020-01-31"):
+        build_monthly(data, month="2020-01")
+
+
+def test_format_kpi_kinds():
+    assert (
+        format_kpi("ltv_cac", 3.25, currency="CNY", locale="zh-Hans") == "3.2×"
+        or format_kpi("ltv_cac", 3.25, currency="CNY", locale="zh-Hans") == "3.3×"
+    )
+    assert format_kpi("total_clv", 1e6, currency="CNY", locale="zh-Hans") == "¥1,000,000"
+
+
+def test_failed_run_leaves_last_report_untouched(tmp_path):
+    final = report_folder(tmp_path, "north", "2026-10")
+    final.mkdir(parents=True)
+    (final / "report.pdf").write_text("last good")
+    with pytest.raises(RuntimeError), report_workspace(tmp_path, "north", "2026-10") as tmp:
+        (tmp / "report.pdf").write_text("half")
+        raise RuntimeError("boom")
+    assert (final / "report.pdf").read_text() == "last good"
+    assert sorted(os.listdir(final.parent)) == ["2026-10"]
+
+
+def test_successful_run_replaces_the_folder(tmp_path):
+    with report_workspace(tmp_path, "north", "2026-10") as tmp:
+        (tmp / "a.txt").write_text("new")
+    assert (report_folder(tmp_path, "north", "2026-10") / "a.txt").read_text() == "new"
+
+
+def test_two_runs_of_one_clinic_month_collide_with_a_clear_error(tmp_path):
+    with report_workspace(tmp_path, "north", "2026-10"):
+        with pytest.raises(ReportError, match="another run is writing"):
+            with report_workspace(tmp_path, "north", "2026-10"):
+                pass
+
+
+def test_actions_workbook_has_localised_frozen_headers(tmp_path):
+    lists = {"churn_warning": pd.DataFrame({"patient_key": ["P-1"], "reason": ["逾期"]})}
+    path = write_actions(lists, tmp_path / "actions.xlsx", locale="zh-Hant")
+    ws = load_workbook(path)["churn_warning"]
+    assert [c.value for c in ws[1]] == ["病患代碼", "原因"]
+    assert ws.freeze_panes == "A2"
+    assert ws.column_dimensions["A"].width >= 8
+
+
+def test_pdf_check_fails_without_the_labels(tmp_path):
+    cover = {"clinic": "C", "title": "T", "month": "M", "data_until": "", "generated": ""}
+    html = compose_html('<h2 class="cv-h" id="h-x">資料品質</h2>', cover=cover, locale="zh-Hant")
+    pdf = write_pdf(html, tmp_path / "r.pdf")
+    check_pdf(pdf, locale="zh-Hant", labels=["資料品質"])
+    with pytest.raises(ReportError, match="the PDF text lacks '病患分群'"):
+        check_pdf(pdf, locale="zh-Hant", labels=["病患分群"])
+
+
+def test_pdf_check_needs_a_cjk_font_for_chinese(tmp_path):
+    cover = {"clinic": "C", "title": "T", "month": "M", "data_until": "", "generated": ""}
+    pdf = write_pdf(compose_html("<p>only latin</p>", cover=cover, locale="en"), tmp_path / "r.pdf")
+    with pytest.raises(ReportError, match="no CJK font is embedded"):
+        check_pdf(pdf, locale="zh-Hant", labels=["only latin"])
+
+
+def test_charts_draw_traditional_labels_without_missing_glyphs(visits):
+    # pyproject turns matplotlib's missing-glyph UserWarning into an error
+    from clinicvalue.report import charts
+    from clinicvalue.report.kpis import monthly_series
+
+    series = monthly_series(visits, month="2026-10", profile=ClinicProfile(), months=3)
+    names = pd.Series([5, 2], index=["核心客戶", "沉睡客戶"])
+    with warnings.catch_warnings():
+        # the glyph warning is attributed to the caller, so pyproject's filter misses it
+        warnings.simplefilter("error", UserWarning)
+        svg = charts.trend_chart(series, locale="zh-Hant")
+        bars = charts.bar_chart(names, title="病患數", locale="zh-Hant")
+        bars_en = charts.bar_chart(names, title="Patients", locale="en")
+    assert svg.startswith("<svg") and svg.count("<path") > 10
+    assert bars.startswith("<svg") and bars_en.startswith("<svg")
+
+
+def test_action_top_entries_show_pseudonymous_keys_only(visits):
+    from clinicvalue.report.monthly import _Ctx, _public_top
+
+    ctx = _Ctx(
+        ClinicData(visits, visits),
+        ClinicProfile(),
+        "2026-10",
+        *month_bounds("2026-10"),
+        "en",
+        "TWD",
+        {},
+    )
+    frame = pd.DataFrame(
+        {"patient_id": ["00001"], "name": ["王小明"], "phone": ["0912"], "reason": ["x"]}
+    )
+    top = _public_top(frame, ctx)
+    assert list(top.columns) == ["Patient key", "reason"]
+    assert top.iloc[0, 0].startswith("P-")
+    assert "王小明" not in top.to_string() and "00001" not in top.to_string()
+
+
+def test_findings_drop_unknown_changes():
+    from clinicvalue.report.findings import write_findings
+
+    out = write_findings(
+        {"active_patients": 3, "new_patients": 0, "avg_spend_per_visit": 5.0},
+        previous={},
+        last_year=None,
+        targets={},
+        currency="TWD",
+        locale="zh-Hant",
+    )
+    assert out == ["活躍病患為 3 人。", "本月新病患 0 人。", "平均每次就診消費 NT$5。"]
+
+
+def test_kernel_is_registered_for_this_python_when_missing(monkeypatch):
+    import sys
+
+    from jupyter_client.kernelspec import KernelSpecManager
+
+    from clinicvalue.report import execute
+
+    monkeypatch.setattr(execute, "_kernel_ok", lambda: False)
+    with execute.kernel_env():
+        spec = KernelSpecManager().get_kernel_spec(execute.KERNEL_NAME)
+        assert spec.argv[0] == sys.executable
+    assert "cv-kernel-" not in os.environ.get("JUPYTER_PATH", "")

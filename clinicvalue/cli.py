@@ -95,6 +95,9 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--out", required=True, metavar="DIR")
     p.add_argument("--format", choices=["csv", "parquet", "xlsx"], default="csv")
     p.add_argument("--headers", choices=["en", "zh-Hant", "zh-Hans"], default="en")
+    p.add_argument("--encoding", default="utf-8", help="text encoding of CSV files")
+    p.add_argument("--start", default="2022-01-01", metavar="DATE", help="first possible visit")
+    p.add_argument("--end", default="2026-10-31", metavar="DATE", help="last possible visit")
     p.set_defaults(func=_cmd_synth)
 
     p = sub.add_parser(
@@ -224,8 +227,10 @@ def _cmd_synth(args: argparse.Namespace) -> int:
 
     if args.patients < 1:
         raise InputError(f"--patients must be at least 1; got {args.patients}")
-    clinic = synthesize(args.kind, patients=args.patients, seed=args.seed)
-    write_synthetic(clinic, args.out, fmt=args.format, headers=args.headers)
+    clinic = synthesize(
+        args.kind, patients=args.patients, seed=args.seed, start=args.start, end=args.end
+    )
+    write_synthetic(clinic, args.out, fmt=args.format, headers=args.headers, encoding=args.encoding)
     print(f"wrote a synthetic {args.kind} clinic of {args.patients:,} patients to {args.out}")
     return 0
 

@@ -49,9 +49,9 @@ def _check(params: dict[str, float]) -> tuple[float, float, float, float]:
     r, alpha, a, b = (float(params[k]) for k in ("r", "alpha", "a", "b"))
     if min(r, alpha, a, b) <= 0:
         raise InputError(f"BG/NBD parameters must all be positive; got {params}.")
-    if a <= 1:
+    if a + b <= 1:
         raise InputError(
-            f"BG/NBD parameter a must exceed 1 for expected visits to be finite; got a={a}."
+            f"BG/NBD parameters need a + b > 1 for the expected-visits formula; got a={a}, b={b}."
         )
     return r, alpha, a, b
 
@@ -70,6 +70,8 @@ def survival(t: float, r: float, alpha: float, a: float, b: float) -> float:
 
 def expected_visits(t: float, r: float, alpha: float, a: float, b: float) -> float:
     """Return expected repeat visits in (0, t] for a new patient under BG/NBD."""
+    if abs(a - 1) < 1e-9:  # removable singularity at a = 1 (FHL 2005, eq. 7)
+        a = 1 + 1e-7
     hyp = special.hyp2f1(r, b, a + b - 1, t / (alpha + t))
     return float((a + b - 1) / (a - 1) * (1 - (alpha / (alpha + t)) ** r * hyp))
 

@@ -10,6 +10,7 @@ from __future__ import annotations
 import json
 
 import numpy as np
+import pandas as pd
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
@@ -88,11 +89,21 @@ def test_bigger_gain_more_margin(d):
 def test_errors():
     with pytest.raises(InputError, match="missing alpha"):
         retention_uplift(dict(r=1, a=2, b=3), n_patients=1, spend_per_visit=1, gross_margin=1)
-    with pytest.raises(InputError, match="must exceed 1"):
-        retention_uplift({**P, "a": 0.8}, n_patients=1, spend_per_visit=1, gross_margin=1)
+    with pytest.raises(InputError, match=r"need a \+ b > 1"):
+        retention_uplift({**P, "a": 0.3, "b": 0.5}, n_patients=1, spend_per_visit=1, gross_margin=1)
     with pytest.raises(InputError, match="must all be positive"):
         retention_uplift({**P, "b": -1}, n_patients=1, spend_per_visit=1, gross_margin=1)
     with pytest.raises(InputError, match="is impossible"):
         retention_uplift(P, n_patients=1, spend_per_visit=1, gross_margin=1, points=(0.5,))
     with pytest.raises(OptionError, match="time_unit must be one of"):
         retention_uplift(P, n_patients=1, spend_per_visit=1, gross_margin=1, time_unit="Y")
+
+
+def test_expected_visits_matches_lifetimes_with_a_below_one():
+    """FHL 2005 CDNOW parameters have a = 0.793 < 1; the closed form still holds."""
+    from lifetimes import BetaGeoFitter
+
+    fitter = BetaGeoFitter()
+    fitter.params_ = pd.Series(dict(r=0.243, alpha=4.414, a=0.793, b=2.426))
+    expected = fitter.expected_number_of_purchases_up_to_time(39)
+    assert expected_visits(39, 0.243, 4.414, 0.793, 2.426) == pytest.approx(expected, rel=1e-9)

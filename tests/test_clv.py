@@ -1,0 +1,252 @@
+import numpy as np
+import pandas as pd
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+from lifetimes import BetaGeoFitter, GammaGammaFitter
+from lifetimes.datasets import load_cdnow_summary_data_with_monetary_value
+
+from clinicvalue.clv import (
+    SCORE_COLUMNS,
+    ClvModel,
+    bgnbd_expected,
+    bgnbd_p_alive,
+    gg_expected,
+    monthly_rate,
+    score_columns,
+)
+from clinicvalue.errors import ConvergenceError, InputError, NotFittedError, OptionError
+from clinicvalue.profile import ClinicProfile
+
+
+@pytest.fixture(scope="module")
+def cdnow() -> pd.DataFrame:
+    d = load_cdnow_summary_data_with_monetary_value().head(600)
+    d = d.rename(columns={"monetary_value": "monetary"})
+    d.index = d.index.astype(str).astype("string")
+    return d
+
+
+@pytest.fixture(scope="module")
+def fitted(cdnow) -> ClvModel:
+    return ClvModel().fit(cdnow)
+
+
+def _lt(model: ClvModel) -> tuple[BetaGeoFitter, GammaGammaFitter]:
+    bg = BetaGeoFitter()
+    bg.params_ = pd.Series(model.params_)
+    bg.predict = bg.conditional_expected_number_of_purchases_up_to_time  # set by fit()
+    gg = GammaGammaFitter()
+    gg.params_ = pd.Series(model.gg_params_)
+    return bg, gg
+
+
+def test_condensed_fit_equals_unweighted_lifetimes(cdnow, fitted):
+    bg = BetaGeoFitter().fit(cdnow["frequency"], cdnow["recency"], cdnow["T"])
+    for k, v in fitted.params_.items():
+        assert v == pytest.approx(bg.params_[k], rel=1e-4)
+    assert fitted.n_histories_ < len(cdnow)
+
+
+def test_predictions_equal_lifetimes(cdnow, fitted):
+    bg, gg = _lt(fitted)
+    x, r, t = cdnow["frequency"], cdnow["recency"], cdnow["T"]
+    np.testing.assert_allclose(
+        fitted.p_alive(cdnow), bg.conditional_probability_alive(x, r, t), rtol=1e-9
+    )
+    np.testing.assert_allclose(
+        fitted.expected_visits(cdnow, 10),
+        bg.conditional_expected_number_of_purchases_up_to_time(10, x, r, t),
+        rtol=1e-9,
+    )
+    np.testing.assert_allclose(
+        fitted.expected_spend(cdnow),
+        gg.conditional_expected_average_profit(x, cdnow["monetary"]),
+        rtol=1e-9,
+    )
+
+
+def test_clv_equals_lifetimes_customer_lifetime_value(cdnow, fitted):
+    bg, gg = _lt(fitted)
+    d = monthly_rate(0.10)
+    want = gg.customer_lifetime_value(
+        bg,
+        cdnow["frequency"],
+        cdnow["recency"],
+        cdnow["T"],
+        cdnow["monetary"],
+        time=12,
+        discount_rate=d,
+        freq="W",
+    )
+    got = fitted.clv(cdnow, months=12, annual_discount_rate=0.10)
+    np.testing.assert_allclose(got.to_numpy(), want.to_numpy(), rtol=1e-6)
+    half = fitted.clv(cdnow, months=12, annual_discount_rate=0.10, margin=0.5)
+    np.testing.assert_allclose(half, got * 0.5)
+
+
+def test_monthly_rate_compounds_to_annual():
+    assert (1 + monthly_rate(0.10)) ** 12 == pytest.approx(1.10)
+
+
+def test_predict_columns_and_profile(cdnow, fitted):
+    prof = ClinicProfile()
+    out = fitted.predict(cdnow, prof)
+    assert list(out.columns) == list(SCORE_COLUMNS)
+    assert out.index.equals(cdnow.index)
+    assert (out["exp_visits_12m"] >= out["exp_visits_6m"]).all()
+    assert (out["exp_visits_6m"] >= out["exp_visits_3m"]).all()
+    np.testing.assert_allclose(out["clv_margin"], out["clv"] * prof.clinic.gross_margin)
+    assert out["p_alive"].between(0, 1).all()
+
+
+def test_to_metrics_json_ready(fitted):
+    import json
+
+    m = fitted.to_metrics()
+    json.dumps(m)
+    assert m["fit_step"] == "default"
+    iv = m["intervals"]["bgnbd"]["r"]
+    assert iv["lower"] < iv["estimate"] < iv["upper"]
+    assert set(m["gamma_gamma"]) == {"p", "q", "v"}
+
+
+def test_standard_errors_match_lifetimes(cdnow, fitted):
+    bg = BetaGeoFitter().fit(cdnow["frequency"], cdnow["recency"], cdnow["T"])
+    iv = fitted.to_metrics()["intervals"]["bgnbd"]
+    for k in ("r", "alpha", "a", "b"):
+        assert iv[k]["se"] == pytest.approx(bg.standard_errors_[k], rel=1e-3)
+        assert iv[k]["lower"] > 0
+
+
+def test_not_fitted_names_class(cdnow):
+    with pytest.raises(NotFittedError, match="ClvModel is not fitted"):
+        ClvModel().p_alive(cdnow)
+
+
+def test_no_repeat_patients_raises(cdnow):
+    s = cdnow.assign(frequency=0, recency=0.0)
+    with pytest.raises(ConvergenceError, match="no patient has a repeat visit yet"):
+        ClvModel().fit(s)
+
+
+def test_empty_and_bad_inputs(cdnow):
+    with pytest.raises(InputError, match="no patients"):
+        ClvModel().fit(cdnow.iloc[:0])
+    with pytest.raises(InputError, match="lacks column"):
+        ClvModel().fit(cdnow.drop(columns="T"))
+    with pytest.raises(OptionError, match="time_unit"):
+        ClvModel(time_unit="Y").fit(cdnow)
+    with pytest.raises(InputError, match="penalizer must be"):
+        ClvModel(penalizer=-1).fit(cdnow)
+
+
+def test_horizon_must_be_positive(cdnow, fitted):
+    with pytest.raises(InputError, match="at least 1 month"):
+        fitted.clv(cdnow, months=0, annual_discount_rate=0.1)
+
+
+def test_ladder_exhausted_message(cdnow, monkeypatch):
+    import clinicvalue.clv as clv
+
+    monkeypatch.setattr(clv, "_params_ok", lambda params: False)
+    with pytest.raises(ConvergenceError, match="failed on every step.*clv.penalizer"):
+        ClvModel().fit(cdnow)
+
+
+def test_ladder_moves_on_after_failure(cdnow, monkeypatch):
+    import clinicvalue.clv as clv
+
+    calls = []
+
+    def ok(params):
+        calls.append(1)
+        return len(calls) > 1
+
+    monkeypatch.setattr(clv, "_params_ok", ok)
+    m = ClvModel().fit(cdnow)
+    assert m.fit_step_ == "loose_tolerance"
+
+
+def test_gg_fallback_when_one_repeat_history():
+    s = pd.DataFrame(
+        {
+            "frequency": [0, 0, 2, 2],
+            "recency": [0.0, 0, 5, 5],
+            "T": [10.0, 8, 10, 10],
+            "monetary": [0.0, 0, 30, 30],
+        },
+        index=pd.Index(["1", "2", "3", "4"], dtype="string", name="patient_id"),
+    )
+    m = ClvModel().fit(s.assign(recency=[0.0, 0, 5, 6]))
+    assert m.gg_params_ is None
+    # one-visit patients get the repeat patients' mean spend (30)
+    assert m.expected_spend(s).tolist() == [30.0, 30.0, 30.0, 30.0]
+    assert m.to_metrics()["gamma_gamma"] is None
+
+
+def test_p_alive_hand_computed():
+    # x=0 → 1; otherwise 1 / (1 + a/(b+x-1) * ((alpha+T)/(alpha+t_x))^(r+x))
+    p = {"r": 1.0, "alpha": 1.0, "a": 1.0, "b": 2.0}
+    got = bgnbd_p_alive(p, [0, 1], [0, 1], [3, 3])
+    assert got[0] == 1.0
+    assert got[1] == pytest.approx(1 / (1 + 0.5 * 2.0**2))
+
+
+def test_gg_hand_computed():
+    p = {"p": 2.0, "q": 3.0, "v": 10.0}
+    # pop mean = v p/(q-1) = 10; weight = p x/(p x + q - 1) = 4/6 for x=2
+    assert gg_expected(p, [0, 2], [0, 40]).tolist() == pytest.approx([10.0, 10 / 3 + 80 / 3])
+
+
+@settings(max_examples=40, deadline=None)
+@given(
+    x=st.integers(0, 20),
+    tx=st.floats(0, 50),
+    extra=st.floats(0, 50),
+    t1=st.floats(0.1, 30),
+    t2=st.floats(0.1, 30),
+)
+def test_expected_visits_monotone_in_horizon(x, tx, extra, t1, t2):
+    p = {"r": 0.24, "alpha": 4.4, "a": 0.79, "b": 2.4}
+    tx = tx if x > 0 else 0.0
+    T = tx + extra + 0.01
+    lo, hi = sorted([t1, t2])
+    e_lo = float(bgnbd_expected(p, lo, x, tx, T))
+    e_hi = float(bgnbd_expected(p, hi, x, tx, T))
+    assert 0 <= e_lo <= e_hi + 1e-12
+    assert 0 <= float(bgnbd_p_alive(p, x, tx, T)) <= 1
+
+
+def _synthetic_visits(n: int = 300, seed: int = 3) -> pd.DataFrame:
+    rng = np.random.default_rng(seed)
+    first = pd.Timestamp("2023-01-01") + pd.to_timedelta(rng.integers(0, 300, n), unit="D")
+    counts = rng.poisson(3, n) + 1
+    pid = np.repeat(np.arange(n), counts)
+    offs = np.concatenate([np.r_[0, np.sort(rng.integers(1, 700, c - 1))] for c in counts])
+    dates = np.repeat(first.to_numpy(), counts) + pd.to_timedelta(offs, unit="D").to_numpy()
+    v = pd.DataFrame(
+        {
+            "patient_id": pd.Series(pid).map("{:05d}".format).astype("string"),
+            "visit_date": dates,
+            "amount": rng.gamma(2, 50, len(pid)).round(0),
+        }
+    ).drop_duplicates(["patient_id", "visit_date"])
+    return v.assign(self_pay=0.0, n_items=1, refund=0.0)
+
+
+def test_score_columns_on_synthetic():
+    from clinicvalue import summarize
+    from clinicvalue.data import ClinicData
+
+    v = _synthetic_visits()
+    as_of = pd.Timestamp("2024-12-31")
+    s = summarize(v, as_of, time_unit="W")
+    data = ClinicData(visits=v, lines=v.iloc[:0])
+    scores, block = score_columns(data, s, as_of, ClinicProfile())
+    assert list(scores.columns) == list(SCORE_COLUMNS)
+    assert scores.index.equals(s.index)
+    assert set(block) == {"bgnbd", "gamma_gamma", "intervals", "fit_step", "validation", "warnings"}
+    assert block["validation"]["n_patients"] > 0
+    assert (scores["clv"] >= 0).all()
+    assert scores["clv"].sum() > 0

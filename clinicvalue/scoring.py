@@ -108,6 +108,26 @@ def _analysis_columns(
     *,
     with_clv: bool,
 ) -> list[pd.DataFrame]:
-    """Run each analysis' ``score_columns`` in data-flow order."""
-    parts: list[pd.DataFrame] = []
+    """Run each analysis' ``score_columns`` in data-flow order, filling ``model``."""
+    from clinicvalue import churn, clv, economics, segments
+
+    parts = [segments.score_columns(data, summary, as_of, profile)]
+    clv_frame: pd.DataFrame | None = None
+    if with_clv:
+        clv_frame, block = clv.score_columns(data, summary, as_of, profile)
+        parts.append(clv_frame)
+        model.update(block)
+    parts.append(churn.score_columns(data, summary, as_of, profile, clv=clv_frame))
+    econ = economics.model_block(
+        data,
+        summary,
+        as_of,
+        profile,
+        clv=clv_frame,
+        bgnbd_params=model.get("bgnbd"),
+        time_unit=profile.clv.time_unit,
+    )
+    model["economics"] = (
+        econ if econ is not None else {"available": False, "note": "no marketing spend given"}
+    )
     return parts

@@ -1,0 +1,117 @@
+"""Segment charts: sizes and revenue share, R×F heatmap, transitions, Lorenz curve."""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+from matplotlib.axes import Axes
+
+from clinicvalue.concentration import Concentration
+from clinicvalue.errors import check_option
+from clinicvalue.movement import TransitionResult
+from clinicvalue.plots._style import PALETTE, get_ax, styled
+from clinicvalue.segment_labels import LOCALES, segment_label
+
+__all__ = ["plot_lorenz", "plot_rf_heatmap", "plot_segment_sizes", "plot_transitions"]
+
+_TXT = {
+    "sizes": (
+        "Patients and revenue by segment",
+        "各分群患者數與營收占比",
+        "各分群患者数与营收占比",
+    ),
+    "patients": ("Share of patients", "患者占比", "患者占比"),
+    "revenue": ("Share of revenue", "營收占比", "营收占比"),
+    "rf": ("Mean spend by R and F score", "各 R×F 分數平均消費", "各 R×F 分数平均消费"),
+    "trans": ("Segment movement", "分群移動", "分群移动"),
+    "before": ("Before", "期初", "期初"),
+    "after": ("After", "期末", "期末"),
+    "lorenz": (
+        "Revenue concentration (Lorenz)",
+        "營收集中度（洛倫茲曲線）",
+        "营收集中度（洛伦兹曲线）",
+    ),
+}
+
+
+def _t(key: str, locale: str) -> str:
+    check_option("locale", locale, LOCALES)
+    return _TXT[key][LOCALES.index(locale)]
+
+
+def plot_segment_sizes(
+    scores: pd.DataFrame,
+    *,
+    scheme_column: str = "segment_rfm8",
+    ax: Axes | None = None,
+    locale: str = "en",
+) -> Axes:
+    """Draw share of patients and share of revenue per RFM-8 segment (bars)."""
+    title = _t("sizes", locale)
+    n = scores[scheme_column].value_counts(normalize=True)
+    rev = scores.groupby(scheme_column)["monetary_window"].sum()
+    rev = rev / rev.sum() if rev.sum() > 0 else rev * 0
+    keys = list(n.index)
+    with styled(locale):
+        ax = get_ax(ax)
+        x = np.arange(len(keys))
+        ax.bar(x - 0.2, n[keys].to_numpy(), 0.4, color=PALETTE[0], label=_t("patients", locale))
+        ax.bar(
+            x + 0.2,
+            rev.reindex(keys).to_numpy(),
+            0.4,
+            color=PALETTE[1],
+            label=_t("revenue", locale),
+        )
+        scheme = "rfm8" if scheme_column == "segment_rfm8" else "tier5"
+        ax.set_xticks(x, [segment_label(scheme, k, locale) for k in keys])
+        ax.set_title(title)
+        ax.legend()
+    return ax
+
+
+def plot_rf_heatmap(scores: pd.DataFrame, *, ax: Axes | None = None, locale: str = "en") -> Axes:
+    """Draw mean window spend for each (R score, F score) cell."""
+    grid = scores.pivot_table(
+        index="r_score", columns="f_score", values="monetary_window", aggfunc="mean"
+    ).reindex(index=range(1, 6), columns=range(1, 6))
+    with styled(locale):
+        ax = get_ax(ax)
+        ax.imshow(grid.to_numpy(dtype=float), origin="lower", cmap="Blues")
+        ax.set_xticks(range(5), [str(i) for i in range(1, 6)])
+        ax.set_yticks(range(5), [str(i) for i in range(1, 6)])
+        ax.set_xlabel("F")
+        ax.set_ylabel("R")
+        ax.set_title(_t("rf", locale))
+    return ax
+
+
+def plot_transitions(
+    result: TransitionResult, *, ax: Axes | None = None, locale: str = "en"
+) -> Axes:
+    """Draw the transition matrix as an annotated heatmap."""
+    m = result.matrix
+    with styled(locale):
+        ax = get_ax(ax)
+        ax.imshow(m.to_numpy(dtype=float), cmap="Blues")
+        for (i, j), v in np.ndenumerate(m.to_numpy()):
+            ax.text(j, i, str(int(v)), ha="center", va="center")
+        ax.set_xticks(range(m.shape[1]), [str(c) for c in m.columns])
+        ax.set_yticks(range(m.shape[0]), [str(r) for r in m.index])
+        ax.set_xlabel(_t("after", locale))
+        ax.set_ylabel(_t("before", locale))
+        ax.set_title(_t("trans", locale))
+    return ax
+
+
+def plot_lorenz(result: Concentration, *, ax: Axes | None = None, locale: str = "en") -> Axes:
+    """Draw the Lorenz curve with the line of equality."""
+    lz = result.lorenz
+    with styled(locale):
+        ax = get_ax(ax)
+        ax.plot(lz["patient_share"], lz["revenue_share"], color=PALETTE[0])
+        ax.plot([0, 1], [0, 1], color=PALETTE[7], linestyle="--")
+        ax.set_xlabel(_t("patients", locale))
+        ax.set_ylabel(_t("revenue", locale))
+        ax.set_title(_t("lorenz", locale))
+    return ax

@@ -1,0 +1,85 @@
+import pandas as pd
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from clinicvalue.errors import InputError
+from clinicvalue.profile import ClinicProfile
+from clinicvalue.rfm import quintile_score, rfm_table
+
+AS_OF = pd.Timestamp("2024-12-31")
+
+
+def visits(rows):
+    df = pd.DataFrame(rows, columns=["patient_id", "visit_date", "amount"])
+    df["patient_id"] = df["patient_id"].astype("string")
+    df["visit_date"] = pd.to_datetime(df["visit_date"])
+    df["self_pay"] = df["amount"] / 2
+    return df
+
+
+V = visits(
+    [
+        ("A", "2024-12-01", 20000.0),
+        ("A", "2024-11-01", 20000.0),
+        ("A", "2024-06-01", 20000.0),
+        ("B", "2024-12-21", 50.0),
+        ("C", "2023-06-01", 1000.0),  # outside the 12-month window
+        ("C", "2024-01-15", 500.0),
+        ("D", "2022-01-01", 80.0),
+        ("E", "2024-10-02", 60000.0),
+        ("E", "2024-09-02", 60000.0),
+    ]
+)
+
+
+def test_rfm_hand_computed():
+    t = rfm_table(V, AS_OF, ClinicProfile())
+    # R: A Dec1→Dec31 30; B 10; C Jan15→Dec31 = 351; D 2022-01-01 → 365+365+365 = 1095; E 29+30+31
+    assert t["recency_days"].to_dict() == {"A": 30, "B": 10, "C": 351, "D": 1095, "E": 90}
+    assert t["frequency_window"].to_dict() == {"A": 3, "B": 1, "C": 1, "D": 0, "E": 2}
+    assert t["monetary_window"].to_dict() == {"A": 60000, "B": 50, "C": 500, "D": 0, "E": 120000}
+    # R ranks on -recency: D1 C2 E3 A4 B5 → ceil(5 * rank/5) = rank
+    assert t["r_score"].to_dict() == {"A": 4, "B": 5, "C": 2, "D": 1, "E": 3}
+    # F: D rank1, B,C tie avg rank 2.5 → ceil(2.5)=3, E 4, A 5
+    assert t["f_score"].to_dict() == {"A": 5, "B": 3, "C": 3, "D": 1, "E": 4}
+    assert t["m_score"].to_dict() == {"A": 4, "B": 2, "C": 3, "D": 1, "E": 5}
+
+
+def test_self_pay_only_uses_self_pay():
+    t = rfm_table(V, AS_OF, ClinicProfile().replace(rfm__self_pay_only=True))
+    assert t.loc["A", "monetary_window"] == 30000
+
+
+def test_self_pay_missing_is_error():
+    with pytest.raises(InputError, match="self_pay_only"):
+        rfm_table(
+            V.drop(columns="self_pay"), AS_OF, ClinicProfile().replace(rfm__self_pay_only=True)
+        )
+
+
+def test_missing_column_is_error():
+    with pytest.raises(InputError, match="no column 'amount'"):
+        rfm_table(V.drop(columns="amount"), AS_OF, ClinicProfile())
+
+
+def test_unknown_patient_is_error():
+    with pytest.raises(InputError, match="no visit on or before"):
+        rfm_table(V, AS_OF, ClinicProfile(), patients=pd.Index(["Z"]))
+
+
+def test_all_identical_scores_three():
+    s = quintile_score(pd.Series([5.0, 5.0, 5.0]))
+    assert s.tolist() == [3, 3, 3]
+
+
+@settings(max_examples=50, deadline=None)
+@given(st.lists(st.integers(0, 4), min_size=1, max_size=40))
+def test_scores_in_range_ties_equal_and_monotone(values):
+    s = pd.Series(values, dtype=float)
+    sc = quintile_score(s)
+    assert sc.between(1, 5).all()
+    for v in set(values):
+        assert sc[s == v].nunique() == 1
+    order = s.sort_values(kind="stable").index
+    assert sc[order].is_monotonic_increasing

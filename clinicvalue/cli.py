@@ -125,6 +125,14 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--seed", type=int, default=7)
     p.add_argument("--out", default="bench_results", metavar="DIR")
     p.add_argument("--no-report", action="store_true", help="skip timing the monthly report")
+    p.add_argument(
+        "--no-lifetimes",
+        action="store_true",
+        help="time the kit alone (for sizes where the plain lifetimes pipeline cannot run)",
+    )
+    p.add_argument(
+        "--step-timeout", type=float, default=3600.0, metavar="SECONDS", help="limit per step"
+    )
     p.set_defaults(func=_cmd_bench)
     return parser
 
@@ -189,7 +197,7 @@ def _cmd_score(args: argparse.Namespace) -> int:
     if out.suffix.lower() not in TABLE_FORMATS:
         raise InputError(f"--out must end in .csv, .parquet or .xlsx; got '{out.name}'")
     try:
-        as_of = pd.Timestamp(args.as_of)
+        as_of = pd.to_datetime(args.as_of, format="%Y-%m-%d")
     except ValueError as exc:
         raise InputError(f"--as-of: cannot read '{args.as_of}' as a date (use YYYY-MM-DD)") from exc
     profile = _profile(args)
@@ -277,8 +285,15 @@ def _cmd_demo(args: argparse.Namespace) -> int:
 def _cmd_bench(args: argparse.Namespace) -> int:
     from clinicvalue.bench import run_bench
 
-    run_bench(patients=args.patients, seed=args.seed, out=args.out, report=not args.no_report)
-    return 0
+    result = run_bench(
+        patients=args.patients,
+        seed=args.seed,
+        out=args.out,
+        report=not args.no_report,
+        compare_lifetimes=not args.no_lifetimes,
+        step_timeout=args.step_timeout,
+    )
+    return 0 if result.meets_targets is not False else 1
 
 
 def main(argv: Sequence[str] | None = None) -> int:

@@ -1,8 +1,9 @@
 """Uncertainty of lifetime value: parameter intervals and CLV intervals (issue 4).
 
 Parameter covariance is the inverse Hessian of the total negative log-likelihood in the
-log-parameters (lifetimes' autograd Hessian at the optimum, see
-:func:`clinicvalue.clv._log_covariance`). CLV intervals draw ``clv.bootstrap_draws``
+log-parameters (central differences of the kit's analytic gradient at the optimum, equal
+to lifetimes' autograd Hessian to 1e-3; see :func:`clinicvalue.clv._log_covariance`).
+CLV intervals draw ``clv.bootstrap_draws``
 parameter vectors from the multivariate normal of the log-parameters (so every draw is
 positive; seeded with ``clv.seed``), BG/NBD and Gamma-Gamma independently, recompute
 every patient's CLV per draw and take percentiles of total and per-segment sums. Only
@@ -127,7 +128,11 @@ def clv_intervals(
     d = monthly_rate(c.annual_discount_rate)
 
     def per_segment(bg: dict[str, float], gg: dict[str, float] | None) -> np.ndarray:
-        spend = gg_expected(gg, x, m) if gg is not None else np.where(x > 0, m, model.mean_spend_)
+        spend = (
+            gg_expected(gg, x, m)
+            if gg is not None
+            else np.where(x > 0, np.maximum(m, 0.0), model.mean_spend_)
+        )
         v = clv_closed_form(
             bg,
             x,

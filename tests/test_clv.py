@@ -250,3 +250,181 @@ def test_score_columns_on_synthetic():
     assert block["validation"]["n_patients"] > 0
     assert (scores["clv"] >= 0).all()
     assert scores["clv"].sum() > 0
+
+
+# -- own likelihoods: oracle lifetimes 0.11.3 (BetaGeoFitter / GammaGammaFitter) ---------
+
+
+def _bg_table(s: pd.DataFrame):
+    from clinicvalue.clv import _BgTable, _condense
+
+    t = _condense(s, ["frequency", "recency", "T"])
+    return _BgTable.build(t["frequency"], t["recency"], t["T"], t["weights"]), t
+
+
+def _gg_table(s: pd.DataFrame):
+    from clinicvalue.clv import _condense, _GgTable
+
+    rep = s[(s["frequency"] > 0) & (s["monetary"] > 0)]
+    t = _condense(rep, ["frequency", "monetary"])
+    return _GgTable.build(t["frequency"], t["monetary"], t["weights"]), t
+
+
+def _fd_grad(fun, theta, h=1e-6):
+    out = np.empty_like(theta)
+    for i in range(len(theta)):
+        e = np.zeros_like(theta)
+        e[i] = h
+        out[i] = (fun(theta + e)[0] - fun(theta - e)[0]) / (2 * h)
+    return out
+
+
+@pytest.mark.parametrize("pen", [0.0, 0.05])
+@pytest.mark.parametrize("theta", [[0.1, 0.1, 0.1, 0.1], [-1.4, 1.5, -0.2, 0.9]])
+def test_bgnbd_gradient_matches_finite_differences(cdnow, pen, theta):
+    from clinicvalue.clv import _bgnbd_nll
+
+    d, _ = _bg_table(cdnow)
+    theta = np.array(theta)
+    f, g = _bgnbd_nll(theta, d, pen)
+    np.testing.assert_allclose(g, _fd_grad(lambda t: _bgnbd_nll(t, d, pen), theta), rtol=1e-5)
+    assert np.isfinite(f)
+
+
+@pytest.mark.parametrize("pen", [0.0, 0.05])
+@pytest.mark.parametrize("theta", [[0.1, 0.1, 0.1], [1.8, 1.3, 2.7]])
+def test_gg_gradient_matches_finite_differences(cdnow, pen, theta):
+    from clinicvalue.clv import _gg_nll
+
+    d, _ = _gg_table(cdnow)
+    theta = np.array(theta)
+    _, g = _gg_nll(theta, d, pen)
+    np.testing.assert_allclose(g, _fd_grad(lambda t: _gg_nll(t, d, pen), theta), rtol=1e-5)
+
+
+@pytest.mark.parametrize("pen", [0.0, 0.05])
+def test_objectives_equal_lifetimes_negative_log_likelihood(cdnow, pen):
+    # lifetimes' own objective, on the same scaled data, at arbitrary log-parameters
+    from clinicvalue.clv import _bgnbd_nll, _gg_nll
+
+    d, _ = _bg_table(cdnow)
+    theta = np.array([-1.0, 0.5, 0.2, 0.7])
+    want = BetaGeoFitter._negative_log_likelihood(theta, d.x, d.t_x, d.T, d.w, pen)
+    assert _bgnbd_nll(theta, d, pen)[0] == pytest.approx(float(want), rel=1e-12)
+    g, t = _gg_table(cdnow)
+    theta = np.array([1.5, 1.0, 2.0])
+    want = GammaGammaFitter._negative_log_likelihood(
+        theta,
+        t["frequency"].to_numpy(float),
+        t["monetary"].to_numpy(),
+        t["weights"].to_numpy(),
+        pen,
+    )
+    assert _gg_nll(theta, g, pen)[0] == pytest.approx(float(want), rel=1e-12)
+
+
+def _assert_same_fit(model: ClvModel, s: pd.DataFrame, penalizer: float = 0.0) -> None:
+    bg = BetaGeoFitter(penalizer_coef=penalizer).fit(s["frequency"], s["recency"], s["T"])
+    rep = s[(s["frequency"] > 0) & (s["monetary"] > 0)]
+    gg = GammaGammaFitter(penalizer_coef=penalizer).fit(rep["frequency"], rep["monetary"])
+    for k, v in model.params_.items():
+        assert v == pytest.approx(bg.params_[k], rel=1e-4), k
+    if model.gg_params_ is None:  # the kit drops a Gamma-Gamma fit with q <= 1
+        assert gg.params_["q"] <= 1
+        return
+    for k, v in model.gg_params_.items():
+        assert v == pytest.approx(gg.params_[k], rel=1e-4), k
+    # and the optimum is at least as good as lifetimes' (same objective, same scaling)
+    assert model.nll_ <= bg._negative_log_likelihood_ + 1e-6 * abs(bg._negative_log_likelihood_)
+    assert model.gg_nll_ <= gg._negative_log_likelihood_ + 1e-6 * abs(gg._negative_log_likelihood_)
+
+
+def test_fit_equals_lifetimes_on_full_cdnow():
+    s = load_cdnow_summary_data_with_monetary_value().rename(columns={"monetary_value": "monetary"})
+    m = ClvModel().fit(s)
+    assert (m.fit_step_, m.gg_step_) == ("default", "default")
+    _assert_same_fit(m, s)
+
+
+@pytest.mark.parametrize("pen", [0.001, 0.01])
+def test_fit_equals_lifetimes_with_penalizer(cdnow, pen):
+    _assert_same_fit(ClvModel(penalizer=pen).fit(cdnow), cdnow, penalizer=pen)
+
+
+def test_fit_equals_lifetimes_on_synthetic_general_clinic():
+    from clinicvalue import summarize
+    from clinicvalue.synth import synthesize
+
+    v = synthesize("general", patients=20000, seed=3).visits
+    s = summarize(v, "2026-10-31", time_unit="W")
+    m = ClvModel().fit(s)
+    assert m.n_histories_ < len(s)
+    _assert_same_fit(m, s)
+
+
+def test_group_condenses_exact_duplicates_only():
+    from clinicvalue.clv import _condense, _group
+
+    f = pd.DataFrame({"a": [1, 1, 2, 1, 2], "b": [0.5, 0.5, 0.5, 0.5000001, 0.5]})
+    codes, rep = _group(f["a"].to_numpy(), f["b"].to_numpy())
+    assert codes.tolist() == [0, 0, 1, 2, 1]
+    assert f.iloc[rep].to_numpy().tolist() == [[1, 0.5], [2, 0.5], [1, 0.5000001]]
+    t = _condense(f, ["a", "b"])
+    assert t["weights"].tolist() == [2, 2, 1]
+
+
+def test_group_repacks_wide_keys():
+    # 20 columns of 10 values: 10**20 combinations would overflow an int64 key
+    from clinicvalue.clv import _group
+
+    rng = np.random.default_rng(0)
+    cols = rng.integers(0, 10, (20, 300))
+    cols[:, 150:] = cols[:, :150]  # second half duplicates the first
+    codes, rep = _group(*cols)
+    assert len(rep) == len({tuple(c) for c in cols.T})
+    np.testing.assert_array_equal(codes[150:], codes[:150])
+    np.testing.assert_array_equal(cols[:, rep[codes]], cols)
+
+
+def test_predict_reuses_month_ends_equal_to_methods(cdnow, fitted):
+    prof = ClinicProfile().replace(clv__horizon_months=6)
+    out = fitted.predict(cdnow, prof)
+    for mths in (3, 6, 12):
+        np.testing.assert_allclose(
+            out[f"exp_visits_{mths}m"], fitted.expected_visits(cdnow, mths * 4.345), rtol=1e-12
+        )
+    want = fitted.clv(cdnow, months=6, annual_discount_rate=prof.clv.annual_discount_rate)
+    np.testing.assert_allclose(out["clv"], want, rtol=1e-12)
+    np.testing.assert_allclose(out["p_alive"], fitted.p_alive(cdnow), rtol=1e-12)
+
+
+@settings(max_examples=40, deadline=None)
+@given(
+    rows=st.lists(
+        st.tuples(st.integers(0, 3), st.sampled_from([0.0, 0.5, 1.0, 2.5])), min_size=1, max_size=40
+    )
+)
+def test_condense_is_exact(rows):
+    from clinicvalue.clv import _condense
+
+    f = pd.DataFrame(rows, columns=["a", "b"])
+    t = _condense(f, ["a", "b"])
+    assert t["weights"].sum() == len(f)
+    assert not t.duplicated(["a", "b"]).any()
+    want = f.value_counts(["a", "b"]).sort_index()
+    got = t.set_index(["a", "b"])["weights"].sort_index()
+    assert got.tolist() == want.tolist()
+    assert got.index.equals(want.index)
+
+
+def test_net_refund_patients_get_nonnegative_spend():
+    # m < 0 (refunds exceed charges) is outside Gamma-Gamma: it counts as 0
+    p = {"p": 2.0, "q": 3.0, "v": 10.0}
+    assert gg_expected(p, [2], [-40]).tolist() == pytest.approx([10 / 3])
+    s = pd.DataFrame(
+        {"frequency": [0, 2, 2], "recency": [0.0, 5, 6], "T": [10.0, 10, 10]},
+        index=pd.Index(["1", "2", "3"], dtype="string", name="patient_id"),
+    ).assign(monetary=[0.0, 30, -50])
+    m = ClvModel().fit(s)
+    assert m.gg_params_ is None
+    assert m.expected_spend(s).tolist() == [15.0, 30.0, 0.0]

@@ -62,25 +62,29 @@ WITH days AS (
     WHERE CAST(visit_date AS DATE) <= DATE '{day}'
     GROUP BY patient_id, CAST(visit_date AS DATE)
 ),
-ranked AS (
-    SELECT *, ROW_NUMBER() OVER (PARTITION BY patient_id ORDER BY visit_day) AS n
+per_patient AS (
+    SELECT
+        patient_id,
+        MIN(visit_day) AS first_visit,
+        MAX(visit_day) AS last_visit,
+        COUNT(*) AS visits,
+        SUM(amount) AS total_spend,
+        MIN_BY(amount, visit_day) AS first_spend
     FROM days
+    GROUP BY patient_id
 )
 SELECT
     patient_id,
-    MIN(visit_day) AS first_visit,
-    MAX(visit_day) AS last_visit,
-    COUNT(*) AS visits,
-    COUNT(*) - 1 AS frequency,
-    DATEDIFF('day', MIN(visit_day), MAX(visit_day)) / {unit_days!r} AS recency,
-    DATEDIFF('day', MIN(visit_day), DATE '{day}') / {unit_days!r} AS T,
-    SUM(amount) AS total_spend,
-    SUM(CASE WHEN n = 1 THEN amount ELSE 0 END) AS first_spend,
-    CASE WHEN COUNT(*) > 1
-         THEN SUM(CASE WHEN n > 1 THEN amount ELSE 0 END) / (COUNT(*) - 1)
-         ELSE 0 END AS monetary
-FROM ranked
-GROUP BY patient_id
+    first_visit,
+    last_visit,
+    visits,
+    visits - 1 AS frequency,
+    DATEDIFF('day', first_visit, last_visit) / {unit_days!r} AS recency,
+    DATEDIFF('day', first_visit, DATE '{day}') / {unit_days!r} AS T,
+    total_spend,
+    first_spend,
+    CASE WHEN visits > 1 THEN (total_spend - first_spend) / (visits - 1) ELSE 0 END AS monetary
+FROM per_patient
 ORDER BY patient_id
 """
 

@@ -6,7 +6,9 @@ from dataclasses import dataclass
 
 import pandas as pd
 
-__all__ = ["NEW", "LEFT", "SEGMENT_RANK", "TransitionResult", "segment_transitions"]
+from clinicvalue.errors import check_option
+
+__all__ = ["LEFT", "NEW", "SCHEME_RANK", "SEGMENT_RANK", "TransitionResult", "segment_transitions"]
 
 NEW = "new"
 LEFT = "left"
@@ -29,10 +31,30 @@ SEGMENT_RANK: dict[str, int] = {
     "active": 3,
     "lapsing": 2,
     "dormant": 1,
-    "general_member": 1,
     "brilliant": 3,
     "elite": 2,
     "basic": 1,
+}
+#: Per scheme (names of :mod:`clinicvalue.segment_labels`); needed where keys collide:
+#: ``general`` is an RFM-8 segment and the lowest four-level membership tier.
+SCHEME_RANK: dict[str, dict[str, int]] = {
+    "rfm8": {k: SEGMENT_RANK[k] for k in ("core", "value", "potential", "at_risk")}
+    | {k: SEGMENT_RANK[k] for k in ("general", "lost", "sleeping", "inactive")},
+    "tier5": {
+        k: SEGMENT_RANK[k]
+        for k in ("platinum_vip", "high_potential", "dormant_high_value", "stable_value")
+    }
+    | {"low_value": 1},
+    "activity": {"active": 3, "lapsing": 2, "dormant": 1},
+    "membership": {
+        "brilliant": 3,
+        "elite": 2,
+        "basic": 1,
+        "platinum": 4,
+        "gold": 3,
+        "silver": 2,
+        "general": 1,
+    },
 }
 
 
@@ -53,18 +75,25 @@ class TransitionResult:
         }
 
 
-def segment_transitions(before: pd.Series, after: pd.Series) -> TransitionResult:
+def segment_transitions(
+    before: pd.Series, after: pd.Series, *, scheme: str | None = None
+) -> TransitionResult:
     """Cross-tabulate segment keys before vs after, by patient.
 
     Patients only in ``after`` come from row ``new``; patients only in ``before`` go to
-    column ``left``. Upgrades/downgrades compare :data:`SEGMENT_RANK` of both keys.
+    column ``left``. Upgrades/downgrades compare the ranks of both keys: the scheme's
+    (:data:`SCHEME_RANK`, e.g. ``scheme="membership"`` for four-level tiers) or, without
+    ``scheme``, :data:`SEGMENT_RANK`.
     """
+    if scheme is not None:
+        check_option("scheme", scheme, tuple(SCHEME_RANK))
+    ranks = SEGMENT_RANK if scheme is None else SCHEME_RANK[scheme]
     idx = before.index.union(after.index)
     b = before.astype("string").reindex(idx).fillna(NEW)
     a = after.astype("string").reindex(idx).fillna(LEFT)
     matrix = pd.crosstab(b.rename("before"), a.rename("after"))
-    rb = b.map(SEGMENT_RANK)
-    ra = a.map(SEGMENT_RANK)
+    rb = b.map(ranks)
+    ra = a.map(ranks)
     both = rb.notna() & ra.notna()
     up = idx[(both & (ra > rb)).to_numpy()]
     down = idx[(both & (ra < rb)).to_numpy()]

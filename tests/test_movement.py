@@ -1,5 +1,7 @@
 import pandas as pd
+import pytest
 
+from clinicvalue.errors import OptionError
 from clinicvalue.movement import segment_transitions
 
 
@@ -16,3 +18,13 @@ def test_transitions_counts_new_left_and_direction():
     assert list(r.upgrades) == ["B"]
     assert list(r.downgrades) == ["A"]
     assert r.to_metrics()["upgrades"] == 1
+
+
+def test_membership_scheme_ranks_general_lowest():
+    before = pd.Series({"A": "general", "B": "gold"})
+    after = pd.Series({"A": "silver", "B": "general"})
+    # RFM-8 "general" (4) would hide these; membership ranks general 1 < silver 2 < gold 3
+    r = segment_transitions(before, after, scheme="membership")
+    assert list(r.upgrades) == ["A"] and list(r.downgrades) == ["B"]
+    with pytest.raises(OptionError, match="membership"):
+        segment_transitions(before, after, scheme="rfm9")

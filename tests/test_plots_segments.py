@@ -30,10 +30,47 @@ S = pd.DataFrame(
 def test_sizes_bars(locale):
     ax = plot_segment_sizes(S, locale=locale)
     heights = [p.get_height() for p in ax.patches]
-    # core: 2/4 patients, 80/100 revenue; inactive 1/4, 0; general 1/4, 0.2
-    assert heights == pytest.approx([0.5, 0.25, 0.25, 0.8, 0.0, 0.2])
+    # all eight RFM-8 keys in order core, value, potential, general, at_risk, lost,
+    # sleeping, inactive: core 2/4 patients and 80/100 revenue; general 1/4, 0.2;
+    # inactive 1/4, 0; the rest empty
+    assert heights == pytest.approx(
+        [0.5, 0, 0, 0.25, 0, 0, 0, 0.25] + [0.8, 0, 0, 0.2, 0, 0, 0, 0.0]
+    )
     labels = [t.get_text() for t in ax.get_xticklabels()]
     assert labels[0] == {"en": "Core", "zh-Hant": "核心客戶", "zh-Hans": "核心客户"}[locale]
+    plt.close("all")
+
+
+@pytest.mark.parametrize(
+    ("column", "values", "first_label"),
+    [
+        ("tier_value5", ["platinum_vip", "low_value", "low_value", "stable_value"], "白金VIP患者"),
+        ("activity", ["active", "active", "dormant", "lapsing"], "活躍"),
+        ("treatment_value", ["high_value", "routine", "unknown", "unknown"], "高價值療程"),
+        ("interrupted", ["consult_only"] + ["not_interrupted"] * 3, "諮詢未成交"),
+        ("member_tier", ["brilliant", "basic", "basic", "elite"], "璀璨"),
+        ("member_tier", ["gold", "general", "general", "silver"], "白金"),
+    ],
+)
+def test_sizes_any_scheme_uses_its_own_labels(column, values, first_label):
+    scores = S.assign(**{column: values})
+    ax = plot_segment_sizes(scores, scheme_column=column, locale="zh-Hant")
+    labels = [t.get_text() for t in ax.get_xticklabels()]
+    assert labels[0] == first_label
+    n = len(labels)
+    heights = [p.get_height() for p in ax.patches]
+    assert sum(heights[:n]) == pytest.approx(1.0)  # patient shares: a partition
+    assert sum(heights[n:]) == pytest.approx(1.0)  # revenue shares
+    plt.close("all")
+
+
+def test_sizes_revenue_override_and_bad_column():
+    rev = pd.Series({"A": 0.0, "B": 0.0, "C": 1.0, "D": 3.0})
+    ax = plot_segment_sizes(S, revenue=rev)
+    heights = [p.get_height() for p in ax.patches]
+    assert heights[8:] == pytest.approx([0, 0, 0, 0.75, 0, 0, 0, 0.25])
+    with pytest.raises(OptionError, match="tier_value5"):
+        plot_segment_sizes(S, scheme_column="r_score")
     plt.close("all")
 
 

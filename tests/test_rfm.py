@@ -83,3 +83,33 @@ def test_scores_in_range_ties_equal_and_monotone(values):
         assert sc[s == v].nunique() == 1
     order = s.sort_values(kind="stable").index
     assert sc[order].is_monotonic_increasing
+
+
+def test_duplicate_patients_is_error():
+    with pytest.raises(InputError, match="duplicated"):
+        rfm_table(V, AS_OF, ClinicProfile(), patients=pd.Index(["A", "A"]))
+
+
+def test_index_positions_strings_and_fallback():
+    from clinicvalue.rfm import index_positions
+
+    idx = pd.Index(["00004", "4", "B"], dtype="string")
+    vals = pd.Series(["4", "00004", "Z", None], dtype="string")
+    # leading zeros are identity; absent or missing ids → −1
+    assert index_positions(vals, idx).tolist() == [1, 0, -1, -1]
+    # integer ids use pandas' get_indexer
+    assert index_positions(pd.Series([3, 1]), pd.Index([1, 2, 3])).tolist() == [2, 0]
+
+
+def test_window_excludes_start_day_and_future():
+    v = visits([("A", "2023-12-31", 1.0), ("A", "2024-01-01", 2.0), ("A", "2025-01-01", 4.0)])
+    t = rfm_table(v, AS_OF, ClinicProfile())
+    # window = (2023-12-31, 2024-12-31]; the 2025 visit is after as_of
+    assert t.loc["A", "frequency_window"] == 1 and t.loc["A", "monetary_window"] == 2.0
+    assert t.loc["A", "recency_days"] == 365
+
+
+def test_missing_visit_date_is_not_a_visit():
+    v = visits([("A", "2024-12-01", 1.0), ("A", None, 5.0)])
+    t = rfm_table(v, AS_OF, ClinicProfile())
+    assert t.loc["A", "recency_days"] == 30 and t.loc["A", "frequency_window"] == 1

@@ -8,7 +8,15 @@ from clinicvalue.errors import OptionError
 from clinicvalue.profile import ClinicProfile
 from clinicvalue.rfm import rfm_table
 from clinicvalue.segment_labels import SCHEMES, segment_action, segment_label
-from clinicvalue.segments import RFM8_KEYS, TIER_KEYS, rfm8_segment, score_columns
+from clinicvalue.segments import (
+    MEMBER_KEYS,
+    RFM8_KEYS,
+    SCHEME_COLUMNS,
+    SCHEME_KEYS,
+    TIER_KEYS,
+    rfm8_segment,
+    score_columns,
+)
 from tests.test_rfm import AS_OF, V
 
 COLUMNS = [
@@ -169,26 +177,139 @@ def test_labels_every_key_every_locale():
         segment_action("rfm8", "vip", "en")
 
 
-@settings(max_examples=30, deadline=None)
-@given(
-    st.lists(
-        st.tuples(st.integers(0, 5), st.integers(0, 800), st.floats(0, 1000)),
-        min_size=1,
-        max_size=30,
-    )
-)
-def test_every_patient_in_exactly_one_segment(rows):
-    v = pd.DataFrame(rows, columns=["patient_id", "day", "amount"])
-    v["patient_id"] = v["patient_id"].astype(str).astype("string")
-    v["visit_date"] = AS_OF - pd.to_timedelta(v["day"], unit="D")
-    v = v.drop_duplicates(["patient_id", "visit_date"])
-    d = ClinicData(visits=v, lines=pd.DataFrame())
-    s = summary(d)
-    out = score_columns(d, s, AS_OF, ClinicProfile())
-    assert out.index.equals(s.index)
-    assert out["segment_rfm8"].isin(RFM8_KEYS).all()
-    assert out["tier_value5"].isin(TIER_KEYS).all()
+def assert_partition(out: pd.DataFrame, index: pd.Index, profile: ClinicProfile) -> None:
+    """Every patient exactly once, every scheme column one of its scheme's keys."""
+    assert out.index.equals(index) and out.index.is_unique
     assert out.notna().all().all()
+    allowed = dict(SCHEME_KEYS)
+    allowed["membership"] = MEMBER_KEYS[profile.membership.scheme]
+    for column, scheme in SCHEME_COLUMNS.items():
+        assert out[column].isin(allowed[scheme]).all(), column
+        # sizes over the scheme's keys add up to the patients: nobody twice, nobody lost
+        assert out[column].value_counts().reindex(allowed[scheme]).fillna(0).sum() == len(out)
+    assert out[["r_score", "f_score", "m_score"]].isin(range(1, 6)).all().all()
+    assert (out["points"] >= 0).all()
+
+
+PROFILES = st.builds(
+    lambda split, scheme, window: ClinicProfile().replace(
+        rfm__split=split, membership__scheme=scheme, rfm__window_months=window
+    ),
+    st.sampled_from(["mean", "median", "score"]),
+    st.sampled_from(["three", "four"]),
+    st.sampled_from([1, 12, 24]),
+)
+TREATMENTS = [None, "implant", "cleaning", "Crown; 洗牙", "massage"]
+
+
+@st.composite
+def clinics(draw, *, one_patient=False, one_time=False, identical=False):
+    n_pat = 1 if one_patient else draw(st.integers(1, 6))
+    visit = st.tuples(
+        st.integers(0, n_pat - 1),
+        st.integers(-30, 900),  # days before AS_OF; negative = after it
+        st.floats(-500, 200000, allow_nan=False),
+        st.sampled_from(TREATMENTS),
+    )
+    rows = draw(st.lists(visit, min_size=1, max_size=25))
+    if identical:  # every patient has the same visits
+        rows = [(p, d, a, t) for p in range(n_pat) for _, d, a, t in rows]
+    v = pd.DataFrame(rows, columns=["patient_id", "day", "amount", "treatment"])
+    v["patient_id"] = ("0" + v["patient_id"].astype(str)).astype("string")  # leading zero
+    v["visit_date"] = AS_OF - pd.to_timedelta(v.pop("day"), unit="D")
+    v["treatment"] = v["treatment"].astype("string")
+    v = v.drop_duplicates(["patient_id", "visit_date"])
+    if one_time:
+        v = v.drop_duplicates("patient_id")
+    v = v.loc[v["visit_date"] <= AS_OF]
+    if v.empty:
+        v = pd.DataFrame(
+            {
+                "patient_id": pd.array(["00"], dtype="string"),
+                "visit_date": [AS_OF],
+                "amount": [0.0],
+                "treatment": pd.array([None], dtype="string"),
+            }
+        )
+    ids = sorted(v["patient_id"].unique())
+    refs = draw(st.lists(st.sampled_from([None, *ids, "X"]), min_size=len(ids), max_size=len(ids)))
+    patients = pd.DataFrame(
+        {"patient_id": pd.array(ids, dtype="string"), "referred_by": pd.array(refs, dtype="string")}
+    )
+    plan = st.tuples(
+        st.sampled_from(ids), st.booleans(), st.sampled_from(["planned", "started", "done"])
+    )
+    prow = draw(st.lists(plan, max_size=12))
+    plans = pd.DataFrame(prow, columns=["patient_id", "is_chief_complaint", "status"])
+    plans["patient_id"] = plans["patient_id"].astype("string")
+    plans["item"] = "crown"
+    v["self_pay"] = v["amount"]
+    return ClinicData(visits=v, lines=pd.DataFrame(), patients=patients, plans=plans)
+
+
+@settings(max_examples=40, deadline=None)
+@given(clinics(), PROFILES)
+def test_every_scheme_is_a_partition(d, profile):
+    s = summary(d)
+    assert_partition(score_columns(d, s, AS_OF, profile), s.index, profile)
+
+
+@settings(max_examples=15, deadline=None)
+@given(clinics(one_patient=True), PROFILES)
+def test_partition_one_patient(d, profile):
+    s = summary(d)
+    out = score_columns(d, s, AS_OF, profile)
+    assert_partition(out, s.index, profile)
+    # one patient: every dimension has one value → every score is 3
+    assert out[["r_score", "f_score", "m_score"]].iloc[0].tolist() == [3, 3, 3]
+
+
+@settings(max_examples=15, deadline=None)
+@given(clinics(one_time=True), PROFILES)
+def test_partition_all_one_time_patients(d, profile):
+    s = summary(d)
+    out = score_columns(d, s, AS_OF, profile)
+    assert_partition(out, s.index, profile)
+    assert (out["points"] == 0).all()  # no return visits
+
+
+@settings(max_examples=15, deadline=None)
+@given(clinics(identical=True), PROFILES)
+def test_partition_identical_visits(d, profile):
+    s = summary(d)
+    out = score_columns(d, s, AS_OF, profile)
+    assert_partition(out, s.index, profile)
+    # identical histories → identical visit-derived columns (plans and referrals differ)
+    from_visits = COLUMNS[:10]
+    assert len(out[from_visits].drop_duplicates()) == 1
+
+
+def test_partition_on_synthetic_clinic():
+    from clinicvalue.load import load_clinic
+    from clinicvalue.synth import synthesize
+
+    syn = synthesize("dental", patients=3000, seed=1)
+    d = load_clinic(syn.visits, patients=syn.patients, plans=syn.plans)
+    as_of = pd.Timestamp("2026-10-31")
+    s = pd.DataFrame(index=pd.Index(sorted(d.visits["patient_id"].unique()), name="patient_id"))
+    for profile in (ClinicProfile(), ClinicProfile().replace(membership__scheme="four")):
+        out = score_columns(d, s, as_of, profile)
+        assert_partition(out, s.index, profile)
+    # the synthetic dental clinic has plans and treatments: those schemes are not trivial
+    assert out["interrupted"].nunique() > 1 and out["treatment_value"].nunique() > 1
+
+
+def test_partition_on_bundled_sample():
+    from pathlib import Path
+
+    from clinicvalue.load import load_clinic
+
+    root = Path(__file__).resolve().parents[1] / "data_samples" / "dental"
+    d = load_clinic(root / "visits.csv", patients=root / "patients.csv", plans=root / "plans.csv")
+    as_of = d.visits["visit_date"].max()
+    s = pd.DataFrame(index=pd.Index(sorted(d.visits["patient_id"].unique()), name="patient_id"))
+    profile = ClinicProfile().replace(rfm__self_pay_only=True)
+    assert_partition(score_columns(d, s, as_of, profile), s.index, profile)
 
 
 def test_treatment_category_first_keyword_wins():
@@ -199,3 +320,18 @@ def test_treatment_category_first_keyword_wins():
     # "implant" precedes "cleaning" in the profile's keyword order
     assert out.tolist()[:2] == ["implant", "crown"]
     assert out.isna().tolist()[2:] == [True, True]
+
+
+def test_treatment_flags_any_keyword_counts():
+    from clinicvalue.treatments import treatment_flags
+
+    s = pd.Series(["cleaning; 植牙", "洗牙", None, "massage", "cleaning; 植牙"], dtype="string")
+    hv, known = treatment_flags(s, ClinicProfile())
+    assert hv.tolist() == [True, False, False, False, True]
+    assert known.tolist() == [True, True, False, False, True]
+
+
+def test_bad_membership_scheme_is_option_error():
+    d = data()
+    with pytest.raises(OptionError, match="'three', 'four'"):
+        score_columns(d, summary(d), AS_OF, ClinicProfile().replace(membership__scheme="five"))

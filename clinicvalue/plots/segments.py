@@ -11,6 +11,10 @@ from clinicvalue.errors import check_option
 from clinicvalue.movement import TransitionResult
 from clinicvalue.plots._style import PALETTE, get_ax, styled
 from clinicvalue.segment_labels import LOCALES, segment_label
+from clinicvalue.segment_summary import segmentation_summary
+from clinicvalue.segments import SCHEME_COLUMNS
+
+_MEAN_COLS = ("monetary_window",)
 
 __all__ = ["plot_lorenz", "plot_rf_heatmap", "plot_segment_sizes", "plot_transitions"]
 
@@ -43,29 +47,41 @@ def plot_segment_sizes(
     scores: pd.DataFrame,
     *,
     scheme_column: str = "segment_rfm8",
+    revenue: pd.Series | None = None,
     ax: Axes | None = None,
     locale: str = "en",
 ) -> Axes:
-    """Draw share of patients and share of revenue per RFM-8 segment (bars)."""
-    title = _t("sizes", locale)
-    n = scores[scheme_column].value_counts(normalize=True)
-    rev = scores.groupby(scheme_column)["monetary_window"].sum()
-    rev = rev / rev.sum() if rev.sum() > 0 else rev * 0
-    keys = list(n.index)
+    """Draw share of patients and share of revenue per segment of any scheme column.
+
+    Bars follow the scheme's key order, empty segments included; labels come from the
+    column's scheme (:data:`clinicvalue.segments.SCHEME_COLUMNS`). Revenue defaults to
+    ``monetary_window`` (self-pay spend when ``rfm.self_pay_only``).
+    """
+    check_option("scheme_column", scheme_column, tuple(SCHEME_COLUMNS))
+    check_option("locale", locale, LOCALES)
+    cols = [c for c in (scheme_column, *_MEAN_COLS) if c in scores.columns]
+    table = segmentation_summary(scores[cols], revenue=revenue).tables[scheme_column]
+    scheme = SCHEME_COLUMNS[scheme_column]
+    keys = list(table.index)
     with styled(locale):
         ax = get_ax(ax)
         x = np.arange(len(keys))
-        ax.bar(x - 0.2, n[keys].to_numpy(), 0.4, color=PALETTE[0], label=_t("patients", locale))
+        ax.bar(
+            x - 0.2,
+            table["patient_share"].to_numpy(),
+            0.4,
+            color=PALETTE[0],
+            label=_t("patients", locale),
+        )
         ax.bar(
             x + 0.2,
-            rev.reindex(keys).to_numpy(),
+            table["revenue_share"].to_numpy(),
             0.4,
             color=PALETTE[1],
             label=_t("revenue", locale),
         )
-        scheme = "rfm8" if scheme_column == "segment_rfm8" else "tier5"
         ax.set_xticks(x, [segment_label(scheme, k, locale) for k in keys])
-        ax.set_title(title)
+        ax.set_title(_t("sizes", locale))
         ax.legend()
     return ax
 

@@ -200,9 +200,12 @@ def _cmd_score(args: argparse.Namespace) -> int:
         as_of = pd.to_datetime(args.as_of, format="%Y-%m-%d")
     except ValueError as exc:
         raise InputError(f"--as-of: cannot read '{args.as_of}' as a date (use YYYY-MM-DD)") from exc
+    from clinicvalue.progress import step
+
     profile = _profile(args)
-    data = _load(args, profile)
-    result = score_patients(data, as_of, profile, with_clv=not args.no_clv)
+    with step("load"):
+        data = _load(args, profile)
+    result = score_patients(data, as_of, profile, with_clv=not args.no_clv, step=step)
     model = dict(result.model)
     model["data_quality"] = data.quality.to_metrics()
     model["profile"] = profile.to_dict()

@@ -7,6 +7,8 @@ go to ``<out>.model.json``. It reads no files and draws nothing.
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from contextlib import AbstractContextManager, nullcontext
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -52,6 +54,7 @@ def score_patients(
     profile: ClinicProfile | None = None,
     *,
     with_clv: bool = True,
+    step: Callable[[str], AbstractContextManager[Any]] | None = None,
 ) -> ScoreResult:
     """Score every patient seen on or before ``as_of``.
 
@@ -65,6 +68,9 @@ def score_patients(
         Thresholds (defaults from the source articles when omitted).
     with_clv
         Fit BG/NBD + Gamma-Gamma and add lifetime-value columns.
+    step
+        Called with each step's name around its work (e.g. ``clinicvalue.progress.step``
+        to show progress); nothing is shown by default.
 
     Returns
     -------
@@ -78,7 +84,9 @@ def score_patients(
     if data.visits.empty:
         raise InputError(f"no visits on or before {as_of:%Y-%m-%d}; check --as-of and the file")
     unit = profile.clv.time_unit
-    summary = summarize(data.visits, as_of, time_unit=unit)
+    step = step or (lambda _name: nullcontext())
+    with step("summary"):
+        summary = summarize(data.visits, as_of, time_unit=unit)
     table = summary.copy()
     table.insert(0, "patient_key", pseudonymize(table.index.to_series(), pseudonym_secret(profile)))
     model: dict[str, Any] = {
@@ -90,7 +98,7 @@ def score_patients(
         "revenue": float(summary["total_spend"].sum()),
         "currency": profile.clinic.currency,
     }
-    extra = _analysis_columns(data, summary, as_of, profile, model, with_clv=with_clv)
+    extra = _analysis_columns(data, summary, as_of, profile, model, with_clv=with_clv, step=step)
     for part in extra:
         table = table.join(part, how="left")
     table = table.reset_index()
@@ -107,26 +115,31 @@ def _analysis_columns(
     model: dict[str, Any],
     *,
     with_clv: bool,
+    step: Callable[[str], AbstractContextManager[Any]],
 ) -> list[pd.DataFrame]:
     """Run each analysis' ``score_columns`` in data-flow order, filling ``model``."""
     from clinicvalue import churn, clv, economics, segments
 
-    parts = [segments.score_columns(data, summary, as_of, profile)]
+    with step("segments"):
+        parts = [segments.score_columns(data, summary, as_of, profile)]
     clv_frame: pd.DataFrame | None = None
     if with_clv:
-        clv_frame, block = clv.score_columns(data, summary, as_of, profile)
+        with step("lifetime value (BG/NBD + Gamma-Gamma)"):
+            clv_frame, block = clv.score_columns(data, summary, as_of, profile)
         parts.append(clv_frame)
         model.update(block)
-    parts.append(churn.score_columns(data, summary, as_of, profile, clv=clv_frame))
-    econ = economics.model_block(
-        data,
-        summary,
-        as_of,
-        profile,
-        clv=clv_frame,
-        bgnbd_params=model.get("bgnbd"),
-        time_unit=profile.clv.time_unit,
-    )
+    with step("churn flags"):
+        parts.append(churn.score_columns(data, summary, as_of, profile, clv=clv_frame))
+    with step("economics"):
+        econ = economics.model_block(
+            data,
+            summary,
+            as_of,
+            profile,
+            clv=clv_frame,
+            bgnbd_params=model.get("bgnbd"),
+            time_unit=profile.clv.time_unit,
+        )
     model["economics"] = (
         econ if econ is not None else {"available": False, "note": "no marketing spend given"}
     )

@@ -14,11 +14,12 @@ import numpy as np
 import pandas as pd
 
 from clinicvalue import care
-from clinicvalue.churn import churn_warnings
+from clinicvalue.churn import _check_clv, _flags, _recall_due, _warnings
 from clinicvalue.data import ClinicData
 from clinicvalue.errors import check_option
 from clinicvalue.privacy import contact_allowed, pseudonym_secret, pseudonymize
 from clinicvalue.profile import ClinicProfile
+from clinicvalue.revisit import _by_patient
 
 __all__ = ["LOCALES", "LISTS", "action_lists", "call_list"]
 
@@ -81,8 +82,10 @@ def call_list(
     t = tasks.copy()
     t["patient_id"] = t["patient_id"].astype("string")
     if patients is not None and "contact_ok" in patients.columns:
-        refused = patients.loc[patients["contact_ok"].eq(False), "patient_id"].astype("string")
-        t = t[~t["patient_id"].isin(refused)]
+        refused = patients.loc[patients["contact_ok"].eq(False).to_numpy(), "patient_id"]
+        # factorise both together: integer membership, not a per-string Python set
+        codes, _ = pd.factorize(pd.concat([t["patient_id"], refused.astype("string")]))
+        t = t[~np.isin(codes[: len(t)], codes[len(t) :])]
     if "priority_value" not in t.columns:
         t["priority_value"] = 0.0
     t = t.sort_values(["due_date", "priority_value"], ascending=[True, False], kind="stable")
@@ -219,7 +222,10 @@ def action_lists(
     def listed(tasks: pd.DataFrame) -> pd.DataFrame:
         return call_list(tasks, patients, profile, locale=locale, top_n=top_n, last_visit=last)
 
-    warn = churn_warnings(data, summary, as_of, profile, clv=clv, locale=locale).table
+    _check_clv(clv)
+    bp = _by_patient(data.visits, as_of)  # factorised and sorted once for both lists
+    flags = _flags(bp, data, as_of, profile)
+    warn = _warnings(flags, summary, profile, clv, locale).table
     churn_tasks = pd.DataFrame(
         {
             "patient_id": warn.index.astype("string"),
@@ -231,7 +237,7 @@ def action_lists(
         }
     )
 
-    recalls = care.recall_schedule(data.visits, as_of, profile)
+    recalls = care._recalls(_recall_due(bp, data.visits, profile), as_of, profile)
     # patients away longer than the dormant limit go on the reactivation list instead
     away = (as_of - recalls["patient_id"].map(last)).dt.days
     recalls = recalls[~(away > profile.activity.dormant_months * _MONTH_DAYS).to_numpy()]

@@ -29,7 +29,12 @@ def recall_schedule(
         ``reminder_days_before`` before due), ``overdue_days`` (≥ 0 when overdue).
     """
     as_of = pd.Timestamp(as_of)
-    due = next_recall_due(visits, as_of, profile).dropna()
+    return _recalls(next_recall_due(visits, as_of, profile), as_of, profile)
+
+
+def _recalls(due: pd.Series, as_of: pd.Timestamp, profile: ClinicProfile) -> pd.DataFrame:
+    """Build :func:`recall_schedule` from :func:`next_recall_due`'s output."""
+    due = due.dropna()
     due = due[due <= as_of + pd.Timedelta(days=profile.care.due_within_days)]
     first_reminder = max(profile.care.reminder_days_before, default=0)
     return pd.DataFrame(

@@ -25,7 +25,14 @@ from clinicvalue.data import ClinicData
 from clinicvalue.errors import InputError, check_option
 from clinicvalue.i18n import LOCALES
 from clinicvalue.profile import ClinicProfile
-from clinicvalue.revisit import days_to_return, returned_within
+from clinicvalue.revisit import (
+    _DAY,
+    _by_patient,
+    _ByPatient,
+    _positions,
+    _returns,
+    returned_within,
+)
 
 __all__ = [
     "FLAGS",
@@ -57,6 +64,23 @@ def _ids(index: pd.Index) -> pd.Index:
     return pd.Index(index.astype("string"), name="patient_id")
 
 
+def _categories(values: pd.Series, profile: ClinicProfile) -> tuple[np.ndarray, np.ndarray]:
+    """Return (code per value, category per code) matching each distinct text once.
+
+    Codes are -1 for missing text; categories are ``None`` where no keyword matches.
+    """
+    codes, uniques = pd.factorize(values)  # on the Series: pandas' fast Arrow path
+    cats = _category(pd.Series(pd.array(uniques, dtype="string")), profile)
+    return codes, cats.to_numpy(dtype=object, na_value=None)
+
+
+def _prefixed(prefix: str, keys: np.ndarray, hit: np.ndarray, out: np.ndarray) -> None:
+    """Write ``prefix + key`` into ``out`` where ``hit``, building each string once."""
+    codes, uniques = pd.factorize(keys[hit])
+    labels = np.array([prefix + str(u) for u in uniques] + [None], dtype=object)
+    out[hit] = labels[codes]
+
+
 def churn_flags(
     data: ClinicData, as_of: pd.Timestamp | str, profile: ClinicProfile
 ) -> pd.DataFrame:
@@ -72,80 +96,115 @@ def churn_flags(
         complaint in the window, NaT when none), ``spend_recent``, ``spend_before``.
     """
     as_of = pd.Timestamp(as_of)
+    return _flags(_by_patient(data.visits, as_of), data, as_of, profile)
+
+
+def _last_where(bp: _ByPatient, hit: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Return (patients, their last sorted row) among the sorted rows where ``hit``."""
+    rows = np.flatnonzero(hit)
+    who = bp.code[rows]
+    end = np.ones(len(rows), dtype=bool)
+    end[:-1] = who[1:] != who[:-1]
+    return who[end], rows[end]
+
+
+def _flags(
+    bp: _ByPatient, data: ClinicData, as_of: pd.Timestamp, profile: ClinicProfile
+) -> pd.DataFrame:
     rules = profile.churn
-    v = data.visits.loc[data.visits["visit_date"] <= as_of].sort_values(
-        ["patient_id", "visit_date"]
-    )
-    g = v.groupby("patient_id", sort=True)
-    last = g["visit_date"].max()
-    out = pd.DataFrame(index=_ids(last.index))
-    out["last_visit"] = last.to_numpy()
-    out["days_since_last"] = (as_of - out["last_visit"]).dt.days.astype("float64")
+    visits = data.visits
+    n_pat = len(bp.ids)
+    today = np.datetime64(as_of)
+    out = pd.DataFrame(index=bp.ids)
+    last = bp.date[bp.last]
+    out["last_visit"] = last
+    days_since = ((today - last) // _DAY).astype("float64")
+    out["days_since_last"] = days_since
 
     # normal interval: condition → last treatment category → own median × factor
-    interval = pd.Series(np.nan, index=out.index)
-    basis = pd.Series(pd.NA, index=out.index, dtype="string")
-    gaps = g["visit_date"].diff().dt.days
-    own = gaps.groupby(v["patient_id"]).median()
-    n = g.size()
-    own = own.where(n.to_numpy() >= rules.min_visits_own_interval) * rules.own_interval_factor
-    own.index = out.index
-    has_own = own.notna()
-    interval[has_own] = own[has_own]
-    basis[has_own] = "own"
-    if "treatment" in v.columns:
-        lastrow = g.tail(1).set_index("patient_id")
-        cat = _category(lastrow["treatment"], profile)
-        cat.index = _ids(cat.index)
-        days = cat.map(rules.treatment_intervals).astype("float64")
-        ok = days.notna()
-        interval[ok[ok].index] = days[ok]
-        basis[ok[ok].index] = "treatment:" + cat[ok]
+    interval = np.full(n_pat, np.nan)
+    basis = np.full(n_pat, None, dtype=object)
+    same = np.zeros(len(bp.code), dtype=bool)
+    same[1:] = bp.code[1:] == bp.code[:-1]
+    gaps = ((bp.date[1:] - bp.date[:-1]) // _DAY)[same[1:]].astype("int64")
+    # one integer sort key (patient, gap): ascending gaps within each patient
+    spread = int(gaps.max()) + 1 if len(gaps) else 1
+    gaps = (np.sort(bp.code[same] * spread + gaps) % spread).astype("float64")
+    m = bp.count - 1  # gaps per patient, stored from bp.start - patient position
+    base = bp.start - np.arange(n_pat)
+    ok = (m >= 1) & (bp.count >= rules.min_visits_own_interval)
+    lo, hi = (base + (m - 1) // 2)[ok], (base + m // 2)[ok]
+    interval[ok] = (gaps[lo] + gaps[hi]) / 2.0 * rules.own_interval_factor
+    basis[ok] = "own"
+    if "treatment" in visits.columns:
+        codes, cats = _categories(visits["treatment"].take(bp.rows[bp.last]), profile)
+        cats = np.append(cats, None)
+        per_code = np.array(
+            [np.nan if c is None else rules.treatment_intervals.get(c, np.nan) for c in cats],
+            dtype="float64",
+        )
+        days = per_code[codes]
+        ok = ~np.isnan(days)
+        interval[ok] = days[ok]
+        _prefixed("treatment:", cats[codes], ok, basis)
     patients = data.patients
     if patients is not None and "condition" in patients.columns and len(patients):
-        cond = patients.set_index(patients["patient_id"].astype("string"))["condition"]
-        cond = cond.astype("string").str.strip().str.lower().reindex(out.index)
+        codes, uniques = pd.factorize(patients["condition"])
+        pos = _positions(bp.ids, patients["patient_id"])
+        if pos is not None:  # align the patients table with the visit patients
+            on = pos >= 0
+            codes, by_row = np.full(n_pat, -1, dtype=codes.dtype), codes
+            codes[pos[on]] = by_row[on]
+        keys = pd.Series(pd.array(uniques, dtype="string")).str.strip().str.lower()
+        keys = np.append(keys.to_numpy(dtype=object, na_value=None), None)
         maxima = {k.lower(): float(max(val)) for k, val in rules.condition_intervals.items()}
-        days = cond.map(maxima).astype("float64")
-        ok = days.notna()
+        days = np.array([maxima.get(k, np.nan) for k in keys], dtype="float64")[codes]
+        ok = ~np.isnan(days)
         interval[ok] = days[ok]
-        basis[ok] = "condition:" + cond[ok]
+        _prefixed("condition:", keys[codes], ok, basis)
     out["normal_interval"] = interval
-    out["interval_basis"] = basis
-    dormant = out["days_since_last"] > profile.activity.dormant_months * _MONTH_DAYS
-    out["overdue"] = (out["days_since_last"] > interval).fillna(False).astype(bool) & ~dormant
+    out["interval_basis"] = pd.array(basis, dtype="string")
+    dormant = days_since > profile.activity.dormant_months * _MONTH_DAYS
+    out["overdue"] = (days_since > interval) & ~dormant
 
-    if "satisfaction" in v.columns:
-        sat = v.dropna(subset=["satisfaction"]).groupby("patient_id")["satisfaction"].last()
-        sat.index = _ids(sat.index)
-        out["last_satisfaction"] = sat.reindex(out.index).astype("float64")
-    else:
-        out["last_satisfaction"] = np.nan
-    out["low_satisfaction"] = (out["last_satisfaction"] < rules.satisfaction_below).astype(bool)
+    sat = np.full(n_pat, np.nan)
+    if "satisfaction" in visits.columns:
+        score = visits["satisfaction"].to_numpy(dtype="float64", na_value=np.nan)[bp.rows]
+        who, rows = _last_where(bp, ~np.isnan(score))
+        sat[who] = score[rows]
+    out["last_satisfaction"] = sat
+    out["low_satisfaction"] = sat < rules.satisfaction_below
 
-    if "complaint" in v.columns:
-        text = v["complaint"].astype("string").str.strip()
-        recent = v["visit_date"] > as_of - pd.Timedelta(days=rules.complaint_days)
-        hits = v.loc[text.fillna("").ne("") & recent]
-        when = hits.groupby("patient_id")["visit_date"].max()
-        when.index = _ids(when.index)
-        out["complaint"] = out.index.isin(when.index)
-        out["last_complaint"] = when.reindex(out.index).astype("datetime64[ns]")
+    when = np.full(n_pat, np.datetime64("NaT"), dtype="datetime64[ns]")
+    if "complaint" in visits.columns:
+        recent = np.flatnonzero(
+            bp.date > np.datetime64(as_of - pd.Timedelta(days=rules.complaint_days))
+        )
+        # only the window's rows: strip each distinct complaint text once
+        codes, uniques = pd.factorize(visits["complaint"].take(bp.rows[recent]))
+        text = pd.Series(pd.array(uniques, dtype="string")).str.strip()
+        said = np.append(text.fillna("").ne("").to_numpy(dtype=bool), False)[codes]
+        hit = np.zeros(len(bp.code), dtype=bool)
+        hit[recent[said]] = True
+        who, rows = _last_where(bp, hit)
+        when[who] = bp.date[rows]
+        out["complaint"] = np.isin(np.arange(n_pat), who)
     else:
         out["complaint"] = False
-        out["last_complaint"] = pd.Series(pd.NaT, index=out.index, dtype="datetime64[ns]")
+    out["last_complaint"] = when
 
     cut = as_of - pd.DateOffset(months=rules.spend_window_months)
     start = cut - pd.DateOffset(months=rules.spend_window_months)
-    recent = v["visit_date"] > cut
-    before = (v["visit_date"] > start) & ~recent
-    spend_recent = v["amount"].where(recent, 0.0).groupby(v["patient_id"]).sum()
-    spend_before = v["amount"].where(before, 0.0).groupby(v["patient_id"]).sum()
-    out["spend_recent"] = spend_recent.to_numpy()
-    out["spend_before"] = spend_before.to_numpy()
+    amount = np.nan_to_num(visits["amount"].to_numpy(dtype="float64", na_value=np.nan)[bp.rows])
+    recent = bp.date > np.datetime64(cut)
+    before = (bp.date > np.datetime64(start)) & ~recent
+    spend_recent = np.bincount(bp.code, weights=np.where(recent, amount, 0.0), minlength=n_pat)
+    spend_before = np.bincount(bp.code, weights=np.where(before, amount, 0.0), minlength=n_pat)
+    out["spend_recent"] = spend_recent
+    out["spend_before"] = spend_before
     with np.errstate(invalid="ignore", divide="ignore"):
-        drop = 1.0 - out["spend_recent"] / out["spend_before"].where(out["spend_before"] > 0)
-    out["spend_decline"] = (drop > rules.spend_decline_threshold).fillna(False).astype(bool)
+        drop = 1.0 - spend_recent / np.where(spend_before > 0, spend_before, np.nan)
+    out["spend_decline"] = drop > rules.spend_decline_threshold
     return out
 
 
@@ -158,38 +217,40 @@ def next_recall_due(
     a due date on or before the patient's last visit counts as met. Dates before
     ``as_of`` are overdue recalls. NaT when none.
     """
-    as_of = pd.Timestamp(as_of)
-    v = visits.loc[visits["visit_date"] <= as_of]
-    ids = _ids(pd.Index(v["patient_id"].unique()).sort_values())
-    empty = pd.Series(pd.NaT, index=ids, dtype="datetime64[ns]", name="next_recall_due")
-    if "treatment" not in v.columns or len(v) == 0:
-        return empty
-    last = v.groupby("patient_id")["visit_date"].max()
-    cat = _category(v["treatment"], profile)
-    offsets = cat.map(profile.care.recalls)
-    has = offsets.notna()
-    if not has.any():
-        return empty
-    rec = pd.DataFrame(
-        {
-            "patient_id": v.loc[has, "patient_id"],
-            "visit_date": v.loc[has, "visit_date"],
-            "offset": offsets[has],
-        }
-    ).explode("offset")
-    rec["due"] = rec["visit_date"] + pd.to_timedelta(rec["offset"].astype("int64"), unit="D")
-    rec = rec[rec["due"] > rec["patient_id"].map(last)]
-    due = rec.groupby("patient_id")["due"].min()
-    due.index = _ids(due.index)
-    return due.reindex(ids).astype("datetime64[ns]").rename("next_recall_due")
+    return _recall_due(_by_patient(visits, pd.Timestamp(as_of)), visits, profile)
+
+
+def _recall_due(bp: _ByPatient, visits: pd.DataFrame, profile: ClinicProfile) -> pd.Series:
+    due = np.full(len(bp.ids), np.iinfo("int64").max, dtype="int64")
+    if "treatment" in visits.columns and len(bp.code):
+        codes, cats = _categories(visits["treatment"], profile)
+        codes = codes[bp.rows]
+        cats = np.append(cats, None)
+        dates = bp.date.astype("datetime64[ns]").view("int64")
+        last = dates[bp.last]
+        offsets = {o for c in cats if c in profile.care.recalls for o in profile.care.recalls[c]}
+        for offset in sorted(offsets):  # one pass per distinct offset, not per patient
+            has = np.array([offset in profile.care.recalls.get(c, ()) for c in cats])[codes]
+            rows = np.flatnonzero(has)
+            when = dates[rows] + int(offset) * 86_400 * 10**9
+            later = when > last[bp.code[rows]]
+            # dates ascend within a patient, so the first later due date is the earliest
+            who, first = np.unique(bp.code[rows[later]], return_index=True)
+            due[who] = np.minimum(due[who], when[later][first])
+    out = np.where(due == np.iinfo("int64").max, np.iinfo("int64").min, due)
+    return pd.Series(out.view("datetime64[ns]"), index=bp.ids, name="next_recall_due")
 
 
 def _joined_flags(flags: pd.DataFrame) -> pd.Series:
     """Join the set flags per row as ``overdue;low_satisfaction;complaint;spend_decline``."""
-    joined = pd.Series("", index=flags.index, dtype="string")
-    for name in FLAGS:
-        joined = joined + np.where(flags[name].fillna(False).astype(bool), name + ";", "")
-    return joined.str.rstrip(";")
+    bits = np.zeros(len(flags), dtype="int64")
+    for k, name in enumerate(FLAGS):
+        bits |= flags[name].fillna(False).to_numpy(dtype=bool).astype("int64") << k
+    texts = np.array(
+        [";".join(name for k, name in enumerate(FLAGS) if b >> k & 1) for b in range(16)],
+        dtype=object,
+    )
+    return pd.Series(pd.array(texts[bits], dtype="string"), index=flags.index)
 
 
 def _check_clv(clv: pd.DataFrame | None) -> None:
@@ -238,12 +299,18 @@ def score_columns(
     """
     _check_clv(clv)
     index = _ids(summary.index)
-    flags = churn_flags(data, as_of, profile).reindex(index)
+    as_of = pd.Timestamp(as_of)
+    bp = _by_patient(data.visits, as_of)  # factorised and sorted once for all three
+    same = _positions(bp.ids, index) is None  # the usual case: skip the string reindex
+
+    def aligned(frame: pd.DataFrame | pd.Series) -> pd.DataFrame | pd.Series:
+        return frame.set_axis(index) if same else frame.reindex(index)
+
     out = pd.DataFrame(index=index)
-    out["churn_flags"] = _joined_flags(flags)
-    out["next_recall_due"] = next_recall_due(data.visits, as_of, profile).reindex(index)
-    returns = days_to_return(data.visits, as_of)
-    out["returned_within_90d"] = returned_within(returns, 90).reindex(index)
+    out["churn_flags"] = _joined_flags(aligned(_flags(bp, data, as_of, profile)))
+    out["next_recall_due"] = aligned(_recall_due(bp, data.visits, profile)).to_numpy()
+    returns = _returns(bp, as_of)
+    out["returned_within_90d"] = aligned(returned_within(returns, 90)).array
     return out
 
 
@@ -402,9 +469,19 @@ def churn_warnings(
     """
     check_option("locale", locale, LOCALES)
     _check_clv(clv)
+    return _warnings(churn_flags(data, as_of, profile), summary, profile, clv, locale)
+
+
+def _warnings(
+    flags: pd.DataFrame,
+    summary: pd.DataFrame,
+    profile: ClinicProfile,
+    clv: pd.DataFrame | None,
+    locale: str,
+) -> ChurnWarnings:
+    """Build the warning list from :func:`churn_flags` (options already checked)."""
     i = _LOC[locale]
     rules = profile.churn
-    flags = churn_flags(data, as_of, profile)
     f = flags.loc[flags[list(FLAGS)].any(axis=1)]
     idx = f.index
     table = f[list(FLAGS)].copy()
@@ -414,11 +491,16 @@ def churn_warnings(
     table["primary_flag"] = primary
 
     # overdue: the basis says which sentence; the label is the condition or category
-    basis = f["interval_basis"].astype("string").fillna("own")
-    kind = basis.str.split(":").str[0]
-    key = basis.str.split(":", n=1).str[1].astype("string").fillna("")
-    label = key.map({k: v[i] for k, v in _LABELS.items()}).astype("string")
-    label = label.fillna(key.str.replace("_", " "))
+    # few distinct bases: split and label each once, then spread by code
+    codes, uniques = pd.factorize(f["interval_basis"].astype("string").fillna("own"))
+    parts = [str(u).split(":", 1) for u in uniques]
+    kinds = np.array([p[0] for p in parts], dtype=object)
+    keys = [p[1] if len(p) > 1 else "" for p in parts]
+    labels = np.array(
+        [_LABELS[k][i] if k in _LABELS else k.replace("_", " ") for k in keys], dtype=object
+    )
+    kind = pd.Series(kinds[codes], index=idx)
+    label = pd.Series(pd.array(labels[codes], dtype="string"), index=idx)
     days, n = _number(f["days_since_last"]), _number(f["normal_interval"])
     overdue = pd.Series(pd.NA, index=idx, dtype="string")
     for name, templates in _OVERDUE.items():

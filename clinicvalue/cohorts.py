@@ -33,7 +33,18 @@ def cohort_sql(source: str, as_of: pd.Timestamp | str, *, group_column: str | No
     DuckDB-only functions.
     """
     day = pd.Timestamp(as_of).strftime("%Y-%m-%d")
-    grp = f"MIN({group_column})" if group_column else "CAST(NULL AS VARCHAR(1))"
+    if group_column:
+        groups = f"""
+groups AS (
+    SELECT s.patient_id, MIN({group_column}) AS cohort_group
+    FROM {source} s
+    JOIN firsts f ON s.patient_id = f.patient_id
+        AND CAST(s.visit_date AS DATE) = f.first_day
+    GROUP BY s.patient_id
+),"""
+        group_join, group_value = "JOIN groups g ON d.patient_id = g.patient_id", "g.cohort_group"
+    else:  # no second pass over the source just to attach a NULL group
+        groups, group_join, group_value = "", "", "CAST(NULL AS VARCHAR(1))"
     return f"""
 WITH days AS (
     SELECT patient_id, CAST(visit_date AS DATE) AS visit_day, SUM(amount) AS amount
@@ -45,14 +56,7 @@ firsts AS (
     SELECT patient_id, MIN(visit_day) AS first_day
     FROM days
     GROUP BY patient_id
-),
-groups AS (
-    SELECT s.patient_id, {grp} AS cohort_group
-    FROM {source} s
-    JOIN firsts f ON s.patient_id = f.patient_id
-        AND CAST(s.visit_date AS DATE) = f.first_day
-    GROUP BY s.patient_id
-),
+),{groups}
 indexed AS (
     SELECT
         d.patient_id,
@@ -61,10 +65,10 @@ indexed AS (
           - (EXTRACT(YEAR FROM f.first_day) * 12 + EXTRACT(MONTH FROM f.first_day))
           AS months_since,
         d.amount,
-        g.cohort_group
+        {group_value} AS cohort_group
     FROM days d
     JOIN firsts f ON d.patient_id = f.patient_id
-    JOIN groups g ON d.patient_id = g.patient_id
+    {group_join}
 ),
 lasts AS (
     SELECT cohort_index, last_since, cohort_group, COUNT(*) AS ending
@@ -130,11 +134,20 @@ def cohort_counts(
     missing = [c for c in ("patient_id", "visit_date", "amount") if c not in visits.columns]
     if missing:
         raise InputError(f"visits table lacks required column(s): {', '.join(missing)}")
-    frame = visits[["patient_id", "visit_date", "amount"]].copy()
+    # integer patient codes: DuckDB groups and joins on them far faster than on strings
+    codes, _ = pd.factorize(visits["patient_id"])
+    frame = pd.DataFrame(
+        {
+            "patient_id": pd.arrays.IntegerArray(codes, codes < 0),  # NA where no id
+            "visit_date": visits["visit_date"].to_numpy(),
+            "amount": visits["amount"],
+        },
+        index=visits.index,
+    )
     group_column = None
     if groups is not None:
         if groups.index.name == "patient_id":
-            labels = frame["patient_id"].map(groups.astype("string"))
+            labels = visits["patient_id"].map(groups.astype("string"))
         else:
             labels = groups.astype("string").reindex(frame.index)
         frame["grp"] = labels.fillna("unknown").astype(str)

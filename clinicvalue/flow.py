@@ -14,6 +14,7 @@ import pandas as pd
 
 from clinicvalue.errors import InputError
 from clinicvalue.profile import ClinicProfile
+from clinicvalue.revisit import _by_patient
 
 __all__ = ["patient_flow"]
 
@@ -35,35 +36,41 @@ def patient_flow(
         raise InputError(f"visits table lacks required column(s): {', '.join(missing)}")
     as_of = pd.Timestamp(as_of)
     window = profile.activity.kpi_active_months
-    v = visits.loc[visits["visit_date"] <= as_of, ["patient_id", "visit_date"]]
+    bp = _by_patient(visits, as_of)
     cols = ["month", "active_start", "new", "reactivated", "lost", "active_end", "growth"]
-    if len(v) == 0:
+    if len(bp.code) == 0:
         return pd.DataFrame(columns=cols + ["loss_rate", "retention_rate"]).set_index("month")
-    month = v["visit_date"].dt.year * 12 + v["visit_date"].dt.month - 1
-    pm = pd.DataFrame({"patient_id": v["patient_id"].to_numpy(), "m": month.to_numpy()})
-    pm = pm.drop_duplicates().sort_values(["patient_id", "m"])
-    prev = pm.groupby("patient_id")["m"].shift()
-    starts_run = prev.isna() | (pm["m"] - prev > window)
-    pm["run"] = starts_run.cumsum()
-    runs = pm.groupby("run").agg(start=("m", "min"), last=("m", "max"))
-    runs["first"] = prev.isna()[starts_run].to_numpy()
-    runs["lost_at"] = runs["last"] + window  # first month-end without a visit in the window
-    lo, hi = int(pm["m"].min()), as_of.year * 12 + as_of.month - 1
+    # rows are sorted by (patient, date): keep each patient's distinct months in order
+    m = bp.date.astype("datetime64[M]").astype("int64")
+    first_row = np.ones(len(m), dtype=bool)
+    first_row[1:] = bp.code[1:] != bp.code[:-1]
+    keep = first_row.copy()
+    keep[1:] |= m[1:] != m[:-1]
+    m, first_row = m[keep], first_row[keep]
+    # a spell of activity starts at a patient's first month or after a gap of > window months
+    starts_run = first_row.copy()
+    starts_run[1:] |= m[1:] - m[:-1] > window
+    begin = np.flatnonzero(starts_run)
+    end = np.append(begin[1:] - 1, len(m) - 1)
+    start, last, first = m[begin], m[end], first_row[begin]
+    lost_at = last + window  # first month-end without a visit in the window
+    lo = int(m.min())
+    hi = int(np.datetime64(as_of, "M").astype("int64"))
     months = np.arange(lo, hi + 1)
+    size = len(months)
 
-    def count(s: pd.Series) -> np.ndarray:
-        return s.value_counts().reindex(months, fill_value=0).to_numpy()
+    def count(at: np.ndarray) -> np.ndarray:
+        at = at[at <= hi] - lo
+        return np.bincount(at, minlength=size)[:size]
 
-    new = count(runs.loc[runs["first"], "start"])
-    react = count(runs.loc[~runs["first"], "start"])
-    lost = count(runs["lost_at"])
+    new = count(start[first])
+    react = count(start[~first])
+    lost = count(lost_at)
     active_end = np.cumsum(new + react - lost)
     active_start = np.concatenate([[0], active_end[:-1]])
     out = pd.DataFrame(
         {
-            "month": pd.to_datetime(
-                pd.DataFrame({"year": months // 12, "month": months % 12 + 1, "day": 1})
-            ),
+            "month": months.astype("datetime64[M]").astype("datetime64[us]"),
             "active_start": active_start,
             "new": new,
             "reactivated": react,

@@ -6,6 +6,8 @@ return, so they are left out of the N-day rate's denominator (and numerator).
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 import numpy as np
 import pandas as pd
 from statsmodels.stats.proportion import proportion_confint
@@ -15,6 +17,72 @@ from clinicvalue.errors import InputError
 __all__ = ["REVISIT_WINDOWS", "days_to_return", "returned_within", "revisit_rates"]
 
 REVISIT_WINDOWS = (30, 90, 180, 365)
+_DAY = np.timedelta64(1, "D")
+
+
+@dataclass(frozen=True)
+class _ByPatient:
+    """Visits up to ``as_of`` as positional arrays sorted by (patient, visit date).
+
+    Patient ids are factorised once (sorted, as ``groupby`` orders them) so per-patient
+    reductions run on integer codes with numpy instead of string groupbys.
+    """
+
+    ids: pd.Index  # sorted distinct patient ids (string dtype, named patient_id)
+    code: np.ndarray  # int64 patient position in ``ids`` per sorted row
+    date: np.ndarray  # visit_date per sorted row (datetime64)
+    rows: np.ndarray  # positions of the sorted rows in the input frame
+    start: np.ndarray  # first sorted row of each patient
+    count: np.ndarray  # rows per patient
+
+    @property
+    def last(self) -> np.ndarray:
+        """Return the last sorted row of each patient."""
+        return self.start + self.count - 1
+
+
+def _by_patient(visits: pd.DataFrame, as_of: pd.Timestamp) -> _ByPatient:
+    """Factorise and sort the visits up to ``as_of`` (rows with no patient id are dropped)."""
+    dates = visits["visit_date"].to_numpy()
+    # factorising the column itself keeps pandas' fast Arrow path for string ids
+    codes, uniques = pd.factorize(visits["patient_id"], sort=True)
+    keep_row = (dates <= np.datetime64(as_of)) & (codes >= 0)
+    if keep_row.all():
+        keep = np.arange(len(codes))
+    else:
+        keep = np.flatnonzero(keep_row)
+        codes = codes[keep]
+        present = np.bincount(codes, minlength=len(uniques)) > 0
+        if not present.all():  # patients seen only after as_of
+            codes = (np.cumsum(present) - 1)[codes]
+            uniques = uniques[present]
+    codes = codes.astype("int64")
+    kept = dates[keep]
+    step_code, step_date = np.diff(codes), np.diff(kept)
+    if np.all((step_code > 0) | ((step_code == 0) & (step_date >= np.timedelta64(0)))):
+        order = np.arange(len(codes))  # already sorted by (patient, date), as loaded
+    else:
+        order = np.lexsort((kept, codes))
+    code = codes[order]
+    count = np.bincount(code, minlength=len(uniques))
+    start = np.concatenate([[0], np.cumsum(count)[:-1]]).astype("int64")
+    ids = pd.Index(uniques.astype("string"), name="patient_id")
+    rows = keep[order]
+    return _ByPatient(ids, code, dates[rows], rows, start, count)
+
+
+def _positions(ids: pd.Index, values: pd.Index | pd.Series) -> np.ndarray | None:
+    """Return each value's position in the unique ``ids`` (-1 when absent).
+
+    None when ``values`` equals ``ids``. Factorising both together (codes follow first
+    appearance) is much faster than a string ``get_indexer`` at a million ids.
+    """
+    if len(ids) == len(values) and ids.equals(pd.Index(values)):
+        return None
+    both = pd.concat([pd.Series(ids, dtype="string"), pd.Series(values, dtype="string")])
+    codes, _ = pd.factorize(both, use_na_sentinel=False)
+    pos = codes[len(ids) :]
+    return np.where(pos < len(ids), pos, -1)
 
 
 def days_to_return(visits: pd.DataFrame, as_of: pd.Timestamp | str) -> pd.DataFrame:
@@ -30,25 +98,36 @@ def days_to_return(visits: pd.DataFrame, as_of: pd.Timestamp | str) -> pd.DataFr
     if missing:
         raise InputError(f"visits table lacks required column(s): {', '.join(missing)}")
     as_of = pd.Timestamp(as_of)
-    days = visits.loc[visits["visit_date"] <= as_of, ["patient_id", "visit_date"]]
-    days = days.drop_duplicates().sort_values(["patient_id", "visit_date"])
-    rank = days.groupby("patient_id", sort=False).cumcount()
-    first = days[rank == 0].set_index("patient_id")["visit_date"]
-    second = days[rank == 1].set_index("patient_id")["visit_date"].reindex(first.index)
-    out = pd.DataFrame({"first_visit": first, "second_visit": second})
-    out["days_to_return"] = (out["second_visit"] - out["first_visit"]).dt.days.astype("float64")
-    out["follow_up_days"] = (as_of - out["first_visit"]).dt.days.astype("int64")
-    out.index = out.index.astype("string")
-    out.index.name = "patient_id"
-    return out
+    return _returns(_by_patient(visits, as_of), as_of)
+
+
+def _returns(bp: _ByPatient, as_of: pd.Timestamp) -> pd.DataFrame:
+    """Compute :func:`days_to_return` from sorted visits."""
+    first = bp.date[bp.start]
+    # the second visit is the first later day (same-day duplicate rows do not count)
+    later = np.flatnonzero(bp.date > first[bp.code])
+    who, pos = np.unique(bp.code[later], return_index=True)
+    second = np.full(len(first), np.datetime64("NaT"), dtype=first.dtype)
+    second[who] = bp.date[later[pos]]
+    gap = np.full(len(first), np.nan)
+    gap[who] = (second[who] - first[who]) // _DAY
+    follow = (np.datetime64(as_of) - first) // _DAY
+    return pd.DataFrame(
+        {
+            "first_visit": first,
+            "second_visit": second,
+            "days_to_return": gap,
+            "follow_up_days": follow.astype("int64"),
+        },
+        index=bp.ids,
+    )
 
 
 def returned_within(returns: pd.DataFrame, days: int) -> pd.Series:
     """Return per patient whether they came back within ``days``; NA when censored."""
-    hit = returns["days_to_return"].le(days)
-    out = pd.Series(hit.to_numpy(), index=returns.index, dtype="boolean")
-    out[returns["follow_up_days"] < days] = pd.NA
-    return out
+    hit = returns["days_to_return"].to_numpy(dtype="float64", na_value=np.nan) <= days
+    censored = returns["follow_up_days"].to_numpy() < days
+    return pd.Series(pd.arrays.BooleanArray(hit, censored), index=returns.index)
 
 
 def revisit_rates(

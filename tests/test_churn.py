@@ -239,3 +239,31 @@ def test_list_invariants(rows: list[tuple[str, int, float, float | None]]) -> No
         pairs = zip(t["reason_" + flag].fillna(""), t["reason"], strict=True)
         assert all(part in whole for part, whole in pairs)
     assert t["script"].notna().all()
+
+
+def test_shuffled_rows_even_gap_median_and_patients_table_alignment() -> None:
+    data = _data()
+    # "ev": gaps 10, 30, 100, 20 days (an even count): median (20 + 30) / 2 = 25
+    own = pd.DataFrame(
+        {
+            "patient_id": pd.array(["ev"] * 5, dtype="string"),
+            "visit_date": pd.to_datetime(
+                ["2025-12-01", "2025-12-11", "2026-01-10", "2026-04-20", "2026-05-10"]
+            ),
+            "amount": 1.0,
+        }
+    )
+    visits = pd.concat([data.visits, own]).sample(frac=1.0, random_state=5)
+    # the patients table lists patients in another order, plus one with no visits
+    patients = pd.DataFrame(
+        {
+            "patient_id": pd.array(["ghost", "own", "htn"], dtype="string"),
+            "condition": [" DIABETES", None, "Hypertension"],
+        }
+    )
+    f = churn_flags(ClinicData(visits=visits, lines=visits, patients=patients), AS_OF, PROFILE)
+    assert f.loc["ev", "normal_interval"] == 25 * PROFILE.churn.own_interval_factor
+    assert f.loc["ev", "interval_basis"] == "own"
+    assert f.loc["htn", "interval_basis"] == "condition:hypertension"
+    assert f.loc["own", "interval_basis"] == "own" and "ghost" not in f.index
+    pd.testing.assert_frame_equal(f.drop(index="ev"), churn_flags(data, AS_OF, PROFILE))

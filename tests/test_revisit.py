@@ -75,3 +75,22 @@ def test_grouped_rates() -> None:
 def test_missing_columns() -> None:
     with pytest.raises(InputError, match="visit_date"):
         days_to_return(pd.DataFrame({"patient_id": ["a"]}), AS_OF)
+
+
+def test_unsorted_input_duplicates_and_later_patients() -> None:
+    # the fast path factorises ids and sorts once: shuffled rows, a same-day duplicate and
+    # a patient seen only after as_of must not change the answer
+    v = _visits()
+    extra = pd.DataFrame(
+        {
+            "patient_id": pd.array(["a", "z", "c"], dtype="string"),
+            "visit_date": pd.to_datetime(["2026-01-01", "2026-07-05", "2026-07-01"]),
+            "amount": 1.0,
+        }
+    )
+    shuffled = pd.concat([v, extra]).sample(frac=1.0, random_state=3)
+    r = days_to_return(shuffled, AS_OF)
+    expected = days_to_return(v, AS_OF)
+    pd.testing.assert_frame_equal(r, expected)
+    assert "z" not in r.index and r.index.dtype == "string"
+    assert r.loc["a", "second_visit"] == pd.Timestamp("2026-01-21")  # not the duplicate day

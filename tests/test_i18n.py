@@ -63,3 +63,22 @@ def test_money_round_trips_to_the_rounded_amount(x):
     text = fmt_money(x, "TWD", "en")
     digits = text.replace("NT$", "").replace(",", "")
     assert float(digits) == pytest.approx(round(x), abs=1)
+
+
+def test_every_report_string_has_three_forms_with_the_same_fields():
+    import string
+
+    from clinicvalue.i18n import STRINGS
+
+    for key, forms in STRINGS.items():
+        assert len(forms) == 3 and all(forms), key
+        fields = [{f for _, f, _, _ in string.Formatter().parse(s) if f} for s in forms]
+        assert fields[0] == fields[1] == fields[2], key
+
+
+def test_channel_labels_follow_the_locale():
+    from clinicvalue.i18n import channel_label
+
+    assert channel_label("online_ads", "zh-Hant") == "網路廣告"
+    assert channel_label("online_ads", "zh-Hans") == "网络广告"
+    assert channel_label("tv_spot", "en") == "tv spot"  # unknown keys made readable

@@ -18,17 +18,18 @@ from clinicvalue.report.pdfcheck import pdf_text
 NOTEBOOKS = sorted(p.name for p in (Path(__file__).parents[1] / "notebooks").glob("*.ipynb"))
 
 
-def write_small_clinic(folder: Path, *, patients: int = 80, seed: int = 1) -> Path:
+def write_small_clinic(folder: Path, *, patients: int = 200, seed: int = 1) -> Path:
     """Write a small visits CSV (zh-Hant headers) spanning 2024-06 … 2026-10."""
     rng = np.random.default_rng(seed)
     rows = []
     for i in range(patients):
         day = pd.Timestamp("2024-06-01") + pd.Timedelta(days=int(rng.integers(0, 850)))
-        for _ in range(int(rng.integers(1, 6))):
-            if day > pd.Timestamp("2026-10-31"):
-                break
+        dropout, gap = rng.beta(1.5, 3.0), rng.gamma(2.0, 45.0)  # each patient their own
+        while day <= pd.Timestamp("2026-10-31"):
             rows.append((f"{i:05d}", day.strftime("%Y/%m/%d"), int(rng.integers(5, 80)) * 100))
-            day += pd.Timedelta(days=int(rng.integers(20, 200)))
+            if rng.random() < dropout:  # drops out after this visit (BG/NBD-like)
+                break
+            day += pd.Timedelta(days=1 + int(rng.exponential(gap)))
     path = folder / "visits.csv"
     pd.DataFrame(rows, columns=["病歷號", "就診日期", "金額"]).to_csv(path, index=False)
     return path
@@ -97,12 +98,38 @@ def test_pdf_holds_sections_and_kpi_values_from_metrics(zh_report):
         assert title in text
     for key in ("active_patients", "revenue_returning", "revisit_rate_90d", "avg_spend_per_visit"):
         assert metrics["kpis_formatted"][key] in text, key
+    # the model tiles are filled from the analyses and printed as in metrics.json
+    for key in ("total_clv", "at_risk_patients", "clv_at_risk"):
+        assert metrics["kpis"][key] is not None, key
+        assert metrics["kpis_formatted"][key] in text, key
+    assert metrics["kpis"]["ltv_cac"] is None  # no spend file: the tile says n/a
     assert "profile" in metrics and metrics["profile"]["clinic"]["locale"] == "zh-Hant"
 
 
+def test_pdf_holds_every_analysis_section_with_content(zh_report):
+    metrics = json.loads((zh_report / "metrics.json").read_text(encoding="utf-8"))
+    statuses = {k: v["status"] for k, v in metrics["sections"].items()}
+    assert statuses == dict.fromkeys(statuses, "ok"), statuses
+    text = re.sub(r"\s+", "", pdf_text(zh_report / "report.pdf"))
+    for heading in ("與上月相比的分群變化", "保留期驗證", "回診率", "月份世代分析", "行動清單"):
+        assert heading in text, heading
+    assert "未納入：需要行銷費用資料檔" in text  # economics says what it lacks, in one line
+    # segment counts in the PDF match metrics.json
+    from clinicvalue.i18n import fmt_number
+
+    for count in metrics["analyses"]["segments"]["rfm8"].values():
+        assert fmt_number(count, "zh-Hant") in text
+
+
 def test_zh_hant_report_uses_traditional_forms(zh_report):
+    from clinicvalue.segment_labels import segment_label
+
     text = pdf_text(zh_report / "report.pdf")
     assert "資料品質" in text and "数据质量" not in text
+    metrics = json.loads((zh_report / "metrics.json").read_text(encoding="utf-8"))
+    for key in metrics["analyses"]["segments"]["rfm8"]:
+        assert segment_label("rfm8", key, "zh-Hant") in text, key
+        assert segment_label("rfm8", key, "zh-Hans") not in text, key  # 客戶, not 客户
     html = (zh_report / "report.html").read_text(encoding="utf-8")
     assert 'lang="zh-Hant-TW"' in html and "Noto Sans CJK TC" in html
 
@@ -144,3 +171,18 @@ def test_notebooks_are_committed_thin_and_without_outputs(name):
     for cell in code:
         src = "".join(cell["source"])
         assert not re.search(r"^\s*(def|class|for|while) ", src, re.M), src
+
+
+def test_analyst_notebook_defaults_point_at_the_bundled_sample(tmp_path):
+    # as in JupyterLab: no parameters, run from the notebook's own folder
+    params = pm.inspect_notebook(str(notebook_path("segmentation.ipynb")))
+    assert params["clinic_dir"]["default"].strip("\"'") == "../data_samples/dental"
+    out = execute_notebook(notebook_path("segmentation.ipynb"), tmp_path / "s.ipynb", parameters={})
+    nb = json.loads(out.read_text(encoding="utf-8"))
+    html = "".join(
+        "".join(o.get("data", {}).get("text/html", ""))
+        for c in nb["cells"]
+        if c["cell_type"] == "code"
+        for o in c.get("outputs", [])
+    )
+    assert "segment_rfm8" in html and "core" in html  # the sample's 2,946 patients scored

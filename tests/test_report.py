@@ -90,8 +90,9 @@ def test_model_guards_missing_modules_and_inputs(visits):
     data = ClinicData(visits=visits, lines=visits)
     rep = build_monthly(data, month="2026-10", locale="en")
     econ = rep.section("economics")
-    assert econ.status == "missing"
-    assert "marketing-spend file" in econ.note
+    # without spend, CAC and LTV:CAC say so in one line; the revenue split still shows
+    assert "Not included: needs a marketing-spend file" in econ.html
+    assert rep.metrics["kpis"]["ltv_cac"] is None
     assert rep.metrics["kpis"]["new_patients"] == 1
     assert rep.metrics["kpis_formatted"]["revenue"] == "NT$2,500"
     assert 3 <= len(rep.findings) <= 5
@@ -194,8 +195,12 @@ def test_charts_draw_traditional_labels_without_missing_glyphs(visits):
         svg = charts.trend_chart(series, locale="zh-Hant")
         bars = charts.bar_chart(names, title="病患數", locale="zh-Hant")
         bars_en = charts.bar_chart(names, title="Patients", locale="en")
-    assert svg.startswith("<svg") and svg.count("<path") > 10
-    assert bars.startswith("<svg") and bars_en.startswith("<svg")
+    import base64
+
+    for uri in (svg, bars, bars_en):
+        assert uri.startswith("data:image/png;base64,")
+        width = int.from_bytes(base64.b64decode(uri[22:62])[16:20], "big")
+        assert width >= 1000  # 220 dpi: crisp when the PDF is zoomed
 
 
 def test_action_top_entries_show_pseudonymous_keys_only(visits):
@@ -245,3 +250,65 @@ def test_kernel_is_registered_for_this_python_when_missing(monkeypatch):
         spec = KernelSpecManager().get_kernel_spec(execute.KERNEL_NAME)
         assert spec.argv[0] == sys.executable
     assert "cv-kernel-" not in os.environ.get("JUPYTER_PATH", "")
+
+
+def test_actions_workbook_names_sheets_in_the_locale_and_writes_dates(tmp_path):
+    from datetime import date
+
+    frame = pd.DataFrame(
+        {
+            "patient_key": ["P-1", "P-2"],
+            "reason": pd.Series(["逾期", pd.NA], dtype="string"),
+            "due_date": pd.to_datetime(["2026-10-31", "2026-11-02"]),
+        }
+    )
+    path = write_actions({"churn_warnings": frame}, tmp_path / "a.xlsx", locale="zh-Hant")
+    wb = load_workbook(path)
+    assert wb.sheetnames == ["流失預警"]
+    ws = wb["流失預警"]
+    assert [c.value for c in ws[1]] == ["病患代碼", "原因", "到期日"]
+    assert ws["C2"].value.date() == date(2026, 10, 31)
+    assert ws["B3"].value is None
+
+
+@pytest.fixture(scope="module")
+def small_clinic():
+    import numpy as np
+
+    rng = np.random.default_rng(3)
+    rows = []
+    for i in range(120):
+        day = pd.Timestamp("2024-01-01") + pd.Timedelta(days=int(rng.integers(0, 900)))
+        for _ in range(int(rng.integers(1, 7))):
+            if day > pd.Timestamp("2026-10-31"):
+                break
+            rows.append((f"{i:05d}", day, float(rng.integers(5, 80) * 100)))
+            day += pd.Timedelta(days=int(rng.integers(20, 200)))
+    v = _visits(rows)
+    return ClinicData(visits=v, lines=v)
+
+
+def test_model_tiles_come_from_the_analyses(small_clinic):
+    from clinicvalue.churn import churn_warnings
+    from clinicvalue.clv import ClvModel
+    from clinicvalue.summary import summarize
+
+    prof = ClinicProfile()
+    rep = build_monthly(small_clinic, month="2026-10", profile=prof, locale="en")
+    end = pd.Timestamp("2026-10-31")
+    summ = summarize(small_clinic.visits, end, time_unit=prof.clv.time_unit)
+    model = ClvModel(time_unit=prof.clv.time_unit, penalizer=prof.clv.penalizer).fit(summ)
+    scores = model.predict(summ, prof)
+    warned = churn_warnings(small_clinic, summ, end, prof, clv=scores)
+    kpis = rep.metrics["kpis"]
+    assert kpis["total_clv"] == pytest.approx(scores["clv"].sum())
+    assert kpis["at_risk_patients"] == len(warned.table)
+    assert kpis["clv_at_risk"] == pytest.approx(scores["clv"].reindex(warned.table.index).sum())
+    assert rep.metrics["kpis_formatted"]["total_clv"] == format_kpi(
+        "total_clv", scores["clv"].sum(), currency="TWD", locale="en"
+    )
+    # the CLV finding and the 80/20 share are written from the numbers
+    assert any("of the predicted 12-month lifetime value" in f for f in rep.findings)
+    assert 3 <= len(rep.findings) <= 5
+    html = rep.section("segments").html + rep.section("clv").html
+    assert "Movement since last month" in html and "Validation on held-out months" in html

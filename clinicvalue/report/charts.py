@@ -7,19 +7,26 @@ the PDF is zoomed and need no font in the viewer.
 
 from __future__ import annotations
 
+import base64
 import io
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 
 import matplotlib as mpl
 import matplotlib.pyplot as plt
+import numpy as np
 import pandas as pd
+from matplotlib.axes import Axes
 from matplotlib.figure import Figure
 
 from clinicvalue.i18n import fmt_money, fmt_number, t
 from clinicvalue.plots._style import PALETTE, font_families, styled
 
-__all__ = ["figure_svg", "trend_chart", "bar_chart"]
+__all__ = ["figure_svg", "trend_chart", "bar_chart", "plot_svg", "bar_with_interval", "figure_png"]
+
+
+#: Resolution of report charts: sharp on paper and when the PDF is zoomed to 200 %.
+DPI = 220
 
 
 def figure_svg(fig: Figure) -> str:
@@ -31,6 +38,24 @@ def figure_svg(fig: Figure) -> str:
         plt.close(fig)
     text = buf.getvalue()
     return text[text.index("<svg") :]
+
+
+def figure_png(fig: Figure) -> str:
+    """Return ``fig`` as a high-resolution PNG ``data:`` URI and close it.
+
+    PNG keeps the PDF light: WeasyPrint lays out a page of vector glyph paths many times
+    slower than one image, and the PDF's own text check reads faster.
+    """
+    buf = io.BytesIO()
+    try:
+        fig.savefig(buf, format="png", dpi=DPI, bbox_inches="tight", facecolor="white")
+    finally:
+        plt.close(fig)
+    from PIL import Image
+
+    rgb = io.BytesIO()  # no alpha channel: PDF viewers then show the white page as is
+    Image.open(io.BytesIO(buf.getvalue())).convert("RGB").save(rgb, format="PNG")
+    return "data:image/png;base64," + base64.b64encode(rgb.getvalue()).decode("ascii")
 
 
 @contextmanager
@@ -106,7 +131,7 @@ def trend_chart(series: pd.DataFrame, *, locale: str = "en", currency: str = "")
         right.legend(h1 + h2, l1 + l2, loc="upper center", bbox_to_anchor=(0.5, -0.22), ncol=2)
         for ax in (left, right):
             ax.set_xticks(list(x), labels)
-        return figure_svg(fig)
+        return figure_png(fig)
 
 
 def bar_chart(values: pd.Series, *, title: str, locale: str = "en") -> str:
@@ -120,4 +145,49 @@ def bar_chart(values: pd.Series, *, title: str, locale: str = "en") -> str:
         ax.set_title(title)
         ax.set_xlim(0, max(1.0, float(values.max())) * 1.15)
         ax.xaxis.set_major_formatter(lambda v, _: fmt_number(v, locale))
-        return figure_svg(fig)
+        return figure_png(fig)
+
+
+def plot_svg(
+    plot: Callable[..., Axes],
+    *args: object,
+    locale: str = "en",
+    size: tuple[float, float] = (7.0, 3.0),
+    texts: tuple[str, ...] = (),
+    after: Callable[[Axes], None] | None = None,
+    **kwargs: object,
+) -> str:
+    """Draw one of the kit's ``plot_*`` helpers on a new figure; return it as SVG.
+
+    ``texts`` are data labels the chart will show (so an English chart of Chinese names
+    gets a CJK face); ``after`` may adjust the axes (e.g. tick rotation) before saving.
+    """
+    with _style(locale, list(texts)):
+        fig, ax = plt.subplots(figsize=size, layout="constrained")
+        plot(*args, ax=ax, locale=locale, **kwargs)
+        if after is not None:
+            after(ax)
+        return figure_png(fig)
+
+
+def bar_with_interval(frame: pd.DataFrame, *, title: str, xlabel: str, locale: str = "en") -> str:
+    """Draw horizontal bars of ``estimate`` with ``lower``–``upper`` whiskers; return SVG.
+
+    ``frame`` is indexed by the (already localised) bar labels, largest first.
+    """
+    with _style(locale, [title, xlabel, *map(str, frame.index)]):
+        height = 0.6 + 0.34 * max(len(frame), 1)
+        fig, ax = plt.subplots(figsize=(7.0, height), layout="constrained")
+        ordered = frame.iloc[::-1]
+        est = ordered["estimate"].to_numpy(dtype=float)
+        lower = ordered["lower"].to_numpy(dtype=float)
+        upper = ordered["upper"].to_numpy(dtype=float)
+        has = np.isfinite(lower).all() and np.isfinite(upper).all()
+        err = [est - lower, upper - est] if has else None
+        ax.barh([str(i) for i in ordered.index], est, color=PALETTE[0], xerr=err, capsize=3)
+        ax.set_title(title)
+        ax.set_xlabel(xlabel)
+        top = float(np.nanmax(upper)) if has else float(np.nanmax(est)) if len(est) else 1.0
+        ax.set_xlim(0, max(1.0, top) * 1.08)
+        ax.xaxis.set_major_formatter(lambda v, _: fmt_number(v, locale))
+        return figure_png(fig)

@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pandas as pd
 
-from clinicvalue.i18n import t
+from clinicvalue.i18n import STRINGS, t
 
 __all__ = ["COLUMN_LABELS", "write_actions"]
 
@@ -23,6 +23,9 @@ COLUMN_LABELS: dict[str, tuple[str, str, str]] = {
     "clv": ("Lifetime value", "終身價值", "终身价值"),
     "priority": ("Priority", "優先順序", "优先顺序"),
     "action": ("Action", "建議行動", "建议行动"),
+    "task": ("Task", "任務", "任务"),
+    "script": ("Suggested script", "建議話術", "建议话术"),
+    "value_at_risk": ("Value at risk", "風險價值", "风险价值"),
 }
 _IDX = {"en": 0, "zh-Hant": 1, "zh-Hans": 2}
 
@@ -50,8 +53,13 @@ def write_actions(lists: dict[str, pd.DataFrame], path: str | Path, *, locale: s
     frames = lists or {t("sec_actions", locale): pd.DataFrame({t("count", locale): [0]})}
     with pd.ExcelWriter(path, engine="openpyxl") as writer:
         for name, frame in frames.items():
-            shown = frame.rename(columns={k: v[i] for k, v in COLUMN_LABELS.items()})
-            sheet = _sheet_name(str(name), used)
+            shown = frame.copy()
+            for col in shown.columns:
+                if pd.api.types.is_datetime64_any_dtype(shown[col]):
+                    shown[col] = shown[col].dt.date  # a date cell, not midnight timestamps
+            shown = shown.rename(columns={k: v[i] for k, v in COLUMN_LABELS.items()})
+            label = f"list_{name}"
+            sheet = _sheet_name(t(label, locale) if label in STRINGS else str(name), used)
             shown.to_excel(writer, sheet_name=sheet, index=False)
             ws = writer.sheets[sheet]
             ws.freeze_panes = "A2"
@@ -62,5 +70,5 @@ def write_actions(lists: dict[str, pd.DataFrame], path: str | Path, *, locale: s
     return path
 
 
-def _display_width(text: str) -> int:
-    return sum(2 if ord(c) > 0x2E80 else 1 for c in text)
+def _display_width(text: object) -> int:
+    return sum(2 if ord(c) > 0x2E80 else 1 for c in str(text))

@@ -91,6 +91,9 @@ def execute_notebook(
 ) -> Path:
     """Run ``source`` with ``parameters`` into ``output``; check the files in ``expect``.
 
+    The notebook runs in ``cwd`` (default: its own folder, as in JupyterLab), so relative
+    paths in its parameters resolve as they do for an analyst.
+
     Raises
     ------
     InputError
@@ -118,7 +121,7 @@ def execute_notebook(
                 execution_timeout=timeout,
                 progress_bar=False,
                 log_output=False,
-                cwd=str(cwd) if cwd else None,
+                cwd=str(cwd) if cwd else str(Path(source).resolve().parent),
             )
         except PapermillExecutionError as exc:
             if exc.ename in ("InputError", "ProfileError", "OptionError"):

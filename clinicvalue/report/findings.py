@@ -79,6 +79,7 @@ def write_findings(
     targets: dict[str, float],
     currency: str,
     locale: str,
+    extra: list[str] | tuple[str, ...] = (),
 ) -> list[str]:
     """Return three to five findings, most important first, written from the KPI values.
 
@@ -92,6 +93,9 @@ def write_findings(
         The profile's KPI targets.
     currency, locale
         How money and text are written.
+    extra
+        Findings the analyses wrote (segments, lifetime value, concentration), most
+        important first; the first follows the churn warning, the rest fill free places.
     """
     i = _IDX[locale]
     prev, ly = previous or {}, last_year or {}
@@ -106,10 +110,15 @@ def write_findings(
             out.append(_T["at_risk"][i].format(n=n, money=money(kpis["clv_at_risk"])))
         else:
             out.append(_T["at_risk_only"][i].format(n=n))
+    out.extend(extra[:1])
+    if _ok(kpis.get("ltv_cac")):
+        ratio = fmt_number(kpis["ltv_cac"], locale, decimals=1)
+        out.append(_T["ltv_cac"][i].format(ratio=ratio))
     change = fmt_change(_rel(kpis.get("active_patients"), prev.get("active_patients")), locale)
     out.append(
         _T["active"][i].format(value=fmt_number(kpis["active_patients"], locale), change=change)
     )
+    out.extend(extra[1:2])
     if _ok(kpis.get("returning_revenue_share")):
         out.append(
             _T["returning"][i].format(
@@ -133,9 +142,6 @@ def write_findings(
                 value=fmt_percent(rr, locale), change=fmt_change(diff, locale, kind="points")
             )
         )
-    if _ok(kpis.get("ltv_cac")):
-        ratio = fmt_number(kpis["ltv_cac"], locale, decimals=1)
-        out.append(_T["ltv_cac"][i].format(ratio=ratio))
     if len(out) < 5:
         change = fmt_change(_rel(kpis.get("new_patients"), prev.get("new_patients")), locale)
         out.append(_T["new"][i].format(n=fmt_number(kpis["new_patients"], locale), change=change))

@@ -10,16 +10,29 @@ from html import escape
 
 import pandas as pd
 
+from clinicvalue.report.charts import DPI
+
 __all__ = ["table_html", "svg_img", "tiles_html", "findings_html", "section_html", "note_html"]
 
 
-def table_html(frame: pd.DataFrame, *, numeric: tuple[str, ...] = ()) -> str:
-    """Return ``frame`` (already formatted as text) as a plain table."""
-    head = "".join(f"<th>{escape(str(c))}</th>" for c in frame.columns)
+def table_html(
+    frame: pd.DataFrame, *, numeric: tuple[str, ...] = (), whole: tuple[str, ...] = ()
+) -> str:
+    """Return ``frame`` (already formatted as text) as a plain table.
+
+    ``numeric`` columns are right-aligned; ``whole`` columns never wrap (e.g. patient keys).
+    """
+    head = "".join(
+        f'<th class="{"num" if c in numeric else ""}">{escape(str(c))}</th>' for c in frame.columns
+    )
+    cls = {
+        c: " ".join(k for k, on in (("num", c in numeric), ("nw", c in whole)) if on)
+        for c in frame.columns
+    }
     rows = []
     for values in frame.itertuples(index=False):
         cells = "".join(
-            f'<td class="{"num" if c in numeric else ""}">{escape(str(v))}</td>'
+            f'<td class="{cls[c]}">{escape(str(v))}</td>'
             for c, v in zip(frame.columns, values, strict=True)
         )
         rows.append(f"<tr>{cells}</tr>")
@@ -28,10 +41,17 @@ def table_html(frame: pd.DataFrame, *, numeric: tuple[str, ...] = ()) -> str:
 
 
 def svg_img(svg: str, *, alt: str) -> str:
-    """Return an ``<img>`` holding ``svg`` inline."""
-    data = base64.b64encode(svg.encode("utf-8")).decode("ascii")
-    src = f"data:image/svg+xml;base64,{data}"
-    return f'<figure class="cv-chart"><img alt="{escape(alt)}" src="{src}"/></figure>'
+    """Return an ``<img>`` holding ``svg`` inline (or a ``data:`` URI, e.g. a PNG, as is)."""
+    style = ""
+    if svg.startswith("data:image/png;base64,"):
+        src = svg
+        head = base64.b64decode(svg[22:62])  # IHDR: width at bytes 16–20
+        width_in = int.from_bytes(head[16:20], "big") / DPI
+        style = f' style="width:{width_in:.2f}in"'
+    else:
+        data = base64.b64encode(svg.encode("utf-8")).decode("ascii")
+        src = f"data:image/svg+xml;base64,{data}"
+    return f'<figure class="cv-chart"><img alt="{escape(alt)}"{style} src="{src}"/></figure>'
 
 
 def note_html(text: str) -> str:

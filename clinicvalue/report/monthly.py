@@ -7,7 +7,6 @@ holds only text, formatted tables and SVG charts, so showing it computes nothing
 
 from __future__ import annotations
 
-import importlib
 import math
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -29,7 +28,11 @@ from clinicvalue.i18n import (
     t,
 )
 from clinicvalue.profile import ClinicProfile
-from clinicvalue.report import charts
+from clinicvalue.report import charts, sections
+from clinicvalue.report.context import Ctx as _Ctx
+from clinicvalue.report.context import Skip as _Skip
+from clinicvalue.report.context import esc as _esc
+from clinicvalue.report.context import finite as _finite
 from clinicvalue.report.findings import write_findings
 from clinicvalue.report.html import (
     findings_html,
@@ -65,10 +68,6 @@ SECTION_KEYS = (
     "quality",
     "appendix",
 )
-
-
-class _Skip(Exception):
-    """A section that cannot be built, with the one line the report shows instead."""
 
 
 @dataclass(frozen=True)
@@ -122,10 +121,6 @@ def format_kpi(key: str, value: float | None, *, currency: str, locale: str) -> 
     return fmt_number(value, locale)
 
 
-def _finite(x: object) -> bool:
-    return isinstance(x, int | float) and math.isfinite(float(x))
-
-
 def _change(key: str, now: object, before: object, *, label: str, locale: str) -> dict | None:
     if not (_finite(now) and _finite(before)):
         return None
@@ -147,212 +142,53 @@ def _change(key: str, now: object, before: object, *, label: str, locale: str) -
     }
 
 
-@dataclass
-class _Ctx:
-    data: ClinicData
-    profile: ClinicProfile
-    month: str
-    start: pd.Timestamp
-    end: pd.Timestamp
-    locale: str
-    currency: str
-    kpis: dict[str, float]
-    section_metrics: dict[str, Any] = field(default_factory=dict)
-    actions: dict[str, pd.DataFrame] = field(default_factory=dict)
-    cache: dict[str, Any] = field(default_factory=dict)
-
-    def money(self, x: float) -> str:
-        return fmt_money(x, self.currency, self.locale)
-
-
-def _module(name: str, what: str, ctx: _Ctx) -> Any:
-    try:
-        return importlib.import_module(f"clinicvalue.{name}")
-    except ModuleNotFoundError as exc:
-        if exc.name and exc.name.startswith("clinicvalue"):
-            raise _Skip(t("missing_module", ctx.locale, what=t(what, ctx.locale))) from exc
-        raise
-
-
-def _summary(ctx: _Ctx) -> pd.DataFrame:
-    if "summary" not in ctx.cache:
-        from clinicvalue.summary import summarize
-
-        ctx.cache["summary"] = summarize(
-            ctx.data.visits, ctx.end, time_unit=ctx.profile.clv.time_unit
-        )
-    return ctx.cache["summary"]
-
-
-def _to_metrics(obj: Any) -> Any:
-    fn = getattr(obj, "to_metrics", None)
-    return fn() if callable(fn) else None
-
-
-# --- sections --------------------------------------------------------------------------
-
-
-def _sec_segments(ctx: _Ctx) -> list[str]:
-    seg = _module("segments", "w_segments", ctx)
-    labels = _module("segment_labels", "w_segments", ctx)
-    scores = seg.score_columns(ctx.data, _summary(ctx), ctx.end, ctx.profile)
-    ctx.cache["segments"] = scores
-    col = "segment_rfm8"
-    counts = scores[col].value_counts()
-    revenue = scores.groupby(col)["monetary_window"].sum() if "monetary_window" in scores else None
-    loc = ctx.locale
-    names = [labels.segment_label("rfm8", k, loc) for k in counts.index]
-    table = pd.DataFrame(
-        {
-            t("segment", loc): names,
-            t("patients", loc): [fmt_number(v, loc) for v in counts],
-            t("share", loc): [fmt_percent(v / counts.sum(), loc) for v in counts],
-        }
-    )
-    if revenue is not None:
-        table[t("revenue", loc)] = [ctx.money(revenue.get(k, 0.0)) for k in counts.index]
-    table[t("action", loc)] = [labels.segment_action("rfm8", k, loc) for k in counts.index]
-    ctx.section_metrics["segments"] = {"rfm8": {str(k): int(v) for k, v in counts.items()}}
-    blocks = [
-        svg_img(
-            charts.bar_chart(
-                pd.Series(counts.to_numpy(), index=names), title=t("patients", loc), locale=loc
-            ),
-            alt=t("sec_segments", loc),
-        ),
-        table_html(table, numeric=(t("patients", loc), t("share", loc), t("revenue", loc))),
-    ]
-    blocks.append(f"<h3>{t('sec_movement', loc)}</h3>")
-    try:
-        blocks.append(_movement(ctx, seg, labels, scores))
-    except _Skip as skip:
-        blocks.append(note_html(str(skip)))
-    return blocks
-
-
-def _movement(ctx: _Ctx, seg: Any, labels: Any, after: pd.DataFrame) -> str:
-    movement = _module("movement", "w_segments", ctx)
-    prev_end = ctx.start - pd.Timedelta(days=1)
-    before_data = ctx.data.until(prev_end)
-    if before_data.visits.empty:
-        raise _Skip(t("missing_input", ctx.locale, what=t("in_history", ctx.locale)))
-    from clinicvalue.summary import summarize
-
-    summ = summarize(before_data.visits, prev_end, time_unit=ctx.profile.clv.time_unit)
-    before = seg.score_columns(before_data, summ, prev_end, ctx.profile)
-    moves = movement.segment_transitions(before["segment_rfm8"], after["segment_rfm8"])
-    frame = moves if isinstance(moves, pd.DataFrame) else getattr(moves, "matrix", None)
-    if not isinstance(frame, pd.DataFrame):
-        raise _Skip(t("section_failed", ctx.locale, why="segment_transitions"))
-    loc = ctx.locale
-    shown = frame.copy()
-    shown.index = [
-        labels.segment_label("rfm8", k, loc) if k in after["segment_rfm8"].values else str(k)
-        for k in shown.index
-    ]
-    shown.columns = [
-        labels.segment_label("rfm8", k, loc) if k in after["segment_rfm8"].values else str(k)
-        for k in shown.columns
-    ]
-    shown = shown.map(lambda v: fmt_number(v, loc) if _finite(v) else str(v))
-    shown.insert(0, "", shown.index)
-    m = _to_metrics(moves)
-    if m is not None:
-        ctx.section_metrics["movement"] = m
-    return table_html(shown.reset_index(drop=True))
-
-
-def _sec_clv(ctx: _Ctx) -> list[str]:
-    clv = _module("clv", "w_clv", ctx)
-    frame, metrics = clv.score_columns(ctx.data, _summary(ctx), ctx.end, ctx.profile)
-    ctx.cache["clv"] = frame
-    ctx.section_metrics["clv"] = metrics
-    col = "clv" if "clv" in frame.columns else None
-    if col:
-        ctx.kpis["total_clv"] = float(frame[col].sum())
-    loc = ctx.locale
-    rows = []
-    for key in ("total_clv",):
-        rows.append(
-            (
-                kpi_def(key).label[LOCALES.index(loc)],
-                format_kpi(key, ctx.kpis.get(key), currency=ctx.currency, locale=loc),
-            )
-        )
-    for key, value in (metrics or {}).items():
-        if _finite(value) and len(rows) < 12:
-            rows.append((str(key), fmt_number(value, loc, decimals=2)))
-    table = pd.DataFrame(rows, columns=[t("kpi", loc), t("value", loc)])
-    return [table_html(table, numeric=(t("value", loc),))]
-
-
-def _sec_retention(ctx: _Ctx) -> list[str]:
+def _trend_table(ctx: _Ctx) -> str:
     loc = ctx.locale
     series = ctx.cache["series"]
+    i = LOCALES.index(loc)
     table = pd.DataFrame(
         {
             t("month", loc): [fmt_month(m, loc) for m in series.index],
-            kpi_def("active_patients").label[LOCALES.index(loc)]: [
-                fmt_number(v, loc) for v in series["active_patients"]
-            ],
-            kpi_def("new_patients").label[LOCALES.index(loc)]: [
-                fmt_number(v, loc) for v in series["new_patients"]
-            ],
-            kpi_def("revisit_rate_90d").label[LOCALES.index(loc)]: [
-                fmt_percent(v, loc) for v in series["revisit_rate_90d"]
-            ],
-            kpi_def("returning_revenue_share").label[LOCALES.index(loc)]: [
-                fmt_percent(v, loc) for v in series["returning_revenue_share"]
-            ],
+            **{
+                kpi_def(k).label[i]: [
+                    format_kpi(k, v, currency=ctx.currency, locale=loc) for v in series[k]
+                ]
+                for k in (
+                    "active_patients",
+                    "new_patients",
+                    "revisit_rate_90d",
+                    "returning_revenue_share",
+                )
+            },
         }
     )
-    blocks = [table_html(table, numeric=tuple(table.columns[1:]))]
-    try:
-        churn = _module("churn", "w_retention", ctx)
-        frame = churn.score_columns(
-            ctx.data, _summary(ctx), ctx.end, ctx.profile, clv=ctx.cache.get("clv")
-        )
-        flag = next((c for c in ("at_risk", "churn_warning", "flagged") if c in frame), None)
-        if flag is not None:
-            flagged = frame[flag].fillna(False).astype(bool)
-            ctx.kpis["at_risk_patients"] = int(flagged.sum())
-            clv_frame = ctx.cache.get("clv")
-            if clv_frame is not None and "clv" in clv_frame:
-                ctx.kpis["clv_at_risk"] = float(
-                    clv_frame["clv"].reindex(frame.index[flagged]).fillna(0).sum()
-                )
-    except _Skip as skip:
-        blocks.append(note_html(str(skip)))
-    return blocks
+    return table_html(table, numeric=tuple(table.columns[1:]))
+
+
+def _sec_segments(ctx: _Ctx) -> list[str]:
+    return sections.sec_segments(ctx)
+
+
+def _sec_clv(ctx: _Ctx) -> list[str]:
+    return sections.sec_clv(ctx)
+
+
+def _sec_retention(ctx: _Ctx) -> list[str]:
+    return sections.sec_retention(ctx, kpi_table=_trend_table(ctx))
 
 
 def _sec_economics(ctx: _Ctx) -> list[str]:
-    if not ctx.data.has_spend:
-        raise _Skip(t("missing_input", ctx.locale, what=t("in_spend", ctx.locale)))
-    econ = _module("economics", "w_economics", ctx)
-    result = econ.model_block(ctx.data, ctx.end, ctx.profile)
-    metrics = _to_metrics(result) or {}
-    ctx.section_metrics["economics"] = metrics
-    if _finite(metrics.get("ltv_cac")):
-        ctx.kpis["ltv_cac"] = float(metrics["ltv_cac"])
-    loc = ctx.locale
-    rows = [(str(k), fmt_number(v, loc, decimals=2)) for k, v in metrics.items() if _finite(v)]
-    return [table_html(pd.DataFrame(rows, columns=[t("kpi", loc), t("value", loc)]))]
+    return sections.sec_economics(ctx)
 
 
 def _sec_actions(ctx: _Ctx) -> list[str]:
-    actions = _module("actions", "w_actions", ctx)
-    lists = actions.action_lists(ctx.data, ctx.end, ctx.profile)
-    ctx.actions.update({str(k): v for k, v in lists.items()})
-    loc = ctx.locale
-    rows = [(str(k), fmt_number(len(v), loc)) for k, v in lists.items()]
-    ctx.section_metrics["actions"] = {str(k): int(len(v)) for k, v in lists.items()}
-    blocks = [table_html(pd.DataFrame(rows, columns=[t("list", loc), t("count", loc)]))]
-    for name, frame in lists.items():
-        if len(frame):
-            blocks.append(f"<h3>{_esc(str(name))} · {t('top_entries', loc)}</h3>")
-            blocks.append(table_html(_public_top(frame, ctx)))
-    return blocks
+    return sections.sec_actions(ctx, lambda ids: _keys(ids, ctx))
+
+
+def _keys(ids: pd.Index, ctx: _Ctx) -> pd.Series:
+    from clinicvalue.privacy import pseudonym_secret, pseudonymize
+
+    return pseudonymize(pd.Series(ids.astype("string")), pseudonym_secret(ctx.profile))
 
 
 _PII = ("patient_id", "name", "phone")
@@ -403,12 +239,6 @@ def _sec_quality(ctx: _Ctx) -> list[str]:
         blocks.append(f"<h3>{t('quality_notes', loc)}</h3><ul>{items}</ul>")
     ctx.section_metrics["quality"] = q.to_metrics()
     return blocks
-
-
-def _esc(text: str) -> str:
-    from html import escape
-
-    return escape(str(text))
 
 
 def _sec_appendix(ctx: _Ctx) -> list[str]:
@@ -530,9 +360,9 @@ def build_monthly(
     ctx = _Ctx(data, prof, month, start, end, loc, currency, kpis)
     ctx.cache["series"] = series
 
-    sections: dict[str, Section] = {}
+    built: dict[str, Section] = {}
     for key in ("segments", "clv", "retention", "economics", "actions", "quality", "appendix"):
-        sections[key] = _guarded(key, ctx)
+        built[key] = _guarded(key, ctx)
 
     findings = write_findings(
         kpis,
@@ -541,6 +371,7 @@ def build_monthly(
         targets=prof.targets,
         currency=currency,
         locale=loc,
+        extra=ctx.findings,
     )
     tiles = []
     i = LOCALES.index(loc)
@@ -568,7 +399,7 @@ def build_monthly(
     title = t("sec_summary", loc)
     sections = {
         "summary": Section("summary", title, section_html("summary", title, summary_blocks)),
-        **sections,
+        **built,
     }
 
     made = generated or datetime.now(UTC)

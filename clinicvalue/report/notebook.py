@@ -32,8 +32,9 @@ def read_profile(path: str | Path | None) -> ClinicProfile:
     return load_profile(p)
 
 
-def _sample(kind: str, table: str) -> str | None:
-    hits = sorted((SAMPLES / kind).glob(f"{table}.*"))
+def _sample(kind: str | Path, table: str) -> str | None:
+    folder = Path(kind) if isinstance(kind, Path) else SAMPLES / kind
+    hits = sorted(p for p in folder.glob(f"{table}.*") if p.suffix.lower() != ".toml")
     return str(hits[0]) if hits else None
 
 
@@ -48,18 +49,24 @@ def open_clinic(
     encoding: str = "",
     drop_invalid: bool = False,
     sample: str = "dental",
+    folder: str = "",
 ) -> tuple[ClinicData, ClinicProfile]:
-    """Load a clinic's inputs; with no ``visits`` the bundled ``sample`` clinic is used."""
+    """Load a clinic's inputs.
+
+    With no ``visits``, the clinic in ``folder`` (``visits.*``, ``patients.*``, ``spend.*``,
+    ``plans.*``, ``clinic.toml``) is used, else the bundled ``sample`` clinic.
+    """
     from clinicvalue.load import load_clinic
 
     if not visits:
-        visits = _sample(sample, "visits") or ""
+        where = Path(folder) if folder else SAMPLES / sample
+        visits = _sample(where, "visits") or ""
         if not visits:
-            raise ReportError(f"no visits given and no sample data in {SAMPLES / sample}")
-        patients = patients or _sample(sample, "patients") or ""
-        spend = spend or _sample(sample, "spend") or ""
-        plans = plans or _sample(sample, "plans") or ""
-        toml = SAMPLES / sample / "clinic.toml"
+            raise ReportError(f"no visits given and no visits file in {where.resolve()}")
+        patients = patients or _sample(where, "patients") or ""
+        spend = spend or _sample(where, "spend") or ""
+        plans = plans or _sample(where, "plans") or ""
+        toml = where / "clinic.toml"
         profile = profile or (str(toml) if toml.is_file() else "")
     prof = read_profile(profile)
     data = load_clinic(

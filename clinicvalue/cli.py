@@ -252,10 +252,7 @@ def _cmd_report(args: argparse.Namespace) -> int:
 
     month = previous_month() if args.month == "previous" else args.month
     folder = run_report(
-        visits=args.visits,
-        patients=args.patients,
-        spend=args.spend,
-        plans=args.plans,
+        **_inputs(args),
         profile=args.profile,
         month=month,
         locale=args.locale,

@@ -118,20 +118,23 @@ def _analysis_columns(
     step: Callable[[str], AbstractContextManager[Any]],
 ) -> list[pd.DataFrame]:
     """Run each analysis' ``score_columns`` in data-flow order, filling ``model``."""
-    from clinicvalue import churn, clv, economics, segments
+    from clinicvalue.churn import score_columns as churn_columns
+    from clinicvalue.clv import score_columns as clv_columns
+    from clinicvalue.economics import model_block
+    from clinicvalue.segments import score_columns as segment_columns
 
     with step("segments"):
-        parts = [segments.score_columns(data, summary, as_of, profile)]
+        parts = [segment_columns(data, summary, as_of, profile)]
     clv_frame: pd.DataFrame | None = None
     if with_clv:
         with step("lifetime value (BG/NBD + Gamma-Gamma)"):
-            clv_frame, block = clv.score_columns(data, summary, as_of, profile)
+            clv_frame, block = clv_columns(data, summary, as_of, profile)
         parts.append(clv_frame)
         model.update(block)
     with step("churn flags"):
-        parts.append(churn.score_columns(data, summary, as_of, profile, clv=clv_frame))
+        parts.append(churn_columns(data, summary, as_of, profile, clv=clv_frame))
     with step("economics"):
-        econ = economics.model_block(
+        econ = model_block(
             data,
             summary,
             as_of,

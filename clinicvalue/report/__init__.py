@@ -20,6 +20,7 @@ from clinicvalue.profile import ClinicProfile
 from clinicvalue.report.batch import BatchResult, run_batch
 from clinicvalue.report.kpis import month_bounds
 from clinicvalue.report.workspace import report_folder, report_workspace
+from clinicvalue.sources import SqlSource
 
 __all__ = ["run_report", "run_batch", "run_demo", "previous_month", "BatchResult"]
 
@@ -33,7 +34,7 @@ def previous_month(today: date | None = None) -> str:
 
 
 def _source(value: Any, name: str, tmp: Path) -> str:
-    if value is None:
+    if value is None or isinstance(value, SqlSource):
         return ""
     if isinstance(value, pd.DataFrame):
         path = tmp / f".input-{name}.parquet"
@@ -43,6 +44,22 @@ def _source(value: Any, name: str, tmp: Path) -> str:
     if not path.is_file():
         raise InputError(f"{name} file not found: {path}", file=str(path))
     return str(path.resolve())
+
+
+def _sql_params(**sources: Any) -> dict[str, str]:
+    """Return the notebook's SQL parameters: queries and the variable's name, never its value."""
+    params: dict[str, str] = {}
+    envs = {s.url_env for s in sources.values() if isinstance(s, SqlSource)}
+    if len(envs) > 1:
+        raise InputError(
+            "every SQL table of one report must come from the same database variable; "
+            f"got {', '.join(sorted(envs))}"
+        )
+    for table, source in sources.items():
+        if isinstance(source, SqlSource):
+            params[f"{table}_sql"] = source.sql_text()
+            params["db_url_env"] = source.url_env
+    return params
 
 
 def _profile(profile: ClinicProfile | str | Path | None) -> ClinicProfile:
@@ -73,7 +90,9 @@ def run_report(
     Parameters
     ----------
     visits, patients, spend, plans
-        Export files (CSV, XLSX, Parquet) or data frames; only ``visits`` is required.
+        Export files (CSV, XLSX, Parquet), data frames, or :class:`SqlSource` queries
+        (the notebook receives the query and the variable's name, never the URL);
+        only ``visits`` is required.
     profile
         A :class:`ClinicProfile` or a TOML file (defaults when omitted).
     month
@@ -120,6 +139,7 @@ def run_report(
             "drop_invalid": bool(drop_invalid),
             "mapping": dict(mapping or {}),
         }
+        params.update(_sql_params(visits=visits, patients=patients, spend=spend, plans=plans))
         execute_notebook(
             notebook_path("monthly_report.ipynb"),
             tmp / "report.ipynb",

@@ -50,15 +50,31 @@ def open_clinic(
     drop_invalid: bool = False,
     sample: str = "dental",
     folder: str = "",
+    visits_sql: str = "",
+    patients_sql: str = "",
+    spend_sql: str = "",
+    plans_sql: str = "",
+    db_url_env: str = "CLINICVALUE_DB_URL",
 ) -> tuple[ClinicData, ClinicProfile]:
     """Load a clinic's inputs.
 
-    With no ``visits``, the clinic in ``folder`` (``visits.*``, ``patients.*``, ``spend.*``,
-    ``plans.*``, ``clinic.toml``) is used, else the bundled ``sample`` clinic.
+    A table given as ``<table>_sql`` is read from the database whose URL is in the
+    environment variable named ``db_url_env`` (only the name travels here). With no
+    ``visits`` at all, the clinic in ``folder`` (``visits.*``, ``patients.*``,
+    ``spend.*``, ``plans.*``, ``clinic.toml``) is used, else the bundled ``sample``
+    clinic.
     """
     from clinicvalue.load import load_clinic
+    from clinicvalue.sources import SqlSource
 
-    if not visits:
+    queries = {
+        "visits": visits_sql,
+        "patients": patients_sql,
+        "spend": spend_sql,
+        "plans": plans_sql,
+    }
+    sql = {t: SqlSource(q, url_env=db_url_env, label=t) for t, q in queries.items() if q}
+    if not visits and "visits" not in sql:
         where = Path(folder) if folder else SAMPLES / sample
         visits = _sample(where, "visits") or ""
         if not visits:
@@ -70,10 +86,10 @@ def open_clinic(
         profile = profile or (str(toml) if toml.is_file() else "")
     prof = read_profile(profile)
     data = load_clinic(
-        visits,
-        patients=patients or None,
-        spend=spend or None,
-        plans=plans or None,
+        sql.get("visits", visits),
+        patients=sql.get("patients", patients or None),
+        spend=sql.get("spend", spend or None),
+        plans=sql.get("plans", plans or None),
         mapping=mapping or None,
         encoding=encoding or None,
         drop_invalid=drop_invalid,

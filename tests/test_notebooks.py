@@ -81,8 +81,16 @@ def test_kernel_env_gives_plain_progress_bars():
 
 @pytest.fixture(scope="module")
 def zh_report(clinic, tmp_path_factory):
-    out = tmp_path_factory.mktemp("reports")
-    return run_report(visits=clinic, month="2026-10", locale="zh-Hant", out=out, timeout=300)
+    # a relative --out, as `make demo` passes it: resolved against the caller's folder,
+    # not the notebook's
+    work = tmp_path_factory.mktemp("work")
+    with pytest.MonkeyPatch.context() as mp:
+        mp.chdir(work)
+        folder = run_report(
+            visits=clinic, month="2026-10", locale="zh-Hant", out="reports", timeout=300
+        )
+    assert folder.is_absolute() and folder.is_relative_to(work / "reports")
+    return folder
 
 
 def test_report_writes_every_artefact(zh_report):
@@ -168,6 +176,8 @@ def test_notebooks_are_committed_thin_and_without_outputs(name):
     code = [c for c in nb["cells"] if c["cell_type"] == "code"]
     assert all(not c["outputs"] and c["execution_count"] is None for c in code)
     assert nb["metadata"]["kernelspec"]["name"] == KERNEL_NAME
+    # valid nbformat 4.5 as saved: every cell has its id (JupyterLab and papermill need them)
+    assert all(re.fullmatch(r"[a-zA-Z0-9-_]{1,64}", c.get("id", "")) for c in nb["cells"])
     for cell in code:
         src = "".join(cell["source"])
         assert not re.search(r"^\s*(def|class|for|while) ", src, re.M), src

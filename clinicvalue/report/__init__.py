@@ -118,6 +118,7 @@ def run_report(
     from clinicvalue.writers import write_json
 
     month_bounds(month)
+    out = Path(out).resolve()  # the notebook runs in its own folder
     prof = _profile(profile)
     loc = locale or prof.clinic.locale
     check_option("locale", loc, LOCALES)

@@ -74,7 +74,8 @@ def call_list(
     locale
         ``"en"``, ``"zh-Hant"`` or ``"zh-Hans"``.
     top_n
-        Keep at most this many rows.
+        Keep at most this many rows; ``out.attrs["eligible"]`` keeps how many patients
+        qualified before the cut.
     last_visit
         Optional last visit date per patient (indexed by ``patient_id``).
     """
@@ -89,7 +90,9 @@ def call_list(
     if "priority_value" not in t.columns:
         t["priority_value"] = 0.0
     t = t.sort_values(["due_date", "priority_value"], ascending=[True, False], kind="stable")
-    t = t.drop_duplicates("patient_id").head(top_n).reset_index(drop=True)
+    t = t.drop_duplicates("patient_id")
+    eligible = len(t)
+    t = t.head(top_n).reset_index(drop=True)
     prefix = t["task"].astype(str).str.split("_").str[0]
     reason = prefix.map({k: v[locale][0] for k, v in _TEXT.items()}).astype("string")
     script = prefix.map({k: v[locale][1] for k, v in _TEXT.items()}).astype("string")
@@ -117,6 +120,7 @@ def call_list(
             if col in info.columns:
                 values = t["patient_id"].map(info[col]).astype("string")
                 out[col] = values.where(ok, pd.NA).to_numpy()
+    out.attrs["eligible"] = eligible  # patients on the list before the top_n cut
     return out
 
 

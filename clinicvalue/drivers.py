@@ -20,6 +20,7 @@ from statsmodels.tools.sm_exceptions import PerfectSeparationError, PerfectSepar
 
 from clinicvalue.errors import InputError
 from clinicvalue.profile import ClinicProfile
+from clinicvalue.treatments import treatment_category
 
 _AGE_BINS = [0, 18, 35, 50, 65, 200]
 _AGE_LABELS = ["age_0_17", "age_18_34", "age_35_49", "age_50_64", "age_65_plus"]
@@ -73,8 +74,10 @@ def design(
     if first_treatment is not None:
         frame["treatment"] = first_treatment.reindex(frame.index).fillna("unknown").astype(str)
     elif "treatment" in first.columns:
-        tr = first["treatment"].reindex(frame.index).fillna("unknown").astype(str)
-        frame["treatment"] = tr.str.split("; ").str[0]
+        text = first["treatment"].reindex(frame.index)
+        listed = text.fillna("unknown").astype(str).str.split("; ").str[0]
+        category = treatment_category(text, profile)  # the profile's category, if any
+        frame["treatment"] = category.fillna(listed).astype(str)
     if patients is not None:
         p = patients.drop_duplicates("patient_id").set_index("patient_id").reindex(frame.index)
         if "channel" in p.columns:
@@ -100,6 +103,7 @@ def return_drivers(
     *,
     first_treatment: pd.Series | None = None,
     min_patients: int = 30,
+    min_level: int = 10,
 ) -> Drivers:
     """Fit a logistic model of returning within the window and tabulate odds ratios.
 
@@ -112,10 +116,14 @@ def return_drivers(
     profile : ClinicProfile
         Supplies ``economics.returned_within_days``.
     first_treatment : pandas.Series, optional
-        Category of each patient's first treatment (e.g. from
-        ``clinicvalue.treatments.treatment_category``); default: first listed treatment.
+        Category of each patient's first treatment; default: the profile's category of the
+        first visit's treatment (``treatment_category``), else its first listed treatment.
     min_patients : int
         Fewest eligible patients needed.
+    min_level : int
+        Levels with fewer patients are pooled into ``other``; a yes/no predictor that
+        differs from an earlier one for fewer patients than this is left out (it measures
+        the same thing, e.g. "referred" and the referral channel). Both are noted.
 
     Returns
     -------
@@ -139,15 +147,17 @@ def return_drivers(
     notes: list[str] = []
     cats = [c for c in ("channel", "treatment", "age_band") if c in frame.columns]
     parts = [frame[["log_first_spend"]]]
-    if "referred" in frame.columns:
-        parts.append(frame[["referred"]])
     for c in cats:
-        base = frame[c].value_counts().index[0]  # most common level is the reference
-        dummies = pd.get_dummies(frame[c], prefix=c, dtype=float).drop(columns=f"{c}_{base}")
+        level = _pool_rare(frame[c], min_level, notes)
+        base = level.value_counts().index[0]  # most common level is the reference
+        dummies = pd.get_dummies(level, prefix=c, dtype=float).drop(columns=f"{c}_{base}")
         notes.append(f"{c}: reference level is '{base}'.")
         parts.append(dummies)
+    if "referred" in frame.columns:
+        parts.append(frame[["referred"]].astype(float))
     x = pd.concat(parts, axis=1).astype(float)
     x = x.loc[:, x.std() > 0]
+    x = _drop_near_duplicates(x, min_level, notes)
     x = sm.add_constant(x, has_constant="add")
     counts = (x != 0).sum()
     method = "logit"
@@ -192,3 +202,33 @@ def return_drivers(
         )
     table = table[table["term"] != "const"].reset_index(drop=True)
     return Drivers(table, int(len(frame)), int(y.sum()), method, tuple(notes))
+
+
+def _pool_rare(level: pd.Series, min_level: int, notes: list[str]) -> pd.Series:
+    """Pool levels seen for fewer than ``min_level`` patients into ``other``."""
+    counts = level.value_counts()
+    rare = counts.index[counts < min_level]
+    if len(rare) == 0 or len(rare) == len(counts):
+        return level
+    names = ", ".join(f"'{r}'" for r in rare)
+    notes.append(f"{level.name}: {names} pooled into 'other' (fewer than {min_level} patients).")
+    return level.where(~level.isin(rare), "other")
+
+
+def _drop_near_duplicates(x: pd.DataFrame, min_level: int, notes: list[str]) -> pd.DataFrame:
+    """Leave out yes/no columns that differ from an earlier one for < ``min_level`` rows."""
+    binary = [c for c in x.columns if x[c].isin((0.0, 1.0)).all()]
+    kept: list[str] = []
+    dropped: list[str] = []
+    for c in binary:
+        col = x[c].to_numpy()
+        twin = next((k for k in kept if int((x[k].to_numpy() != col).sum()) < min_level), None)
+        if twin is None:
+            kept.append(c)
+            continue
+        dropped.append(c)
+        notes.append(
+            f"'{c}' left out: it matches '{twin}' for all but "
+            f"{int((x[twin].to_numpy() != col).sum())} patients, so its effect shows there."
+        )
+    return x.drop(columns=dropped)

@@ -28,6 +28,7 @@ __all__ = [
     "fmt_change",
     "html_lang",
     "css_fonts",
+    "visit_notes",
 ]
 
 LOCALES = ("en", "zh-Hant", "zh-Hans")
@@ -115,6 +116,22 @@ STRINGS: dict[str, tuple[str, str, str]] = {
     "quality_rows_rejected": ("Rows rejected", "剔除列數", "剔除行数"),
     "quality_visits": ("Visits", "就診次數", "就诊次数"),
     "quality_notes": ("Notes", "備註", "备注"),
+    "note_refunds": (
+        "{n} refund line(s) totalling {total} were netted into their visits",
+        "{n} 筆退款（合計 {total}）已併入當次就診",
+        "{n} 笔退款（合计 {total}）已并入当次就诊",
+    ),
+    "note_merged": (
+        "{lines} attended line item(s) were merged into {visits} visit(s) "
+        "(one per patient and day)",
+        "{lines} 筆已到診明細合併為 {visits} 次就診（每位病患每日一次）",
+        "{lines} 笔已到诊明细合并为 {visits} 次就诊（每位患者每日一次）",
+    ),
+    "note_not_visits": (
+        "{n} no-show/cancelled line(s) kept as lines but not counted as visits",
+        "{n} 筆未到診／取消的明細保留，但不計為就診",
+        "{n} 笔未到诊／取消的明细保留，但不计为就诊",
+    ),
     "quality_clean": (
         "Every input row was read; nothing was rejected.",
         "所有資料列皆已讀取，無剔除資料。",
@@ -461,6 +478,8 @@ STRINGS.update(
             "櫃台電話名單見 actions.xlsx（每份最多 {n} 位病患；僅在允許聯絡時列出姓名與電話）。",
             "前台电话名单见 actions.xlsx（每份最多 {n} 位患者；仅在允许联系时列出姓名与电话）。",
         ),
+        "list_qualify": ("Patients who qualify", "符合條件人數", "符合条件人数"),
+        "list_listed": ("In actions.xlsx", "列入名單", "列入名单"),
         "list_churn_warnings": ("Churn warnings", "流失預警", "流失预警"),
         "list_recalls_due": ("Recalls due", "回診提醒", "复诊提醒"),
         "list_followups": ("Post-visit follow-ups", "療後關懷", "疗后关怀"),
@@ -593,3 +612,28 @@ def css_fonts(locale: str) -> str:
     """Return the CSS ``font-family`` list for a locale (its own CJK forms first)."""
     check_option("locale", locale, LOCALES)
     return _FONTS[locale]
+
+
+def visit_notes(info: dict, locale: str, currency: str) -> list[str]:
+    """Return the visits file's loading notes (refunds, merged lines, no-shows) in ``locale``.
+
+    ``info`` is ``DataQuality.files["visits"]``: ``refunds``, ``refund_total``,
+    ``line_items_merged``, ``visits`` and ``not_visits``.
+    """
+    out = []
+    if info.get("refunds"):
+        total = fmt_money(info["refund_total"], currency, locale)
+        out.append(t("note_refunds", locale, n=fmt_number(info["refunds"], locale), total=total))
+    if info.get("line_items_merged"):
+        attended = info["line_items_merged"] + info["visits"]
+        out.append(
+            t(
+                "note_merged",
+                locale,
+                lines=fmt_number(attended, locale),
+                visits=fmt_number(info["visits"], locale),
+            )
+        )
+    if info.get("not_visits"):
+        out.append(t("note_not_visits", locale, n=fmt_number(info["not_visits"], locale)))
+    return out

@@ -56,6 +56,8 @@ def test_duplicates_and_top_n() -> None:
     out = call_list(_tasks(), patients, PROFILE, top_n=3)
     assert len(out) == 3 and out["patient_key"].is_unique
     assert out["task"].iloc[0] == "recall"  # the overdue one first
+    every = call_list(_tasks(), patients, PROFILE)
+    assert out.attrs["eligible"] == len(every) > 3  # the cut is reported, not hidden
 
 
 def test_localised_reason_traditional_and_simplified() -> None:

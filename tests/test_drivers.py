@@ -103,3 +103,25 @@ def test_collinear_predictors_fall_back_with_note():
     assert d.method == "logit_l2"
     assert np.isfinite(d.table["odds_ratio"]).all()
     assert any("reference level" in n for n in d.notes)
+
+
+def test_referral_that_repeats_the_channel_is_left_out_and_the_plain_fit_holds():
+    # as in real registers: nearly every referred patient came through the referral channel
+    visits, patients, _ = make(600, seed=3)
+    referred = patients["referred_by"].notna().to_numpy()
+    patients["channel"] = np.where(referred, "referral", "google")
+    patients.loc[patients.index[~referred][:2], "channel"] = "referral"  # two strays
+    d = return_drivers(visits, patients, AS_OF, PROFILE)
+    assert d.method == "logit"
+    assert "referred" not in set(d.table["term"])
+    assert any("'referred' left out" in n and "all but 2" in n for n in d.notes)
+    row = d.table.set_index("term").loc["channel_referral"]
+    assert row["ci_low"] > 1.0  # referral's effect is kept, with an interval
+
+
+def test_rare_levels_are_pooled_into_other():
+    visits, patients, _ = make(300, seed=4)
+    patients.loc[patients.index[:3], "channel"] = "flyer"
+    d = return_drivers(visits, patients, AS_OF, PROFILE)
+    assert not any("flyer" in term for term in d.table["term"])
+    assert any("'flyer' pooled into 'other'" in n for n in d.notes)

@@ -82,3 +82,22 @@ def test_channel_labels_follow_the_locale():
     assert channel_label("online_ads", "zh-Hant") == "網路廣告"
     assert channel_label("online_ads", "zh-Hans") == "网络广告"
     assert channel_label("tv_spot", "en") == "tv spot"  # unknown keys made readable
+
+
+def test_no_report_string_is_defined_twice():
+    # a repeated key in a dict literal silently replaces the first text
+    import ast
+    import inspect
+
+    import clinicvalue.i18n as i18n
+
+    tree = ast.parse(inspect.getsource(i18n))
+    keys = [
+        k.value
+        for node in ast.walk(tree)
+        if isinstance(node, ast.Dict)
+        for k in node.keys
+        if isinstance(k, ast.Constant) and isinstance(k.value, str)
+    ]
+    strings = [k for k in keys if k in i18n.STRINGS]
+    assert sorted({k for k in strings if strings.count(k) > 1}) == []

@@ -442,7 +442,7 @@ def test_load_clinic_all_tables_and_describe(tmp_path: Path) -> None:
     text = describe_quality(data.quality)
     assert "visits: v.csv (text, utf-8) — 4 row(s) read, 4 kept, 0 rejected; 2 visit(s)" in text
     assert "patient_id←病歷號" in text
-    assert "refund line(s) totalling -300.00" in text
+    assert "refund line(s) totalling -NT$300" in text
     assert data.quality.files["visits"]["refunds"] == 1
     assert data.quality.files["visits"]["refund_total"] == -300.0
     assert data.quality.files["visits"]["line_items_merged"] == 1

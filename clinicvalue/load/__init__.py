@@ -21,6 +21,7 @@ import pandas as pd
 
 from clinicvalue.data import ClinicData, DataQuality
 from clinicvalue.errors import OptionError
+from clinicvalue.i18n import visit_notes
 from clinicvalue.load._headers import SYNONYMS, TABLES, norm_header
 from clinicvalue.load._parse import normalise_statuses
 from clinicvalue.load._read import read_raw
@@ -121,21 +122,7 @@ def _finish_visits(
     info["not_visits"] = not_attended
     info["visits"] = int(len(visits))
     info["line_items_merged"] = int(len(lines) - not_attended - len(visits))
-    notes = []
-    if info["refunds"]:
-        notes.append(
-            f"{info['refunds']} refund line(s) totalling {info['refund_total']:,.2f} were "
-            "netted into their visits"
-        )
-    if info["line_items_merged"]:
-        notes.append(
-            f"{len(lines) - not_attended:,} attended line item(s) were merged into "
-            f"{len(visits):,} visit(s) (one per patient and day)"
-        )
-    if not_attended:
-        notes.append(
-            f"{not_attended} no-show/cancelled line(s) kept as lines but not counted as visits"
-        )
+    notes = visit_notes(info, "en", profile.clinic.currency)
     return visits.reset_index(drop=True), lines.reset_index(drop=True), notes
 
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 from matplotlib.axes import Axes
+from matplotlib.ticker import PercentFormatter
 
 from clinicvalue.errors import check_option
 from clinicvalue.plots._style import BAD, GOOD, PALETTE, get_ax, styled
@@ -88,6 +89,7 @@ def plot_revisit_rates(rates: pd.DataFrame, *, ax: Axes | None = None, locale: s
         ax.bar(x, rate, color=PALETTE[0], yerr=err, capsize=4)
         ax.set_xticks(x, [str(d) for d in r["window_days"]])
         ax.set_ylim(0, 1)
+        ax.yaxis.set_major_formatter(PercentFormatter(1.0, decimals=0))
         ax.set_title(_t("revisit_title", locale))
         ax.set_xlabel(_t("within_days", locale))
     return ax
@@ -105,6 +107,7 @@ def plot_time_to_return(curve: ReturnCurve, *, ax: Axes | None = None, locale: s
                 c["days"], 1 - c["ci_high"], 1 - c["ci_low"], step="post", color=color, alpha=0.2
             )
         ax.set_ylim(0, 1)
+        ax.yaxis.set_major_formatter(PercentFormatter(1.0, decimals=0))
         ax.set_title(_t("km_title", locale))
         ax.set_xlabel(_t("days", locale))
         ax.set_ylabel(_t("returned", locale))

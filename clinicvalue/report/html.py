@@ -12,15 +12,24 @@ import pandas as pd
 
 from clinicvalue.report.charts import DPI
 
+#: Tables this short never split across pages (longer ones repeat their header instead).
+KEEP_ROWS = 25
+
 __all__ = ["table_html", "svg_img", "tiles_html", "findings_html", "section_html", "note_html"]
 
 
 def table_html(
-    frame: pd.DataFrame, *, numeric: tuple[str, ...] = (), whole: tuple[str, ...] = ()
+    frame: pd.DataFrame,
+    *,
+    numeric: tuple[str, ...] = (),
+    whole: tuple[str, ...] = (),
+    kind: str = "",
 ) -> str:
     """Return ``frame`` (already formatted as text) as a plain table.
 
     ``numeric`` columns are right-aligned; ``whole`` columns never wrap (e.g. patient keys).
+    Tables of up to ``KEEP_ROWS`` rows are kept on one page; ``kind`` is an extra CSS
+    class (e.g. ``cv-matrix``).
     """
     head = "".join(
         f'<th class="{"num" if c in numeric else ""}">{escape(str(c))}</th>' for c in frame.columns
@@ -37,7 +46,10 @@ def table_html(
         )
         rows.append(f"<tr>{cells}</tr>")
     body = "".join(rows)
-    return f'<table class="cv-table"><thead><tr>{head}</tr></thead><tbody>{body}</tbody></table>'
+    classes = " ".join(
+        c for c in ("cv-table", kind, "cv-whole" if len(rows) <= KEEP_ROWS else "") if c
+    )
+    return f'<table class="{classes}"><thead><tr>{head}</tr></thead><tbody>{body}</tbody></table>'
 
 
 def svg_img(svg: str, *, alt: str) -> str:

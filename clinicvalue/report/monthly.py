@@ -26,6 +26,7 @@ from clinicvalue.i18n import (
     fmt_number,
     fmt_percent,
     t,
+    visit_notes,
 )
 from clinicvalue.profile import ClinicProfile
 from clinicvalue.report import charts, sections
@@ -234,8 +235,14 @@ def _sec_quality(ctx: _Ctx) -> list[str]:
         blocks.append(table_html(pd.DataFrame(rows, columns=cols), numeric=tuple(cols[1:])))
     if not q.n_rejected:
         blocks.append(note_html(t("quality_clean", loc)))
-    if q.notes:
-        items = "".join(f"<li>{_esc(n)}</li>" for n in q.notes)
+    notes = list(q.notes)
+    visits_info = q.files.get("visits", {})
+    if "visits" in visits_info:  # the visits file's own notes, in the report's language
+        currency = ctx.profile.clinic.currency
+        english = set(visit_notes(visits_info, "en", currency))
+        notes = visit_notes(visits_info, loc, currency) + [n for n in notes if n not in english]
+    if notes:
+        items = "".join(f"<li>{_esc(n)}</li>" for n in notes)
         blocks.append(f"<h3>{t('quality_notes', loc)}</h3><ul>{items}</ul>")
     ctx.section_metrics["quality"] = q.to_metrics()
     return blocks

@@ -242,8 +242,10 @@ def _movement(ctx: Ctx, after: pd.DataFrame) -> list[str]:
         down=fmt_number(len(res.downgrades), loc),
         same=fmt_number(stayed, loc),
     )
-    table = table_html(shown.reset_index(drop=True), numeric=tuple(shown.columns[1:]))
-    return [_p(text), table.replace('class="cv-table"', 'class="cv-table cv-matrix"')]
+    table = table_html(
+        shown.reset_index(drop=True), numeric=tuple(shown.columns[1:]), kind="cv-matrix"
+    )
+    return [_p(text), table]
 
 
 # --- lifetime value ---------------------------------------------------------------------
@@ -861,10 +863,17 @@ def sec_actions(ctx: Ctx, public_key: Any) -> list[str]:
         top_n=200,
     )
     ctx.actions.update({str(k): v for k, v in lists.items()})
-    ctx.section_metrics["actions"] = {str(k): int(len(v)) for k, v in lists.items()}
-    rows = [(t(f"list_{k}", loc), fmt_number(len(v), loc)) for k, v in lists.items()]
-    table = pd.DataFrame(rows, columns=[t("list", loc), t("count", loc)])
-    blocks = [_p(t("actions_text", loc, n=200)), table_html(table, numeric=(t("count", loc),))]
+    ctx.section_metrics["actions"] = {
+        str(k): {"eligible": int(v.attrs.get("eligible", len(v))), "listed": int(len(v))}
+        for k, v in lists.items()
+    }
+    rows = [
+        (t(f"list_{k}", loc), fmt_number(c["eligible"], loc), fmt_number(c["listed"], loc))
+        for k, c in ctx.section_metrics["actions"].items()
+    ]
+    cols = [t("list", loc), t("list_qualify", loc), t("list_listed", loc)]
+    table = pd.DataFrame(rows, columns=cols)
+    blocks = [_p(t("actions_text", loc, n=200)), table_html(table, numeric=tuple(cols[1:]))]
     cw = churn(ctx)
     top = cw.table.head(10)
     if len(top):

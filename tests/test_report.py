@@ -152,9 +152,30 @@ def test_successful_run_replaces_the_folder(tmp_path):
 
 def test_two_runs_of_one_clinic_month_collide_with_a_clear_error(tmp_path):
     with report_workspace(tmp_path, "north", "2026-10"):
-        with pytest.raises(ReportError, match="another run is writing"):
+        with pytest.raises(ReportError, match=rf"another run \(process {os.getpid()}\) is writing"):
             with report_workspace(tmp_path, "north", "2026-10"):
                 pass
+
+
+def test_lock_left_by_a_killed_run_is_taken_over(tmp_path):
+    import subprocess
+    import sys
+
+    dead = subprocess.run([sys.executable, "-c", "import os; print(os.getpid())"],
+                          capture_output=True, text=True, check=True).stdout.strip()  # fmt: skip
+    folder = report_folder(tmp_path, "north", "2026-10").parent
+    folder.mkdir(parents=True)
+    (folder / ".2026-10.lock").write_text(dead)
+    with report_workspace(tmp_path, "north", "2026-10") as tmp:
+        (tmp / "a.txt").write_text("new")
+    assert (folder / "2026-10" / "a.txt").is_file()
+    assert not (folder / ".2026-10.lock").exists()
+
+
+def test_failed_first_run_leaves_no_empty_folder(tmp_path):
+    with pytest.raises(RuntimeError), report_workspace(tmp_path / "reports", "north", "2026-10"):
+        raise RuntimeError("boom")
+    assert not (tmp_path / "reports").exists()
 
 
 def test_actions_workbook_has_localised_frozen_headers(tmp_path):

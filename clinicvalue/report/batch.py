@@ -1,9 +1,25 @@
 """``clinicvalue batch clinics.toml``: every clinic's monthly report, one failure at a time.
 
-``clinics.toml`` lists clinics as ``[[clinic]]`` tables with ``visits`` (required) and
-optional ``patients``, ``spend``, ``plans``, ``profile``, ``locale``, ``mapping``,
-``encoding`` and ``drop_invalid``; relative paths are read from the file's folder. A
-failing clinic is recorded and the batch goes on.
+``clinics.toml`` lists clinics as ``[[clinic]]`` tables with ``visits`` (a file) or
+``visits_sql`` (a query, or a ``.sql`` file), optional ``patients``/``patients_sql``,
+``spend``/``spend_sql``, ``plans``/``plans_sql``, ``db_url_env`` (the *name* of the
+variable holding that clinic's database URL; default ``CLINICVALUE_DB_URL``), ``profile``,
+``locale``, ``mapping``, ``encoding`` and ``drop_invalid``. Relative paths, of data and of
+``.sql`` files, are read from the file's folder. Credentials never appear in the file: only
+the variable's name does. A failing clinic is recorded and the batch goes on.
+
+Example::
+
+    [[clinic]]
+    id = "north"
+    visits = "north/visits.csv"
+    profile = "north/clinic.toml"
+
+    [[clinic]]
+    id = "south"
+    visits_sql = "south/visits.sql"
+    patients_sql = "SELECT * FROM patients WHERE clinic = 'south'"
+    db_url_env = "SOUTH_HIS_URL"
 """
 
 from __future__ import annotations
@@ -29,8 +45,11 @@ _KEYS = {
     "mapping",
     "encoding",
     "drop_invalid",
+    "db_url_env",
+    *(f"{t}_sql" for t in ("visits", "patients", "spend", "plans")),
 }
-_PATHS = ("visits", "patients", "spend", "plans", "profile")
+_TABLES = ("visits", "patients", "spend", "plans")
+_PATHS = (*_TABLES, "profile")
 
 
 @dataclass(frozen=True)
@@ -112,14 +131,53 @@ def read_clinics(path: str | Path) -> list[dict[str, Any]]:
                 f"allowed: {', '.join(sorted(_KEYS))}",
                 file=str(p),
             )
-        if "visits" not in entry:
-            raise InputError(f'clinic #{n}: missing visits = "<file>"', file=str(p))
+        for table in _TABLES:
+            if entry.get(table) and entry.get(f"{table}_sql"):
+                raise InputError(f"clinic #{n}: give {table} or {table}_sql, not both", file=str(p))
+        if not entry.get("visits") and not entry.get("visits_sql"):
+            raise InputError(
+                f'clinic #{n}: missing visits = "<file>" (or visits_sql = "SELECT …")',
+                file=str(p),
+            )
+        if "db_url_env" in entry and not str(entry["db_url_env"]).isidentifier():
+            raise InputError(
+                f"clinic #{n}: db_url_env must name an environment variable, e.g. "
+                f'"SOUTH_HIS_URL", not {entry["db_url_env"]!r} (never put the URL itself here)',
+                file=str(p),
+            )
         item = dict(entry)
         for key in _PATHS:
             if item.get(key):
                 item[key] = str((p.parent / item[key]).resolve())
+        for table in _TABLES:
+            query = str(item.get(f"{table}_sql") or "").strip()
+            if query.lower().endswith(".sql") and "\n" not in query:
+                item[f"{table}_sql"] = str((p.parent / query).resolve())
         out.append(item)
     return out
+
+
+def _sources(item: dict[str, Any]) -> dict[str, Any]:
+    """Return each table's source for :func:`run_report`: a path, a SqlSource or None."""
+    from clinicvalue.sources import DEFAULT_URL_ENV, SqlSource
+
+    env = item.get("db_url_env") or DEFAULT_URL_ENV
+    return {
+        table: (
+            SqlSource(item[f"{table}_sql"], url_env=env, label=table)
+            if item.get(f"{table}_sql")
+            else item.get(table)
+        )
+        for table in _TABLES
+    }
+
+
+def _name(item: dict[str, Any]) -> str:
+    if item.get("id"):
+        return str(item["id"])
+    if item.get("visits"):
+        return Path(item["visits"]).parent.name
+    return "clinic"
 
 
 def run_batch(clinics_toml: str | Path, *, month: str, out: str | Path = "reports") -> BatchResult:
@@ -137,17 +195,14 @@ def run_batch(clinics_toml: str | Path, *, month: str, out: str | Path = "report
     rows = []
     for item in progress(read_clinics(clinics_toml), desc=f"reports {month}", unit="clinic"):
         started = time.perf_counter()
-        name = item.get("id") or Path(item["visits"]).parent.name
+        name = _name(item)
         try:
             prof = read_profile(item.get("profile"))
             if item.get("id"):
                 prof = prof.replace(clinic__id=item["id"])
             name = prof.clinic.id
             folder = run_report(
-                visits=item["visits"],
-                patients=item.get("patients"),
-                spend=item.get("spend"),
-                plans=item.get("plans"),
+                **_sources(item),
                 profile=prof,
                 month=month,
                 locale=item.get("locale"),

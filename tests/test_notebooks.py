@@ -162,6 +162,25 @@ def test_failed_run_keeps_the_existing_report_and_leaves_no_half_folder(zh_repor
     assert sorted(p.name for p in zh_report.parent.iterdir()) == ["2026-10"]
 
 
+def test_same_inputs_give_identical_metrics_and_actions(zh_report, clinic):
+    """Determinism (issue 9): a rerun of the same clinic and month changes nothing but the date."""
+    import pandas as pd
+
+    def stable(folder):
+        m = json.loads((folder / "metrics.json").read_text(encoding="utf-8"))
+        m.pop("generated_at")
+        m["cover"].pop("generated")
+        lists = pd.read_excel(folder / "actions.xlsx", sheet_name=None)
+        return m, {k: v.to_dict("list") for k, v in lists.items()}
+
+    first = stable(zh_report)
+    again = run_report(
+        visits=clinic, month="2026-10", locale="zh-Hant", out=zh_report.parents[1], timeout=300
+    )
+    assert again == zh_report
+    assert stable(again) == first
+
+
 def test_next_month_reads_this_months_metrics(zh_report, clinic):
     nxt = run_report(visits=clinic, month="2026-11", locale="en", out=zh_report.parents[1])
     metrics = json.loads((nxt / "metrics.json").read_text(encoding="utf-8"))

@@ -164,38 +164,36 @@ def _dump_summary(summary: pd.DataFrame, spec: dict[str, Any]) -> None:
 
 
 def _load_visits(con: Any, path: str) -> Any:
-    """Sum line items into the canonical visits in DuckDB (as ``load`` does in pandas).
+    """Sum line items into visits in DuckDB (as ``load`` does in pandas), for segments and churn.
 
-    Only the visits reach pandas; ``lines`` is the same frame, not a second copy of the
-    line items (segments and churn flags read visits).
+    Only the columns those analyses read reach pandas, through Arrow so that text columns
+    stay Arrow-backed (no Python string objects); ``lines`` is the same frame, not a second
+    copy of the line items.
     """
+    import pyarrow as pa
+
     from clinicvalue.data import ClinicData
 
     cols = set(con.read_parquet(path).columns)
     extra = []
-    for col in ("doctor", "department", "branch"):
-        if col in cols:
-            extra.append(f"FIRST({col}) AS {col}")
     for col in ("treatment", "complaint"):
         if col in cols:
             extra.append(f"NULLIF(STRING_AGG(DISTINCT NULLIF({col}, ''), '; '), '') AS {col}")
     if "satisfaction" in cols:
         extra.append("MIN(satisfaction) AS satisfaction")
     select = ",\n".join(["", *extra]) if extra else ""
-    visits = con.sql(
+    table = con.sql(
         f"""SELECT patient_id, CAST(visit_date AS DATE) AS visit_date,
-                   SUM(amount) AS amount, SUM(amount) AS self_pay, COUNT(*) AS n_items,
-                   SUM(LEAST(amount, 0)) AS refund{select}
+                   SUM(amount) AS amount, COUNT(*) AS n_items{select}
             FROM read_parquet('{path}')
-            GROUP BY patient_id, CAST(visit_date AS DATE)
-            ORDER BY patient_id, visit_date"""
-    ).df()
-    visits["patient_id"] = visits["patient_id"].astype("string")
-    visits["visit_date"] = pd.to_datetime(visits["visit_date"]).astype("datetime64[ns]")
-    visits["n_items"] = visits["n_items"].astype("int64")
-    for col in ("treatment", "complaint", "doctor", "department", "branch"):
-        if col in visits.columns:
-            visits[col] = visits[col].astype("string")
+            GROUP BY patient_id, CAST(visit_date AS DATE)"""
+    ).arrow()
+    if hasattr(table, "read_all"):  # DuckDB ≥ 1.4 hands back a record-batch reader
+        table = table.read_all()
+    visits = table.to_pandas(date_as_object=False, types_mapper={pa.string(): pd.StringDtype()}.get)
+    del table
+    visits["visit_date"] = visits["visit_date"].astype("datetime64[ns]")
+    visits["self_pay"] = visits["amount"]
     return ClinicData(visits=visits, lines=visits)
 
 

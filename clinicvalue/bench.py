@@ -199,7 +199,9 @@ class BenchResult:
         if self.report:
             rep = _row(self.report, ("monthly_report",))
             n = self.report.get("patients")
-            rows.append((f"monthly report ({n:,} patients)", rep[0], "", "", rep[1], ""))
+            # the notebook runs in a kernel of its own: the record's peak counts children
+            peak = _fmt_mb(self.report.get("peak_rss_mb")) if rep[0] else ""
+            rows.append((f"monthly report ({n:,} patients)", rep[0], "", "", peak, ""))
         widths = [max(len(str(r[i])) for r in rows) for i in range(len(head))]
         lines = []
         for i, r in enumerate(rows):

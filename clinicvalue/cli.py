@@ -126,6 +126,13 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--out", default="bench_results", metavar="DIR")
     p.add_argument("--no-report", action="store_true", help="skip timing the monthly report")
     p.add_argument(
+        "--report-patients",
+        type=int,
+        default=20_000,
+        metavar="N",
+        help="size of the clinic the monthly report is timed on (default 20000)",
+    )
+    p.add_argument(
         "--no-lifetimes",
         action="store_true",
         help="time the kit alone (for sizes where the plain lifetimes pipeline cannot run)",
@@ -290,6 +297,7 @@ def _cmd_bench(args: argparse.Namespace) -> int:
         seed=args.seed,
         out=args.out,
         report=not args.no_report,
+        report_patients=args.report_patients,
         compare_lifetimes=not args.no_lifetimes,
         step_timeout=args.step_timeout,
     )

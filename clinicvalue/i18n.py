@@ -478,7 +478,11 @@ STRINGS.update(
             "櫃台電話名單見 actions.xlsx（每份最多 {n} 位病患；僅在允許聯絡時列出姓名與電話）。",
             "前台电话名单见 actions.xlsx（每份最多 {n} 位患者；仅在允许联系时列出姓名与电话）。",
         ),
-        "list_qualify": ("Patients who qualify", "符合條件人數", "符合条件人数"),
+        "list_qualify": (
+            "Qualify and may be contacted",
+            "符合條件且可聯絡",
+            "符合条件且可联系",
+        ),
         "list_listed": ("In actions.xlsx", "列入名單", "列入名单"),
         "list_churn_warnings": ("Churn warnings", "流失預警", "流失预警"),
         "list_recalls_due": ("Recalls due", "回診提醒", "复诊提醒"),

@@ -215,3 +215,18 @@ def test_analyst_notebook_defaults_point_at_the_bundled_sample(tmp_path):
         for o in c.get("outputs", [])
     )
     assert "segment_rfm8" in html and "core" in html  # the sample's 2,946 patients scored
+
+
+def test_kernel_talks_over_private_unix_sockets(tmp_path, capfd):
+    import nbformat
+
+    nb = nbformat.v4.new_notebook()
+    nb.metadata["kernelspec"] = {"name": KERNEL_NAME, "display_name": "cv", "language": "python"}
+    nb.cells = [nbformat.v4.new_code_cell("x: int = 1", metadata={"tags": ["parameters"]}),
+                nbformat.v4.new_code_cell("print(x + 1)")]  # fmt: skip
+    src = tmp_path / "in.ipynb"
+    nbformat.write(nb, src)
+    execute_notebook(src, tmp_path / "out.ipynb", parameters={"x": 41}, timeout=60)
+    out = nbformat.read(tmp_path / "out.ipynb", as_version=4)
+    assert out.cells[-1].outputs[0]["text"] == "42\n"
+    assert "TCP without encryption" not in capfd.readouterr().err

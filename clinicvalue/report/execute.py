@@ -80,6 +80,25 @@ def kernel_env() -> Iterator[dict[str, str]]:
                     os.environ[key] = value
 
 
+@contextmanager
+def _private_sockets() -> Iterator[Any]:
+    """Yield kernel-manager config that talks to the kernel over Unix sockets.
+
+    Patient data passes between the notebook and its kernel; Unix sockets in a folder only
+    this user can open keep it off the network (and spare the log the kernel's warning
+    about unencrypted TCP). Where the socket path would be too long, TCP on localhost.
+    """
+    from traitlets.config import Config
+
+    with tempfile.TemporaryDirectory(prefix="cv-ipc-") as folder:
+        os.chmod(folder, 0o700)
+        path = os.path.join(folder, "kernel")
+        if os.name != "posix" or len(path) > 90:  # sun_path holds ~100 bytes with the port
+            yield Config()
+            return
+        yield Config({"KernelManager": {"transport": "ipc", "ip": path}})
+
+
 def execute_notebook(
     source: str | Path,
     output: str | Path,
@@ -111,7 +130,7 @@ def execute_notebook(
             f"{Path(source).name} has no parameter {', '.join(unknown)}; "
             f"its parameters are {', '.join(sorted(declared))}"
         )
-    with kernel_env():
+    with kernel_env(), _private_sockets() as config:
         try:
             pm.execute_notebook(
                 str(source),
@@ -122,6 +141,7 @@ def execute_notebook(
                 progress_bar=False,
                 log_output=False,
                 cwd=str(cwd) if cwd else str(Path(source).resolve().parent),
+                config=config,
             )
         except PapermillExecutionError as exc:
             if exc.ename in ("InputError", "ProfileError", "OptionError"):

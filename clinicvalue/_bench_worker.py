@@ -353,7 +353,63 @@ def _report(spec: dict[str, Any], run: _Runner) -> None:
     run.run("monthly_report", go)
 
 
-PIPELINES = {"kit": _kit, "lifetimes": _lifetimes, "report": _report}
+def _analyses(spec: dict[str, Any], run: _Runner) -> None:
+    """Time retention and the staff's lists on the same clinic, in a process of their own."""
+    import duckdb
+
+    from clinicvalue import actions, cohorts, flow, revisit, segments
+    from clinicvalue.profile import ClinicProfile
+    from clinicvalue.summary import summarize
+
+    path, as_of = spec["transactions"], pd.Timestamp(spec["as_of"])
+    profile = ClinicProfile()
+    con = duckdb.connect()
+    con.execute(f"SET threads TO {spec.get('threads', 2)}")
+    con.execute("SET enable_progress_bar = false")
+    state: dict[str, Any] = {}
+
+    def load() -> None:
+        state["data"] = _load_visits(con, path)
+        state["summary"] = summarize(con.read_parquet(path), as_of, connection=con)
+
+    def cohort() -> None:
+        counts = cohorts.cohort_counts(state["data"].visits, as_of)
+        state["cohorts"] = cohorts.cohort_matrix(counts, as_of)
+
+    def rates() -> None:
+        returns = revisit.days_to_return(state["data"].visits, as_of)
+        state["rates"] = revisit.revisit_rates(returns)
+
+    def lists() -> None:
+        state["lists"] = actions.action_lists(state["data"], state["summary"], as_of, profile)
+
+    run.run("load_visits_summary", load)
+    run.run("cohort_matrix", cohort, needs=("load_visits_summary",))
+    run.run("revisit_rates", rates, needs=("load_visits_summary",))
+    run.run(
+        "patient_flow",
+        lambda: flow.patient_flow(state["data"].visits, as_of, profile),
+        needs=("load_visits_summary",),
+    )
+    run.run("action_lists", lists, needs=("load_visits_summary",))
+    if "summary" in state:  # untimed: every segment scheme is a partition at this size
+        cols = segments.score_columns(state["data"], state["summary"], as_of, profile)
+        keys = [c for c in _SCHEME_COLUMNS if c in cols.columns]
+        run.record["partition"] = {c: bool(cols[c].notna().all()) for c in keys}
+        run.record["patients"] = int(len(cols))
+
+
+#: score columns that put every patient in exactly one segment of a scheme
+_SCHEME_COLUMNS = (
+    "segment_rfm8",
+    "tier_value5",
+    "activity",
+    "treatment_value",
+    "interrupted",
+    "member_tier",
+)
+
+PIPELINES = {"kit": _kit, "lifetimes": _lifetimes, "report": _report, "analyses": _analyses}
 
 
 def main(argv: list[str]) -> int:

@@ -10,7 +10,10 @@ so that peak memory is measured per pipeline:
   ``summary_data_from_transaction_data(freq="D", freq_multiplier=7)`` →
   ``BetaGeoFitter.fit`` → ``GammaGammaFitter.fit`` on repeat patients →
   ``customer_lifetime_value``;
-- **report** (optional): the full monthly report on a smaller clinic.
+- **analyses**: retention cohorts, revisit rates, patient flow and every staff list on the
+  same clinic (their own process, not part of the totals), and a check that every segment
+  scheme is a partition at this size;
+- **report** (optional): the full monthly report on a clinic of ``report_patients``.
 
 It checks that both pipelines' BG/NBD and Gamma-Gamma parameters agree to 1e-4
 relative, prints a table of steps (time and peak memory each, and the ratio) and writes
@@ -55,6 +58,8 @@ ROWS: tuple[tuple[str, tuple[str, ...], tuple[str, ...]], ...] = (
     ("churn flags", ("churn_flags",), ()),
 )
 CORE_KIT = ("summary", "bgnbd_gg_fit", "clv")
+#: Retention and staff-list steps, timed in a process of their own (not in the totals).
+ANALYSES = ("cohort_matrix", "revisit_rates", "patient_flow", "action_lists")
 VERSIONED = (
     "clinicvalue",
     "pandas",
@@ -85,6 +90,7 @@ class BenchResult:
     kit: dict[str, Any]
     lifetimes: dict[str, Any] | None
     report: dict[str, Any] | None
+    analyses: dict[str, Any] | None = None
     param_rel_diff: dict[str, float] = field(default_factory=dict)
     summary_max_abs_diff: dict[str, float] | None = None
     machine: dict[str, Any] = field(default_factory=dict)
@@ -161,6 +167,7 @@ class BenchResult:
             "kit": self.kit,
             "lifetimes": self.lifetimes,
             "report": self.report,
+            "analyses": self.analyses,
             "machine": self.machine,
             "versions": self.versions,
         }
@@ -196,6 +203,9 @@ class BenchResult:
                 "",
             )
         )
+        for name in ANALYSES if self.analyses else ():
+            got = _row(self.analyses, (name,))
+            rows.append((f"{name.replace('_', ' ')} (own process)", got[0], "", "", got[1], ""))
         if self.report:
             rep = _row(self.report, ("monthly_report",))
             n = self.report.get("patients")
@@ -473,6 +483,8 @@ def run_bench(
         quiet = None if verbose else False
         with step("kit pipeline", enabled=quiet):
             kit = _run_pipeline("kit", spec, work, timeout=budget)
+        with step("retention and staff lists", enabled=quiet):
+            analyses = _run_pipeline("analyses", spec, work, timeout=budget)
         lt = None
         if compare_lifetimes:
             with step("lifetimes pipeline", enabled=quiet):
@@ -504,6 +516,7 @@ def run_bench(
             kit=kit,
             lifetimes=lt,
             report=rep,
+            analyses=analyses,
             param_rel_diff=_rel_diff(kit.get("params", {}), (lt or {}).get("params", {})),
             summary_max_abs_diff=_summary_diff(work),
             machine=machine_info(),

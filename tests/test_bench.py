@@ -52,6 +52,18 @@ def test_tiny_run_times_every_step(tiny: BenchResult) -> None:
     assert tiny.kit["patients"] == tiny.patients
 
 
+def test_tiny_run_times_retention_and_lists_and_checks_partitions(tiny: BenchResult) -> None:
+    from clinicvalue.bench import ANALYSES
+
+    steps = {s["step"]: s for s in tiny.analyses["steps"]}
+    for name in ("load_visits_summary", *ANALYSES):
+        assert steps[name]["status"] == "ok", steps[name]
+    assert tiny.analyses["patients"] == tiny.patients
+    assert set(tiny.analyses["partition"]) >= {"segment_rfm8", "tier_value5", "activity"}
+    assert all(tiny.analyses["partition"].values())
+    assert "action lists (own process)" in tiny.table()
+
+
 def test_tiny_run_lifetimes_parameters_recorded(tiny: BenchResult) -> None:
     assert set(PARAM_NAMES) <= set(tiny.lifetimes["params"])
     assert all(v > 0 for v in tiny.lifetimes["params"].values())

@@ -63,3 +63,25 @@ def test_clinics_file_errors(tmp_path):
         read_clinics(bad)
     with pytest.raises(InputError, match="clinics file not found"):
         read_clinics(tmp_path / "nope.toml")
+
+
+def test_clinics_file_sql_keys(tmp_path):
+    toml = tmp_path / "c.toml"
+    toml.write_text(
+        '[[clinic]]\nid = "south"\nvisits_sql = "q/visits.sql"\ndb_url_env = "SOUTH_HIS_URL"\n'
+        '[[clinic]]\nid = "east"\nvisits_sql = "SELECT * FROM visits"\n'
+    )
+    south, east = read_clinics(toml)
+    assert south["visits_sql"] == str((tmp_path / "q" / "visits.sql").resolve())
+    assert east["visits_sql"] == "SELECT * FROM visits"
+    toml.write_text('[[clinic]]\nvisits = "v.csv"\nvisits_sql = "SELECT 1"\n')
+    with pytest.raises(InputError, match="give visits or visits_sql, not both"):
+        read_clinics(toml)
+    toml.write_text('[[clinic]]\nvisits_sql = "SELECT 1"\ndb_url_env = "postgresql://u:pw@h/db"\n')
+    with pytest.raises(InputError, match="db_url_env must be the name of an environment") as exc:
+        read_clinics(toml)
+    assert "never put the URL itself here" in str(exc.value)
+    assert "pw" not in str(exc.value)  # a pasted URL's password is not echoed
+    toml.write_text('[[clinic]]\nid = "x"\n')
+    with pytest.raises(InputError, match=r"missing visits = .* \(or visits_sql"):
+        read_clinics(toml)

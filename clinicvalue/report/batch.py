@@ -141,8 +141,9 @@ def read_clinics(path: str | Path) -> list[dict[str, Any]]:
             )
         if "db_url_env" in entry and not str(entry["db_url_env"]).isidentifier():
             raise InputError(
-                f"clinic #{n}: db_url_env must name an environment variable, e.g. "
-                f'"SOUTH_HIS_URL", not {entry["db_url_env"]!r} (never put the URL itself here)',
+                f"clinic #{n}: db_url_env must be the name of an environment variable, e.g. "
+                '"SOUTH_HIS_URL" (never put the URL itself here; it is not repeated in this '
+                "message in case it holds a password)",
                 file=str(p),
             )
         item = dict(entry)

@@ -394,20 +394,11 @@ def _analyses(spec: dict[str, Any], run: _Runner) -> None:
     run.run("action_lists", lists, needs=("load_visits_summary",))
     if "summary" in state:  # untimed: every segment scheme is a partition at this size
         cols = segments.score_columns(state["data"], state["summary"], as_of, profile)
-        keys = [c for c in _SCHEME_COLUMNS if c in cols.columns]
-        run.record["partition"] = {c: bool(cols[c].notna().all()) for c in keys}
+        keys = [c for c in segments.SCHEME_COLUMNS if c in cols.columns]
+        allowed = {c: segments.SCHEME_KEYS[segments.SCHEME_COLUMNS[c]] for c in keys}
+        run.record["partition"] = {c: bool(cols[c].isin(allowed[c]).all()) for c in keys}
         run.record["patients"] = int(len(cols))
 
-
-#: score columns that put every patient in exactly one segment of a scheme
-_SCHEME_COLUMNS = (
-    "segment_rfm8",
-    "tier_value5",
-    "activity",
-    "treatment_value",
-    "interrupted",
-    "member_tier",
-)
 
 PIPELINES = {"kit": _kit, "lifetimes": _lifetimes, "report": _report, "analyses": _analyses}
 

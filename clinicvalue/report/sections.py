@@ -58,6 +58,15 @@ def _keep(*blocks: str) -> str:
     return f'<div class="cv-keep">{"".join(blocks)}</div>'
 
 
+def _part(key: str, ctx: Ctx, build: Any, *args: Any) -> list[str]:
+    """Return a titled part: its heading, then ``build(ctx, *args)`` or its one-line note."""
+    try:
+        body = build(ctx, *args)
+    except Skip as skip:
+        body = [note_html(str(skip))]
+    return [_h3(key, ctx), *body]
+
+
 def _num(x: object, loc: str, decimals: int = 0) -> str:
     return fmt_number(x, loc, decimals=decimals) if finite(x) else t("na", loc)
 
@@ -180,16 +189,8 @@ def sec_segments(ctx: Ctx) -> list[str]:
         ),
         table_html(table, numeric=tuple(table.columns[1:5])),
     ]
-    blocks.append(_h3("sec_concentration", ctx))
-    try:
-        blocks.extend(_concentration(ctx, sc))
-    except Skip as skip:
-        blocks.append(note_html(str(skip)))
-    blocks.append(_h3("sec_movement", ctx))
-    try:
-        blocks.extend(_movement(ctx, sc))
-    except Skip as skip:
-        blocks.append(note_html(str(skip)))
+    blocks.extend(_part("sec_concentration", ctx, _concentration, sc))
+    blocks.extend(_part("sec_movement", ctx, _movement, sc))
     return blocks
 
 
@@ -667,17 +668,8 @@ def sec_economics(ctx: Ctx) -> list[str]:
             )
         )
     # retention uplift
-    blocks.append(_h3("uplift", ctx))
-    try:
-        blocks.extend(_uplift(ctx, res))
-    except Skip as skip:
-        blocks.append(note_html(str(skip)))
-    # drivers
-    blocks.append(_h3("drivers", ctx))
-    try:
-        blocks.extend(_drivers(ctx))
-    except Skip as skip:
-        blocks.append(note_html(str(skip)))
+    blocks.extend(_part("uplift", ctx, _uplift, res))
+    blocks.extend(_part("drivers", ctx, _drivers))
     # article 000's scenario
     try:
         blocks.extend(_scenario(ctx))

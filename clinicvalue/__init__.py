@@ -38,6 +38,7 @@ from clinicvalue.load import (
     write_rejected,
 )
 from clinicvalue.movement import TransitionResult, segment_transitions
+from clinicvalue.patient_features import patient_features
 from clinicvalue.profile import ClinicProfile, load_profile
 from clinicvalue.referrals import ReferralResult, referral_analysis
 from clinicvalue.regularity import wheat_morrison
@@ -102,6 +103,7 @@ __all__ = [
     "load_visits",
     "parameter_intervals",
     "parse_mapping",
+    "patient_features",
     "patient_flow",
     "previous_month",
     "quintile_score",

@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import importlib
 import json
+import math
 import sys
 import time
 from pathlib import Path
@@ -72,7 +73,11 @@ def stand_in_transactions(patients: int, seed: int) -> pd.DataFrame:
     )
 
 
-def _write_transactions(lines: pd.DataFrame, path: Path) -> None:
+#: Patients generated at a time: the generator's memory stays that of one chunk.
+CHUNK = 1_000_000
+
+
+def _transactions(lines: pd.DataFrame) -> pa.Table:
     if "status" in lines.columns:
         status = lines["status"].astype("string").str.lower()
         lines = lines[~status.isin(NOT_VISIT).fillna(False)]
@@ -81,8 +86,34 @@ def _write_transactions(lines: pd.DataFrame, path: Path) -> None:
     tx["patient_id"] = tx["patient_id"].astype("string")
     tx["visit_date"] = pd.to_datetime(tx["visit_date"]).astype("datetime64[ns]")
     tx["amount"] = tx["amount"].astype("float64")
-    table = pa.Table.from_pandas(tx, preserve_index=False)
-    pq.write_table(table, path, row_group_size=1_000_000)
+    return pa.Table.from_pandas(tx, preserve_index=False)
+
+
+def _write_transactions(lines: pd.DataFrame, path: Path) -> None:
+    pq.write_table(_transactions(lines), path, row_group_size=1_000_000)
+
+
+def _write_chunked(synth: Any, patients: int, seed: int, path: Path) -> None:
+    """Write ``patients`` synthetic patients in chunks of :data:`CHUNK`.
+
+    Each chunk is its own clinic (seed ``seed + k``) whose patient ids get the prefix
+    ``k-``, so ids stay distinct; chunks are appended to one Parquet file.
+    """
+    writer = None
+    try:
+        for k, start in enumerate(range(0, patients, CHUNK)):
+            n = min(CHUNK, patients - start)
+            lines = synth.synthesize("dental", patients=n, seed=seed + k).visits
+            lines["patient_id"] = f"{k:03d}-" + lines["patient_id"].astype("string")
+            table = _transactions(lines)
+            del lines
+            if writer is None:
+                writer = pq.ParquetWriter(path, table.schema)
+            writer.write_table(table.cast(writer.schema), row_group_size=1_000_000)
+            del table
+    finally:
+        if writer is not None:
+            writer.close()
 
 
 def make_bench_data(
@@ -96,7 +127,13 @@ def make_bench_data(
         synth = None
     t0 = time.perf_counter()
     info: dict[str, Any] = {"patients_requested": patients, "seed": seed}
-    if synth is not None:
+    if synth is not None and patients > CHUNK:
+        info["generator"] = (
+            f"clinicvalue.synth.synthesize('dental'), {math.ceil(patients / CHUNK)} clinics "
+            f"of up to {CHUNK:,} patients"
+        )
+        _write_chunked(synth, patients, seed, out_dir / "transactions.parquet")
+    elif synth is not None:
         clinic = synth.synthesize("dental", patients=patients, seed=seed)
         info["generator"] = "clinicvalue.synth.synthesize('dental')"
         lines = clinic.visits

@@ -14,12 +14,12 @@ import numpy as np
 import pandas as pd
 
 from clinicvalue import care
-from clinicvalue.churn import _check_clv, _flags, _recall_due, _warnings
+from clinicvalue.churn import _check_clv, _flags, _warnings
 from clinicvalue.data import ClinicData
 from clinicvalue.errors import check_option
+from clinicvalue.patient_features import patient_features
 from clinicvalue.privacy import contact_allowed, pseudonym_secret, pseudonymize
 from clinicvalue.profile import ClinicProfile
-from clinicvalue.revisit import _by_patient
 
 __all__ = ["LOCALES", "LISTS", "action_lists", "call_list"]
 
@@ -181,6 +181,7 @@ def action_lists(
     interrupted: pd.Series | None = None,
     locale: str = "en",
     top_n: int = 200,
+    features: pd.DataFrame | None = None,
 ) -> dict[str, pd.DataFrame]:
     """Return every staff call list, one frame per sheet of ``actions.xlsx``.
 
@@ -203,6 +204,9 @@ def action_lists(
         ``"en"``, ``"zh-Hant"`` or ``"zh-Hans"``.
     top_n
         Keep at most this many rows per list.
+    features
+        :func:`clinicvalue.patient_features.patient_features` for the same ``as_of``, when
+        already computed (computed from ``data.visits`` otherwise).
 
     Returns
     -------
@@ -227,8 +231,9 @@ def action_lists(
         return call_list(tasks, patients, profile, locale=locale, top_n=top_n, last_visit=last)
 
     _check_clv(clv)
-    bp = _by_patient(data.visits, as_of)  # factorised and sorted once for both lists
-    flags = _flags(bp, data, as_of, profile)
+    if features is None:
+        features = patient_features(data.visits, as_of, profile)  # once for both lists
+    flags = _flags(features, data, as_of, profile)
     warn = _warnings(flags, summary, profile, clv, locale).table
     churn_tasks = pd.DataFrame(
         {
@@ -241,7 +246,7 @@ def action_lists(
         }
     )
 
-    recalls = care._recalls(_recall_due(bp, data.visits, profile), as_of, profile)
+    recalls = care._recalls(features["next_recall_due"], as_of, profile)
     # patients away longer than the dormant limit go on the reactivation list instead
     away = (as_of - recalls["patient_id"].map(last)).dt.days
     recalls = recalls[~(away > profile.activity.dormant_months * _MONTH_DAYS).to_numpy()]

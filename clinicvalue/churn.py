@@ -21,18 +21,13 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
+from clinicvalue._labels import string_labels
 from clinicvalue.data import ClinicData
 from clinicvalue.errors import InputError, check_option
 from clinicvalue.i18n import LOCALES
+from clinicvalue.patient_features import align_features, patient_features
 from clinicvalue.profile import ClinicProfile
-from clinicvalue.revisit import (
-    _DAY,
-    _by_patient,
-    _ByPatient,
-    _positions,
-    _returns,
-    returned_within,
-)
+from clinicvalue.revisit import _DAY, _positions, returned_within, returns_from_dates
 
 __all__ = [
     "FLAGS",
@@ -47,38 +42,16 @@ FLAGS = ("overdue", "low_satisfaction", "complaint", "spend_decline")
 _MONTH_DAYS = 30.4375
 
 
-def _category(treatment: pd.Series, profile: ClinicProfile) -> pd.Series:
-    try:
-        from clinicvalue.treatments import treatment_category
-    except ImportError:  # the segmentation engineer's module; fall back to keyword matching
-        text = treatment.astype("string").str.lower().fillna("")
-        out = pd.Series(pd.NA, index=treatment.index, dtype="string")
-        for keyword, category in profile.treatment.categories.items():
-            hit = out.isna() & text.str.contains(keyword.lower(), regex=False)
-            out[hit] = category
-        return out
-    return treatment_category(treatment, profile).astype("string")
-
-
 def _ids(index: pd.Index) -> pd.Index:
     return pd.Index(index.astype("string"), name="patient_id")
 
 
-def _categories(values: pd.Series, profile: ClinicProfile) -> tuple[np.ndarray, np.ndarray]:
-    """Return (code per value, category per code) matching each distinct text once.
-
-    Codes are -1 for missing text; categories are ``None`` where no keyword matches.
-    """
-    codes, uniques = pd.factorize(values)  # on the Series: pandas' fast Arrow path
-    cats = _category(pd.Series(pd.array(uniques, dtype="string")), profile)
-    return codes, cats.to_numpy(dtype=object, na_value=None)
-
-
-def _prefixed(prefix: str, keys: np.ndarray, hit: np.ndarray, out: np.ndarray) -> None:
-    """Write ``prefix + key`` into ``out`` where ``hit``, building each string once."""
-    codes, uniques = pd.factorize(keys[hit])
-    labels = np.array([prefix + str(u) for u in uniques] + [None], dtype=object)
-    out[hit] = labels[codes]
+def _point(
+    basis: np.ndarray, labels: list[str], hit: np.ndarray, codes: np.ndarray, names: list[str]
+) -> None:
+    """Set ``basis`` to the label of ``names[code]`` where ``hit``, adding each label once."""
+    basis[hit] = len(labels) + codes[hit]
+    labels.extend(names)
 
 
 def churn_flags(
@@ -96,113 +69,71 @@ def churn_flags(
         complaint in the window, NaT when none), ``spend_recent``, ``spend_before``.
     """
     as_of = pd.Timestamp(as_of)
-    return _flags(_by_patient(data.visits, as_of), data, as_of, profile)
-
-
-def _last_where(bp: _ByPatient, hit: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """Return (patients, their last sorted row) among the sorted rows where ``hit``."""
-    rows = np.flatnonzero(hit)
-    who = bp.code[rows]
-    end = np.ones(len(rows), dtype=bool)
-    end[:-1] = who[1:] != who[:-1]
-    return who[end], rows[end]
+    return _flags(patient_features(data.visits, as_of, profile), data, as_of, profile)
 
 
 def _flags(
-    bp: _ByPatient, data: ClinicData, as_of: pd.Timestamp, profile: ClinicProfile
+    features: pd.DataFrame, data: ClinicData, as_of: pd.Timestamp, profile: ClinicProfile
 ) -> pd.DataFrame:
+    """Build :func:`churn_flags` from :func:`patient_features` output."""
     rules = profile.churn
-    visits = data.visits
-    n_pat = len(bp.ids)
-    today = np.datetime64(as_of)
-    out = pd.DataFrame(index=bp.ids)
-    last = bp.date[bp.last]
+    ids = features.index
+    n_pat = len(ids)
+    out = pd.DataFrame(index=ids)
+    last = features["last_visit"].to_numpy(dtype="datetime64[ns]")
     out["last_visit"] = last
-    days_since = ((today - last) // _DAY).astype("float64")
+    days_since = ((np.datetime64(as_of.normalize()) - last) // _DAY).astype("float64")
     out["days_since_last"] = days_since
 
     # normal interval: condition → last treatment category → own median × factor
     interval = np.full(n_pat, np.nan)
-    basis = np.full(n_pat, None, dtype=object)
-    same = np.zeros(len(bp.code), dtype=bool)
-    same[1:] = bp.code[1:] == bp.code[:-1]
-    gaps = ((bp.date[1:] - bp.date[:-1]) // _DAY)[same[1:]].astype("int64")
-    # one integer sort key (patient, gap): ascending gaps within each patient
-    spread = int(gaps.max()) + 1 if len(gaps) else 1
-    gaps = (np.sort(bp.code[same] * spread + gaps) % spread).astype("float64")
-    m = bp.count - 1  # gaps per patient, stored from bp.start - patient position
-    base = bp.start - np.arange(n_pat)
-    ok = (m >= 1) & (bp.count >= rules.min_visits_own_interval)
-    lo, hi = (base + (m - 1) // 2)[ok], (base + m // 2)[ok]
-    interval[ok] = (gaps[lo] + gaps[hi]) / 2.0 * rules.own_interval_factor
-    basis[ok] = "own"
-    if "treatment" in visits.columns:
-        codes, cats = _categories(visits["treatment"].take(bp.rows[bp.last]), profile)
-        cats = np.append(cats, None)
-        per_code = np.array(
-            [np.nan if c is None else rules.treatment_intervals.get(c, np.nan) for c in cats],
-            dtype="float64",
-        )
-        days = per_code[codes]
-        ok = ~np.isnan(days)
-        interval[ok] = days[ok]
-        _prefixed("treatment:", cats[codes], ok, basis)
+    basis = np.full(n_pat, -1, dtype=np.int64)  # position in ``labels``; -1: no basis
+    labels: list[str] = ["own"]
+    visits = features["visits"].to_numpy(dtype=np.int64)
+    ok = (visits >= 2) & (visits >= rules.min_visits_own_interval)
+    interval[ok] = features["median_gap_days"].to_numpy(dtype="float64")[ok]
+    interval[ok] *= rules.own_interval_factor
+    basis[ok] = 0
+    codes, cats = pd.factorize(features["last_category"])
+    cats = [str(c) for c in cats]
+    per_code = np.array([rules.treatment_intervals.get(c, np.nan) for c in cats] + [np.nan])
+    days = per_code[codes]
+    ok = ~np.isnan(days)
+    interval[ok] = days[ok]
+    _point(basis, labels, ok, codes, ["treatment:" + c for c in cats])
     patients = data.patients
     if patients is not None and "condition" in patients.columns and len(patients):
         codes, uniques = pd.factorize(patients["condition"])
-        pos = _positions(bp.ids, patients["patient_id"])
+        pos = _positions(ids, patients["patient_id"])
         if pos is not None:  # align the patients table with the visit patients
             on = pos >= 0
             codes, by_row = np.full(n_pat, -1, dtype=codes.dtype), codes
             codes[pos[on]] = by_row[on]
         keys = pd.Series(pd.array(uniques, dtype="string")).str.strip().str.lower()
-        keys = np.append(keys.to_numpy(dtype=object, na_value=None), None)
+        keys = keys.to_numpy(dtype=object, na_value=None)
         maxima = {k.lower(): float(max(val)) for k, val in rules.condition_intervals.items()}
-        days = np.array([maxima.get(k, np.nan) for k in keys], dtype="float64")[codes]
+        days = np.array([maxima.get(k, np.nan) for k in keys] + [np.nan])[codes]
         ok = ~np.isnan(days)
         interval[ok] = days[ok]
-        _prefixed("condition:", keys[codes], ok, basis)
+        _point(basis, labels, ok, codes, ["condition:" + str(k) for k in keys])
     out["normal_interval"] = interval
-    out["interval_basis"] = pd.array(basis, dtype="string")
+    out["interval_basis"] = string_labels(basis, labels)
     dormant = days_since > profile.activity.dormant_months * _MONTH_DAYS
     out["overdue"] = (days_since > interval) & ~dormant
 
-    sat = np.full(n_pat, np.nan)
-    if "satisfaction" in visits.columns:
-        score = visits["satisfaction"].to_numpy(dtype="float64", na_value=np.nan)[bp.rows]
-        who, rows = _last_where(bp, ~np.isnan(score))
-        sat[who] = score[rows]
+    sat = features["last_satisfaction"].to_numpy(dtype="float64")
     out["last_satisfaction"] = sat
     out["low_satisfaction"] = sat < rules.satisfaction_below
 
-    when = np.full(n_pat, np.datetime64("NaT"), dtype="datetime64[ns]")
-    if "complaint" in visits.columns:
-        recent = np.flatnonzero(
-            bp.date > np.datetime64(as_of - pd.Timedelta(days=rules.complaint_days))
-        )
-        # only the window's rows: strip each distinct complaint text once
-        codes, uniques = pd.factorize(visits["complaint"].take(bp.rows[recent]))
-        text = pd.Series(pd.array(uniques, dtype="string")).str.strip()
-        said = np.append(text.fillna("").ne("").to_numpy(dtype=bool), False)[codes]
-        hit = np.zeros(len(bp.code), dtype=bool)
-        hit[recent[said]] = True
-        who, rows = _last_where(bp, hit)
-        when[who] = bp.date[rows]
-        out["complaint"] = np.isin(np.arange(n_pat), who)
-    else:
-        out["complaint"] = False
+    when = features["last_complaint"].to_numpy(dtype="datetime64[ns]")
+    out["complaint"] = ~np.isnat(when)
     out["last_complaint"] = when
 
-    cut = as_of - pd.DateOffset(months=rules.spend_window_months)
-    start = cut - pd.DateOffset(months=rules.spend_window_months)
-    amount = np.nan_to_num(visits["amount"].to_numpy(dtype="float64", na_value=np.nan)[bp.rows])
-    recent = bp.date > np.datetime64(cut)
-    before = (bp.date > np.datetime64(start)) & ~recent
-    spend_recent = np.bincount(bp.code, weights=np.where(recent, amount, 0.0), minlength=n_pat)
-    spend_before = np.bincount(bp.code, weights=np.where(before, amount, 0.0), minlength=n_pat)
+    spend_recent = features["spend_recent"].to_numpy(dtype="float64")
+    spend_before = features["spend_before"].to_numpy(dtype="float64")
     out["spend_recent"] = spend_recent
     out["spend_before"] = spend_before
-    with np.errstate(invalid="ignore", divide="ignore"):
+    with np.errstate(invalid="ignore", divide="ignore", over="ignore"):
         drop = 1.0 - spend_recent / np.where(spend_before > 0, spend_before, np.nan)
     out["spend_decline"] = drop > rules.spend_decline_threshold
     return out
@@ -217,28 +148,7 @@ def next_recall_due(
     a due date on or before the patient's last visit counts as met. Dates before
     ``as_of`` are overdue recalls. NaT when none.
     """
-    return _recall_due(_by_patient(visits, pd.Timestamp(as_of)), visits, profile)
-
-
-def _recall_due(bp: _ByPatient, visits: pd.DataFrame, profile: ClinicProfile) -> pd.Series:
-    due = np.full(len(bp.ids), np.iinfo("int64").max, dtype="int64")
-    if "treatment" in visits.columns and len(bp.code):
-        codes, cats = _categories(visits["treatment"], profile)
-        codes = codes[bp.rows]
-        cats = np.append(cats, None)
-        dates = bp.date.astype("datetime64[ns]").view("int64")
-        last = dates[bp.last]
-        offsets = {o for c in cats if c in profile.care.recalls for o in profile.care.recalls[c]}
-        for offset in sorted(offsets):  # one pass per distinct offset, not per patient
-            has = np.array([offset in profile.care.recalls.get(c, ()) for c in cats])[codes]
-            rows = np.flatnonzero(has)
-            when = dates[rows] + int(offset) * 86_400 * 10**9
-            later = when > last[bp.code[rows]]
-            # dates ascend within a patient, so the first later due date is the earliest
-            who, first = np.unique(bp.code[rows[later]], return_index=True)
-            due[who] = np.minimum(due[who], when[later][first])
-    out = np.where(due == np.iinfo("int64").max, np.iinfo("int64").min, due)
-    return pd.Series(out.view("datetime64[ns]"), index=bp.ids, name="next_recall_due")
+    return patient_features(visits, as_of, profile)["next_recall_due"]
 
 
 def _joined_flags(flags: pd.DataFrame) -> pd.Series:
@@ -246,11 +156,8 @@ def _joined_flags(flags: pd.DataFrame) -> pd.Series:
     bits = np.zeros(len(flags), dtype="int64")
     for k, name in enumerate(FLAGS):
         bits |= flags[name].fillna(False).to_numpy(dtype=bool).astype("int64") << k
-    texts = np.array(
-        [";".join(name for k, name in enumerate(FLAGS) if b >> k & 1) for b in range(16)],
-        dtype=object,
-    )
-    return pd.Series(pd.array(texts[bits], dtype="string"), index=flags.index)
+    texts = [";".join(name for k, name in enumerate(FLAGS) if b >> k & 1) for b in range(16)]
+    return pd.Series(string_labels(bits, texts), index=flags.index)
 
 
 def _check_clv(clv: pd.DataFrame | None) -> None:
@@ -271,6 +178,7 @@ def score_columns(
     profile: ClinicProfile,
     *,
     clv: pd.DataFrame | None = None,
+    features: pd.DataFrame | None = None,
 ) -> pd.DataFrame:
     """Return the churn columns of the per-patient scores table.
 
@@ -288,6 +196,9 @@ def score_columns(
         Optional lifetime-value scores (``p_alive``, ``clv``), checked as in
         :func:`churn_warnings`; the flags do not depend on them. A patient has non-empty
         ``churn_flags`` exactly when they are on the warning list, with the same flags.
+    features
+        :func:`clinicvalue.patient_features.patient_features` for the same ``as_of``, when
+        already computed (e.g. by DuckDB straight from Parquet).
 
     Returns
     -------
@@ -300,17 +211,14 @@ def score_columns(
     _check_clv(clv)
     index = _ids(summary.index)
     as_of = pd.Timestamp(as_of)
-    bp = _by_patient(data.visits, as_of)  # factorised and sorted once for all three
-    same = _positions(bp.ids, index) is None  # the usual case: skip the string reindex
-
-    def aligned(frame: pd.DataFrame | pd.Series) -> pd.DataFrame | pd.Series:
-        return frame.set_axis(index) if same else frame.reindex(index)
-
+    if features is None:
+        features = patient_features(data.visits, as_of, profile)
+    feats = align_features(features, index, as_of)
     out = pd.DataFrame(index=index)
-    out["churn_flags"] = _joined_flags(aligned(_flags(bp, data, as_of, profile)))
-    out["next_recall_due"] = aligned(_recall_due(bp, data.visits, profile)).to_numpy()
-    returns = _returns(bp, as_of)
-    out["returned_within_90d"] = aligned(returned_within(returns, 90)).array
+    out["churn_flags"] = _joined_flags(_flags(feats, data, as_of, profile)).to_numpy()
+    out["next_recall_due"] = feats["next_recall_due"].to_numpy()
+    returns = returns_from_dates(feats["first_visit"], feats["second_visit"], as_of)
+    out["returned_within_90d"] = returned_within(returns, 90).array
     return out
 
 
@@ -436,6 +344,7 @@ def churn_warnings(
     *,
     clv: pd.DataFrame | None = None,
     locale: str = "en",
+    features: pd.DataFrame | None = None,
 ) -> ChurnWarnings:
     """Return the churn warning list: flagged patients, why, what to say, value at risk.
 
@@ -456,6 +365,9 @@ def churn_warnings(
         summary's ``total_spend`` (all spend in the summary's observation window).
     locale
         ``"en"``, ``"zh-Hant"`` or ``"zh-Hans"`` for ``reason`` and ``script``.
+    features
+        :func:`clinicvalue.patient_features.patient_features` for the same ``as_of``, when
+        already computed (computed from ``data.visits`` otherwise).
 
     Returns
     -------
@@ -469,7 +381,10 @@ def churn_warnings(
     """
     check_option("locale", locale, LOCALES)
     _check_clv(clv)
-    return _warnings(churn_flags(data, as_of, profile), summary, profile, clv, locale)
+    as_of = pd.Timestamp(as_of)
+    if features is None:
+        features = patient_features(data.visits, as_of, profile)
+    return _warnings(_flags(features, data, as_of, profile), summary, profile, clv, locale)
 
 
 def _warnings(

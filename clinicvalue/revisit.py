@@ -14,7 +14,13 @@ from statsmodels.stats.proportion import proportion_confint
 
 from clinicvalue.errors import InputError
 
-__all__ = ["REVISIT_WINDOWS", "days_to_return", "returned_within", "revisit_rates"]
+__all__ = [
+    "REVISIT_WINDOWS",
+    "days_to_return",
+    "returned_within",
+    "returns_from_dates",
+    "revisit_rates",
+]
 
 REVISIT_WINDOWS = (30, 90, 180, 365)
 _DAY = np.timedelta64(1, "D")
@@ -109,17 +115,29 @@ def _returns(bp: _ByPatient, as_of: pd.Timestamp) -> pd.DataFrame:
     who, pos = np.unique(bp.code[later], return_index=True)
     second = np.full(len(first), np.datetime64("NaT"), dtype=first.dtype)
     second[who] = bp.date[later[pos]]
-    gap = np.full(len(first), np.nan)
-    gap[who] = (second[who] - first[who]) // _DAY
-    follow = (np.datetime64(as_of) - first) // _DAY
+    return returns_from_dates(
+        pd.Series(first, index=bp.ids), pd.Series(second, index=bp.ids), as_of
+    )
+
+
+def returns_from_dates(
+    first: pd.Series, second: pd.Series, as_of: pd.Timestamp | str
+) -> pd.DataFrame:
+    """Return the :func:`days_to_return` frame from each patient's first and second visit."""
+    first_at = first.to_numpy(dtype="datetime64[ns]")
+    second_at = second.to_numpy(dtype="datetime64[ns]")
+    back = ~np.isnat(second_at)
+    gap = np.full(len(first_at), np.nan)
+    gap[back] = (second_at[back] - first_at[back]) // _DAY
+    follow = (np.datetime64(pd.Timestamp(as_of)) - first_at) // _DAY
     return pd.DataFrame(
         {
-            "first_visit": first,
-            "second_visit": second,
+            "first_visit": first_at,
+            "second_visit": second_at,
             "days_to_return": gap,
             "follow_up_days": follow.astype("int64"),
         },
-        index=bp.ids,
+        index=first.index,
     )
 
 

@@ -121,10 +121,13 @@ def _analysis_columns(
     from clinicvalue.churn import score_columns as churn_columns
     from clinicvalue.clv import score_columns as clv_columns
     from clinicvalue.economics import model_block
+    from clinicvalue.patient_features import patient_features
     from clinicvalue.segments import score_columns as segment_columns
 
+    with step("patient features"):
+        features = patient_features(data.visits, as_of, profile)  # once, for both
     with step("segments"):
-        parts = [segment_columns(data, summary, as_of, profile)]
+        parts = [segment_columns(data, summary, as_of, profile, features=features)]
     clv_frame: pd.DataFrame | None = None
     if with_clv:
         with step("lifetime value (BG/NBD + Gamma-Gamma)"):
@@ -132,7 +135,7 @@ def _analysis_columns(
         parts.append(clv_frame)
         model.update(block)
     with step("churn flags"):
-        parts.append(churn_columns(data, summary, as_of, profile, clv=clv_frame))
+        parts.append(churn_columns(data, summary, as_of, profile, clv=clv_frame, features=features))
     with step("economics"):
         econ = model_block(
             data,

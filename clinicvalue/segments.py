@@ -26,22 +26,22 @@ ANY one criterion of a level (cumulative spend, visits in the last 12 months, re
 that level, highest level wins. Spend is the RFM money column: ``self_pay`` when
 ``rfm.self_pay_only`` is on, else ``amount``.
 
-Speed: :func:`score_columns` factorises patient ids once
-(:func:`clinicvalue.rfm.patient_visits`); F, M, 12-month spend and visits, cumulative spend,
-points and treatment flags are ``numpy.bincount`` over the same integer codes.
+Speed: F, M, 12-month spend and visits, cumulative spend and treatment flags come from
+:func:`clinicvalue.patient_features.patient_features`, one DuckDB pass over the visits (or
+straight over Parquet); the schemes are then vectorised numpy over one row per patient.
 """
 
 from __future__ import annotations
 
 import numpy as np
 import pandas as pd
-import pyarrow as pa
 
+from clinicvalue._labels import string_labels
 from clinicvalue.data import ClinicData
 from clinicvalue.errors import check_option
+from clinicvalue.patient_features import align_features, patient_features
 from clinicvalue.profile import ClinicProfile
-from clinicvalue.rfm import PatientVisits, index_positions, patient_visits, rfm_from_visits
-from clinicvalue.treatments import treatment_flags
+from clinicvalue.rfm import index_positions, rfm_from_features
 
 __all__ = [
     "ACTIVITY_KEYS",
@@ -99,10 +99,8 @@ _MONTH_DAYS = 30.4375
 
 
 def _keys(code: np.ndarray, keys: tuple[str, ...], index: pd.Index, name: str) -> pd.Series:
-    """Build a string column from integer codes into ``keys`` (via an Arrow dictionary)."""
-    codes = pa.array(np.asarray(code, dtype=np.int32))
-    arr = pa.DictionaryArray.from_arrays(codes, pa.array(list(keys), type=pa.large_string()))
-    return pd.Series(pd.array(arr.cast(pa.large_string()), dtype="string"), index=index, name=name)
+    """Build a string column from integer codes into ``keys``."""
+    return pd.Series(string_labels(code, keys), index=index, name=name)
 
 
 def _high(rfm: pd.DataFrame, profile: ClinicProfile) -> tuple[np.ndarray, ...]:
@@ -153,18 +151,19 @@ def activity_layer(recency_days: pd.Series, profile: ClinicProfile) -> pd.Series
     return _keys(code, ACTIVITY_KEYS, recency_days.index, "activity")
 
 
-_NO_SELF_PAY = ClinicProfile()  # treatment layers read no money
+def _treatment_from(features: pd.DataFrame) -> pd.Series:
+    hv = features["any_high_value"].to_numpy(dtype=bool)
+    known = features["any_known"].to_numpy(dtype=bool)
+    code = np.where(hv, 0, np.where(known, 1, 2))
+    return _keys(code, TREATMENT_KEYS, features.index, "treatment_value")
 
 
-def _treatment_from(visits: pd.DataFrame, pv: PatientVisits, profile: ClinicProfile) -> pd.Series:
-    n = len(pv.index)
-    if "treatment" not in visits.columns or len(pv.codes) == 0:
-        return _keys(np.full(n, 2), TREATMENT_KEYS, pv.index, "treatment_value")
-    hv, known = treatment_flags(visits["treatment"].iloc[pv.rows], profile)
-    any_hv = np.bincount(pv.codes[hv], minlength=n) > 0
-    any_known = np.bincount(pv.codes[known], minlength=n) > 0
-    code = np.where(any_hv, 0, np.where(any_known, 1, 2))
-    return _keys(code, TREATMENT_KEYS, pv.index, "treatment_value")
+def _features_for(
+    visits: pd.DataFrame, index: pd.Index, as_of: pd.Timestamp, profile: ClinicProfile
+) -> pd.DataFrame:
+    """Features of the patients in ``index``; those without a visit have none."""
+    feats = patient_features(visits, as_of, profile)
+    return align_features(feats, index, as_of, require_visit=False)
 
 
 def treatment_value(visits: pd.DataFrame, index: pd.Index, profile: ClinicProfile) -> pd.Series:
@@ -173,9 +172,9 @@ def treatment_value(visits: pd.DataFrame, index: pd.Index, profile: ClinicProfil
     ``high_value`` if any visit had a high-value item, ``routine`` if any known item, else
     ``unknown``. Every visit in ``visits`` counts (no date cut).
     """
-    as_of = visits["visit_date"].max() if len(visits) else pd.Timestamp("1970-01-01")
-    pv = patient_visits(visits, as_of, _NO_SELF_PAY, patients=index, require_visit=False)
-    return _treatment_from(visits, pv, profile)
+    dates = visits["visit_date"].dropna()
+    as_of = dates.max() if len(dates) else pd.Timestamp("1970-01-01")
+    return _treatment_from(_features_for(visits, index, as_of, profile))
 
 
 def interrupted_category(
@@ -235,18 +234,17 @@ def _referral_counts(patients: pd.DataFrame | None, index: pd.Index) -> np.ndarr
     return np.bincount(codes[codes >= 0], minlength=len(index)).astype(np.int64)
 
 
-def _membership_from(
-    pv: PatientVisits, refs: np.ndarray, profile: ClinicProfile, *, window: np.ndarray
-) -> pd.Series:
+def _membership_from(features: pd.DataFrame, refs: np.ndarray, profile: ClinicProfile) -> pd.Series:
     ms = profile.membership
     check_option("membership.scheme", ms.scheme, ("three", "four"))
-    spend12 = pv.total(window)
+    spend12 = features["spend_12m"].to_numpy(dtype=float)
+    index = features.index
     if ms.scheme == "three":
         th = ms.three_thresholds
         code = np.select([spend12 >= th["brilliant"], spend12 >= th["elite"]], [0, 1], default=2)
-        return _keys(code, MEMBER_KEYS["three"], pv.index, "member_tier")
-    total = pv.total()
-    n12 = pv.count(window)
+        return _keys(code, MEMBER_KEYS["three"], index, "member_tier")
+    total = features["spend"].to_numpy(dtype=float)
+    n12 = features["visits_12m"].to_numpy(dtype=np.int64)
     conds = [
         (total >= ms.four_spend[level])
         | (n12 >= ms.four_visits_per_year[level])
@@ -254,7 +252,7 @@ def _membership_from(
         for level in ("platinum", "gold", "silver")
     ]
     code = np.select(conds, [0, 1, 2], default=3)
-    return _keys(code, MEMBER_KEYS["four"], pv.index, "member_tier")
+    return _keys(code, MEMBER_KEYS["four"], index, "member_tier")
 
 
 def membership_tier(
@@ -265,49 +263,65 @@ def membership_tier(
     Spend is the RFM money column (``self_pay`` when ``rfm.self_pay_only``); patients with
     no visit up to ``as_of`` get the lowest tier (or one from referrals alone).
     """
-    pv = patient_visits(data.visits, as_of, profile, patients=index, require_visit=False)
-    refs = _referral_counts(data.patients, pv.index)
-    return _membership_from(pv, refs, profile, window=pv.window_mask(12))
+    feats = _features_for(data.visits, index, as_of, profile)
+    return _membership_from(feats, _referral_counts(data.patients, feats.index), profile)
 
 
-def _points_from(pv: PatientVisits, refs: np.ndarray, profile: ClinicProfile) -> pd.Series:
+def _points_from(features: pd.DataFrame, refs: np.ndarray, profile: ClinicProfile) -> pd.Series:
     ms = profile.membership
-    n = pv.count()
+    n = features["visits"].to_numpy(dtype=np.int64)
     pts = (
         np.clip(n - 1, 0, None) * ms.points_per_return_visit
-        + np.floor(pv.total() * ms.points_per_currency_unit)
+        + np.floor(features["spend"].to_numpy(dtype=float) * ms.points_per_currency_unit)
         + refs * ms.points_per_referral
     )
-    return pd.Series(pts.astype(np.int64), index=pv.index, name="points")
+    return pd.Series(pts.astype(np.int64), index=features.index, name="points")
 
 
 def points(
     data: ClinicData, index: pd.Index, as_of: pd.Timestamp, profile: ClinicProfile
 ) -> pd.Series:
     """Return loyalty points: return visits × points (002) + spend and referral points (001)."""
-    pv = patient_visits(data.visits, as_of, profile, patients=index, require_visit=False)
-    return _points_from(pv, _referral_counts(data.patients, pv.index), profile)
+    feats = _features_for(data.visits, index, as_of, profile)
+    return _points_from(feats, _referral_counts(data.patients, feats.index), profile)
 
 
 def score_columns(
-    data: ClinicData, summary: pd.DataFrame, as_of: pd.Timestamp, profile: ClinicProfile
+    data: ClinicData,
+    summary: pd.DataFrame,
+    as_of: pd.Timestamp,
+    profile: ClinicProfile,
+    *,
+    features: pd.DataFrame | None = None,
 ) -> pd.DataFrame:
     """Return every per-patient score and segment key, one row per ``summary`` row.
 
-    Patient ids are factorised once; F, M, the 12-month spend and visits for membership,
-    and points are bincounts over the same codes.
+    Parameters
+    ----------
+    data
+        The clinic's tables (``patients`` for referrals, ``plans`` for interrupted
+        patients; ``visits`` only when ``features`` is not given).
+    summary
+        Output of :func:`clinicvalue.summary.summarize`; its index is the output's.
+    as_of
+        The observation end.
+    profile
+        The clinic profile.
+    features
+        :func:`clinicvalue.patient_features.patient_features` for the same ``as_of``, when
+        already computed (e.g. by DuckDB straight from Parquet).
     """
     idx = pd.Index(summary.index, name="patient_id")
-    pv = patient_visits(data.visits, as_of, profile, patients=idx)
-    rfm = rfm_from_visits(pv, profile)
-    refs = _referral_counts(data.patients, idx)
-    window12 = pv.window_mask(12)
-    out = rfm
-    out["segment_rfm8"] = rfm8_segment(rfm, profile)
-    out["tier_value5"] = value_tier(rfm, profile)
-    out["activity"] = activity_layer(rfm["recency_days"], profile)
-    out["treatment_value"] = _treatment_from(data.visits, pv, profile)
-    out["interrupted"] = interrupted_category(data.plans, rfm["recency_days"], profile)
-    out["member_tier"] = _membership_from(pv, refs, profile, window=window12)
-    out["points"] = _points_from(pv, refs, profile)
+    if features is None:
+        features = patient_features(data.visits, as_of, profile)
+    feats = align_features(features, idx, as_of)
+    out = rfm_from_features(feats, as_of)
+    refs = _referral_counts(data.patients, feats.index)
+    out["segment_rfm8"] = rfm8_segment(out, profile)
+    out["tier_value5"] = value_tier(out, profile)
+    out["activity"] = activity_layer(out["recency_days"], profile)
+    out["treatment_value"] = _treatment_from(feats)
+    out["interrupted"] = interrupted_category(data.plans, out["recency_days"], profile)
+    out["member_tier"] = _membership_from(feats, refs, profile)
+    out["points"] = _points_from(feats, refs, profile)
     return out

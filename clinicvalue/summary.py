@@ -27,6 +27,7 @@ __all__ = [
     "TIME_UNITS",
     "UNIT_DAYS",
     "summarize",
+    "summary_from_features",
     "summary_sql",
     "calibration_holdout",
 ]
@@ -45,6 +46,28 @@ SUMMARY_COLUMNS = (
     "first_spend",
     "monetary",
 )
+
+
+def _per_patient_select(source: str, day: str, unit_days: float) -> str:
+    """Return the query giving the summary columns from per-patient totals in ``source``.
+
+    ``source`` has ``patient_id, first_visit, last_visit, visits, total_spend, first_spend``.
+    """
+    return f"""
+SELECT
+    patient_id,
+    first_visit,
+    last_visit,
+    visits,
+    visits - 1 AS frequency,
+    DATEDIFF('day', first_visit, last_visit) / {unit_days!r} AS recency,
+    DATEDIFF('day', first_visit, DATE '{day}') / {unit_days!r} AS T,
+    total_spend,
+    first_spend,
+    CASE WHEN visits > 1 THEN (total_spend - first_spend) / (visits - 1) ELSE 0 END AS monetary
+FROM {source}
+ORDER BY patient_id
+"""
 
 
 def summary_sql(source: str, as_of: pd.Timestamp, unit_days: float) -> str:
@@ -72,21 +95,7 @@ per_patient AS (
         MIN_BY(amount, visit_day) AS first_spend
     FROM days
     GROUP BY patient_id
-)
-SELECT
-    patient_id,
-    first_visit,
-    last_visit,
-    visits,
-    visits - 1 AS frequency,
-    DATEDIFF('day', first_visit, last_visit) / {unit_days!r} AS recency,
-    DATEDIFF('day', first_visit, DATE '{day}') / {unit_days!r} AS T,
-    total_spend,
-    first_spend,
-    CASE WHEN visits > 1 THEN (total_spend - first_spend) / (visits - 1) ELSE 0 END AS monetary
-FROM per_patient
-ORDER BY patient_id
-"""
+){_per_patient_select("per_patient", day, unit_days)}"""
 
 
 def _check_visits(visits: pd.DataFrame) -> None:
@@ -132,6 +141,35 @@ def summarize(
         out = con.execute(sql).df()
     finally:
         con.unregister("_cv_visits")
+        if connection is None:
+            con.close()
+    return _tidy(out)
+
+
+def summary_from_features(
+    features: pd.DataFrame,
+    as_of: str | pd.Timestamp,
+    *,
+    time_unit: str = "W",
+    connection: duckdb.DuckDBPyConnection | None = None,
+) -> pd.DataFrame:
+    """Return :func:`summarize`'s frame from :func:`clinicvalue.patient_features.patient_features`.
+
+    The features already hold each patient's first and last visit, visit days, spend and
+    first-day spend, so the summary needs no second pass over the visits; the summary's
+    own formulas (the query :func:`summary_sql` ends with) run on them.
+    """
+    check_option("time_unit", time_unit, TIME_UNITS)
+    cols = ["first_visit", "last_visit", "visits", "total_spend", "first_spend"]
+    per_patient = features[cols].reset_index()
+    day = pd.Timestamp(as_of).strftime("%Y-%m-%d")
+    con = connection or duckdb.connect()
+    con.register("_cv_per_patient", per_patient)
+    try:
+        sql = _per_patient_select("_cv_per_patient", day, UNIT_DAYS[time_unit])
+        out = con.execute(sql).df()
+    finally:
+        con.unregister("_cv_per_patient")
         if connection is None:
             con.close()
     return _tidy(out)

@@ -258,12 +258,13 @@ def test_kit_pipeline_wires_the_analyses(tmp_path: Path, monkeypatch: pytest.Mon
         def predict(self, summary: pd.DataFrame, profile: object) -> pd.DataFrame:
             return pd.DataFrame({"clv": 1.0}, index=summary.index)
 
-    def segments(data, summary, as_of, profile) -> pd.DataFrame:
-        seen["segments"] = (len(data.visits), len(summary), as_of)
+    def segments(data, summary, as_of, profile, *, features) -> pd.DataFrame:
+        seen["segments"] = (int(features["visits"].sum()), len(summary), as_of)
         return summary[[]]
 
-    def churn(data, summary, as_of, profile, *, clv=None) -> pd.DataFrame:
+    def churn(data, summary, as_of, profile, *, clv=None, features) -> pd.DataFrame:
         seen["churn_clv"] = clv
+        seen["churn_features"] = features
         return summary[[]]
 
     fakes = {
@@ -286,10 +287,10 @@ def test_kit_pipeline_wires_the_analyses(tmp_path: Path, monkeypatch: pytest.Mon
     run.finish()
     record = json.loads((tmp_path / "kit.json").read_text(encoding="utf-8"))
     assert [(s["step"], s["status"]) for s in record["steps"]] == [
+        ("patient_features", "ok"),
         ("summary", "ok"),
         ("bgnbd_gg_fit", "ok"),
         ("clv", "ok"),
-        ("load_visits", "ok"),
         ("segments", "ok"),
         ("churn_flags", "ok"),
     ]
@@ -306,5 +307,25 @@ def test_kit_pipeline_wires_the_analyses(tmp_path: Path, monkeypatch: pytest.Mon
     n_visits = tx[["patient_id", "visit_date"]].drop_duplicates().shape[0]
     assert seen["segments"] == (n_visits, 50, pd.Timestamp("2026-10-31"))
     assert isinstance(seen["churn_clv"], pd.DataFrame)
+    assert len(seen["churn_features"]) == 50
     assert record["patients"] == 50
     assert (tmp_path / "summary_kit.parquet").exists()
+
+
+def test_large_clinics_are_generated_in_chunks(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Above one chunk, clinics are generated one at a time with distinct patient ids."""
+    import pyarrow.parquet as pq
+
+    import clinicvalue._bench_data as bench_data
+
+    monkeypatch.setattr(bench_data, "CHUNK", 40)
+    info = bench_data.make_bench_data(100, 3, tmp_path)
+    tx = pq.read_table(tmp_path / "transactions.parquet").to_pandas()
+    prefixes = tx["patient_id"].str.slice(0, 4)
+    assert set(prefixes) == {"000-", "001-", "002-"}
+    assert "3 clinics of up to 40 patients" in info["generator"]
+    assert info["patients"] == tx["patient_id"].nunique()
+    assert 90 <= info["patients"] <= 100  # patients with an attended visit
+    assert info["line_items"] == len(tx)

@@ -82,11 +82,21 @@ def _money(x: object, ctx: Ctx) -> str:
 # --- shared analyses (cached) -----------------------------------------------------------
 
 
+def features(ctx: Ctx) -> pd.DataFrame:
+    """Return (and cache) the per-patient visit features as of the month end."""
+    if "features" not in ctx.cache:
+        mod = module("patient_features", "w_segments", ctx)
+        ctx.cache["features"] = mod.patient_features(ctx.data.visits, ctx.end, ctx.profile)
+    return ctx.cache["features"]
+
+
 def scores(ctx: Ctx) -> pd.DataFrame:
     """Return (and cache) the segment scores as of the month end."""
     if "scores" not in ctx.cache:
         seg = module("segments", "w_segments", ctx)
-        ctx.cache["scores"] = seg.score_columns(ctx.data, summary(ctx), ctx.end, ctx.profile)
+        ctx.cache["scores"] = seg.score_columns(
+            ctx.data, summary(ctx), ctx.end, ctx.profile, features=features(ctx)
+        )
     return ctx.cache["scores"]
 
 
@@ -115,7 +125,13 @@ def churn(ctx: Ctx) -> Any:
         mod = module("churn", "w_retention", ctx)
         clv = _clv_or_none(ctx)
         cw = mod.churn_warnings(
-            ctx.data, summary(ctx), ctx.end, ctx.profile, clv=clv, locale=ctx.locale
+            ctx.data,
+            summary(ctx),
+            ctx.end,
+            ctx.profile,
+            clv=clv,
+            locale=ctx.locale,
+            features=features(ctx),
         )
         ctx.cache["churn"] = cw
         ctx.kpis["at_risk_patients"] = int(len(cw.table))
@@ -853,6 +869,7 @@ def sec_actions(ctx: Ctx, public_key: Any) -> list[str]:
         interrupted=interrupted,
         locale=loc,
         top_n=200,
+        features=features(ctx),
     )
     ctx.actions.update({str(k): v for k, v in lists.items()})
     ctx.section_metrics["actions"] = {

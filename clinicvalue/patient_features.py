@@ -267,7 +267,10 @@ def patient_features(
     money = money_column(columns, profile)
     if connection is None and not isinstance(visits, pd.DataFrame):
         raise TypeError("patient_features needs connection= for a DuckDB relation: its own")
-    con = connection or duckdb.connect()
+    con = connection
+    if con is None:
+        con = duckdb.connect()
+        con.execute("SET enable_progress_bar = false")  # the caller's step shows progress
     registered = []
     try:
         if isinstance(visits, pd.DataFrame):

@@ -134,13 +134,18 @@ def summarize(
     check_option("time_unit", time_unit, TIME_UNITS)
     if isinstance(visits, pd.DataFrame):
         _check_visits(visits)
+    as_of = pd.Timestamp(as_of)
+    return _run(visits, lambda name: summary_sql(name, as_of, UNIT_DAYS[time_unit]), connection)
+
+
+def _run(source: Any, sql_for: Any, connection: duckdb.DuckDBPyConnection | None) -> pd.DataFrame:
+    """Register ``source``, run ``sql_for(its name)`` on it and return the tidied summary."""
     con = connection or duckdb.connect()
-    con.register("_cv_visits", visits)
+    con.register("_cv_summary_source", source)
     try:
-        sql = summary_sql("_cv_visits", pd.Timestamp(as_of), UNIT_DAYS[time_unit])
-        out = con.execute(sql).df()
+        out = con.execute(sql_for("_cv_summary_source")).df()
     finally:
-        con.unregister("_cv_visits")
+        con.unregister("_cv_summary_source")
         if connection is None:
             con.close()
     return _tidy(out)
@@ -161,18 +166,12 @@ def summary_from_features(
     """
     check_option("time_unit", time_unit, TIME_UNITS)
     cols = ["first_visit", "last_visit", "visits", "total_spend", "first_spend"]
-    per_patient = features[cols].reset_index()
     day = pd.Timestamp(as_of).strftime("%Y-%m-%d")
-    con = connection or duckdb.connect()
-    con.register("_cv_per_patient", per_patient)
-    try:
-        sql = _per_patient_select("_cv_per_patient", day, UNIT_DAYS[time_unit])
-        out = con.execute(sql).df()
-    finally:
-        con.unregister("_cv_per_patient")
-        if connection is None:
-            con.close()
-    return _tidy(out)
+    return _run(
+        features[cols].reset_index(),
+        lambda name: _per_patient_select(name, day, UNIT_DAYS[time_unit]),
+        connection,
+    )
 
 
 def _tidy(out: pd.DataFrame) -> pd.DataFrame:

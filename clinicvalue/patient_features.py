@@ -41,6 +41,7 @@ Windows run from the day after their start to ``as_of`` inclusive.
 
 from __future__ import annotations
 
+import contextlib
 from typing import Any
 
 import duckdb
@@ -270,7 +271,10 @@ def patient_features(
     con = connection
     if con is None:
         con = duckdb.connect()
-        con.execute("SET enable_progress_bar = false")  # the caller's step shows progress
+        # the caller's step shows progress; in Jupyter DuckDB refuses the setting
+        # without ipywidgets, and its bar is off there anyway
+        with contextlib.suppress(duckdb.Error):
+            con.execute("SET enable_progress_bar = false")
     registered = []
     try:
         if isinstance(visits, pd.DataFrame):

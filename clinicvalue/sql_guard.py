@@ -135,8 +135,8 @@ def check_read_only_query(query: str, *, source: str = "SQL query") -> str:
     Raises
     ------
     InputError
-        For an empty query, several statements, an unclosed quote or comment, a statement that is not ``SELECT`` /
-        ``WITH … SELECT``, or any word that writes (``UPDATE``, ``DROP``, ``ATTACH``,
+        For an empty query, several statements, an unclosed quote or comment, a
+        statement that is not ``SELECT`` / ``WITH … SELECT``, or any word that writes (``UPDATE``, ``DROP``, ``ATTACH``,
         ``VACUUM INTO``, ``COPY``, ``… RETURNING``, ``SELECT … INTO`` …).
     """
     bare = _strip(query, source)

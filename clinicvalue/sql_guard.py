@@ -136,8 +136,9 @@ def check_read_only_query(query: str, *, source: str = "SQL query") -> str:
     ------
     InputError
         For an empty query, several statements, an unclosed quote or comment, a
-        statement that is not ``SELECT`` / ``WITH … SELECT``, or any word that writes (``UPDATE``, ``DROP``, ``ATTACH``,
-        ``VACUUM INTO``, ``COPY``, ``… RETURNING``, ``SELECT … INTO`` …).
+        statement that is not ``SELECT`` / ``WITH … SELECT``, or any word that writes
+        (``UPDATE``, ``DROP``, ``ATTACH``, ``VACUUM INTO``, ``COPY``, ``… RETURNING``,
+        ``SELECT … INTO`` …).
     """
     bare = _strip(query, source)
     if len([part for part in bare.split(";") if part.strip()]) > 1:

@@ -8,7 +8,7 @@ READS = [
     "select * from visits;",
     "SELECT * FROM visits; -- the export",
     "WITH last AS (SELECT patient_id, max(d) AS d FROM v GROUP BY 1) SELECT * FROM last",
-    "SELECT comment, update_time, \"delete\", created_by FROM visits",
+    'SELECT comment, update_time, "delete", created_by FROM visits',
     "SELECT * FROM visits WHERE note = 'DROP TABLE visits; --' AND t > '10:30'",
     "/* DELETE FROM visits */ SELECT 1",
     "SELECT $$ UPDATE x $$ AS s",

@@ -169,6 +169,24 @@ def _inputs(args: argparse.Namespace) -> dict[str, Any]:
     return out
 
 
+def _refuse_input_targets(args: argparse.Namespace, *targets: Path) -> None:
+    """Refuse an output path that is one of the input files (it would be replaced)."""
+    inputs = [getattr(args, t, None) for t in ("visits", "patients", "spend", "plans", "profile")]
+    for raw in filter(None, inputs):
+        given = Path(raw).resolve()
+        for target in targets:
+            resolved = target.resolve()
+            same = resolved == given or (
+                target.exists() and given.exists() and target.samefile(given)
+            )
+            if same:
+                raise InputError(
+                    f"the output {target} is the input file {raw}; write the output to "
+                    "another path (input files are never replaced)",
+                    file=str(raw),
+                )
+
+
 def _load(args: argparse.Namespace, profile: Any) -> Any:
     from clinicvalue.load import load_clinic, parse_mapping
 
@@ -188,11 +206,12 @@ def _load(args: argparse.Namespace, profile: Any) -> Any:
 def _cmd_validate(args: argparse.Namespace) -> int:
     from clinicvalue.load import describe_quality, write_rejected
 
+    target = Path(args.quality_out or "data_quality.csv")
+    _refuse_input_targets(args, target)
     profile = _profile(args)
     data = _load(args, profile)
     print(describe_quality(data.quality))
     if data.quality.n_rejected:
-        target = Path(args.quality_out or "data_quality.csv")
         write_rejected(data.quality, target)
         print(f"{data.quality.n_rejected} rejected row(s) listed in {target}")
     return 0
@@ -212,6 +231,9 @@ def _cmd_score(args: argparse.Namespace) -> int:
         as_of = pd.to_datetime(args.as_of, format="%Y-%m-%d")
     except ValueError as exc:
         raise InputError(f"--as-of: cannot read '{args.as_of}' as a date (use YYYY-MM-DD)") from exc
+    quality_out = out.with_name(f"{out.stem}.data_quality.csv")
+    model_out = out.with_name(f"{out.stem}.model.json")
+    _refuse_input_targets(args, out, quality_out, model_out)
     from clinicvalue.progress import step
 
     profile = _profile(args)
@@ -222,9 +244,9 @@ def _cmd_score(args: argparse.Namespace) -> int:
     model["data_quality"] = data.quality.to_metrics()
     model["profile"] = profile.to_dict()
     if data.quality.n_rejected:
-        write_rejected(data.quality, out.with_name(f"{out.stem}.data_quality.csv"))
+        write_rejected(data.quality, quality_out)
     write_table(result.table, out)
-    write_json(model, out.with_name(f"{out.stem}.model.json"))
+    write_json(model, model_out)
     print(f"scored {len(result.table):,} patients as of {as_of:%Y-%m-%d} → {out}")
     return 0
 
@@ -260,9 +282,10 @@ def _cmd_synth(args: argparse.Namespace) -> int:
 
 def _cmd_report(args: argparse.Namespace) -> int:
     from clinicvalue.load import parse_mapping
-    from clinicvalue.report import previous_month, run_report
+    from clinicvalue.names import parse_month
+    from clinicvalue.report import run_report
 
-    month = previous_month() if args.month == "previous" else args.month
+    month = parse_month(args.month)
     folder = run_report(
         **_inputs(args),
         profile=args.profile,
@@ -279,9 +302,10 @@ def _cmd_report(args: argparse.Namespace) -> int:
 
 
 def _cmd_batch(args: argparse.Namespace) -> int:
-    from clinicvalue.report import previous_month, run_batch
+    from clinicvalue.names import parse_month
+    from clinicvalue.report import run_batch
 
-    month = previous_month() if args.month == "previous" else args.month
+    month = parse_month(args.month)
     result = run_batch(args.clinics, month=month, out=args.out)
     print(result.summary_table())
     return 0 if result.ok else 1

@@ -9,6 +9,7 @@ Article numbers (000 … 004) refer to the source articles described in the doma
 from __future__ import annotations
 
 import dataclasses
+import math
 import tomllib
 import types
 import typing
@@ -394,22 +395,145 @@ _CHOICES = {
 }
 
 
+#: Numbers that must be above zero (a zero would divide by zero, empty a window or turn a
+#: list off silently). Every other number must be zero or more.
+_POSITIVE = {
+    "RfmSection": ("window_months", "score_cutoff", "tier_high_score", "tier_low_score"),
+    "ActivitySection": ("active_months", "dormant_months", "kpi_active_months"),
+    "ChurnSection": (
+        "spend_window_months",
+        "min_visits_own_interval",
+        "own_interval_factor",
+        "condition_intervals",
+        "treatment_intervals",
+    ),
+    "CareSection": (
+        "recalls",
+        "reminder_days_before",
+        "followup_hours",
+        "due_within_days",
+        "birthday_within_days",
+        "reactivation_min_months",
+    ),
+    "MembershipSection": ("four_spend", "four_visits_per_year", "four_referrals", "redemptions"),
+    "ReferralSection": ("key_referrer_min",),
+    "ClvSection": ("horizon_months", "holdout_months", "bootstrap_draws"),
+    "EconomicsSection": ("returned_within_days", "uplift_points"),
+}
+#: Numbers that are shares of something: at most 1.
+_SHARES = {
+    "ChurnSection": ("spend_decline_threshold",),
+    "ClvSection": ("annual_discount_rate",),
+    "EconomicsSection": ("uplift_points",),
+}
+
+
+def _numbers(value: Any) -> list[float]:
+    """Return every number inside a setting (a number, a list, a table of either)."""
+    if isinstance(value, bool):
+        return []
+    if isinstance(value, int | float):
+        return [float(value)]
+    if isinstance(value, list):
+        return [x for v in value for x in _numbers(v)]
+    if isinstance(value, dict):
+        return [x for v in value.values() for x in _numbers(v)]
+    return []
+
+
+def _check_numbers(obj: Any, source: str, section: str) -> None:
+    name = type(obj).__name__
+    for f in dataclasses.fields(obj):
+        where = f"{section}.{f.name}"
+        values = _numbers(getattr(obj, f.name))
+        if any(not math.isfinite(v) for v in values):
+            raise ProfileError(
+                f"{source}: '{where}' must be a finite number; got {getattr(obj, f.name)!r}"
+            )
+        if f.name in _POSITIVE.get(name, ()) and any(v <= 0 for v in values):
+            raise ProfileError(f"{source}: '{where}' must be above 0; got {getattr(obj, f.name)!r}")
+        if any(v < 0 for v in values):
+            raise ProfileError(
+                f"{source}: '{where}' must not be negative; got {getattr(obj, f.name)!r}"
+            )
+        if f.name in _SHARES.get(name, ()) and any(v > 1 for v in values):
+            raise ProfileError(
+                f"{source}: '{where}' is a share and must be at most 1 (e.g. 0.1 for 10%); "
+                f"got {getattr(obj, f.name)!r}"
+            )
+
+
+_SECTIONS = {
+    "ClinicSection": "clinic",
+    "LoadSection": "load",
+    "RfmSection": "rfm",
+    "ActivitySection": "activity",
+    "TreatmentSection": "treatment",
+    "InterruptedSection": "interrupted",
+    "ChurnSection": "churn",
+    "CareSection": "care",
+    "MembershipSection": "membership",
+    "ReferralSection": "referral",
+    "ClvSection": "clv",
+    "EconomicsSection": "economics",
+    "PrivacySection": "privacy",
+}
+
+
 def _check_values(obj: Any, source: str) -> None:
     name = type(obj).__name__
+    section = _SECTIONS.get(name)
+    if section is None:
+        return
     for (cls_name, key), allowed in _CHOICES.items():
         if cls_name == name and getattr(obj, key) not in allowed:
             shown = ", ".join(repr(a) for a in allowed)
             raise ProfileError(
-                f"{source}: '{key}' must be one of {shown}; got {getattr(obj, key)!r}"
+                f"{source}: '{section}.{key}' must be one of {shown}; got {getattr(obj, key)!r}"
             )
-    if name == "ClinicSection" and not 0 < obj.gross_margin <= 1:
-        raise ProfileError(
-            f"{source}: 'clinic.gross_margin' must be in (0, 1]; got {obj.gross_margin}"
-        )
+    _check_numbers(obj, source, section)
+    if name == "ClinicSection":
+        _check_clinic(obj, source)
+    if name == "RfmSection":
+        for key in ("score_cutoff", "tier_high_score", "tier_low_score"):
+            if not 1 <= getattr(obj, key) <= 5:
+                raise ProfileError(
+                    f"{source}: 'rfm.{key}' is an RFM score from 1 to 5; got {getattr(obj, key)}"
+                )
     if name == "ActivitySection" and obj.active_months > obj.dormant_months:
         raise ProfileError(
             f"{source}: 'activity.active_months' ({obj.active_months}) must not exceed "
             f"'activity.dormant_months' ({obj.dormant_months})"
+        )
+    if name == "PrivacySection" and not (
+        obj.secret_env.isidentifier() and obj.secret_env.isascii()
+    ):
+        raise ProfileError(
+            f"{source}: 'privacy.secret_env' must be the name of an environment variable, "
+            'e.g. "CLINICVALUE_SECRET" (never the secret itself)'
+        )
+
+
+def _check_clinic(obj: ClinicSection, source: str) -> None:
+    from babel.numbers import list_currencies
+
+    from clinicvalue.errors import InputError
+    from clinicvalue.names import check_clinic_id
+
+    try:
+        check_clinic_id(obj.id)
+    except InputError as exc:
+        raise ProfileError(f"{source}: {exc}") from None
+    if obj.currency not in list_currencies():
+        raise ProfileError(
+            f"{source}: 'clinic.currency' must be an ISO 4217 code such as TWD, CNY, HKD or "
+            f"USD; got {obj.currency!r}"
+        )
+    if not obj.name.strip() or len(obj.name) > 200:
+        raise ProfileError(f"{source}: 'clinic.name' must be 1 to 200 characters")
+    if not 0 < obj.gross_margin <= 1:
+        raise ProfileError(
+            f"{source}: 'clinic.gross_margin' must be in (0, 1]; got {obj.gross_margin}"
         )
 
 

@@ -61,7 +61,7 @@ def test_ints_are_accepted_for_floats(tmp_path):
         ),
         (
             '[rfm]\nsplit = "mode"\n',
-            r"'split' must be one of 'mean', 'median', 'score'; got 'mode'",
+            r"'rfm.split' must be one of 'mean', 'median', 'score'; got 'mode'",
         ),
         ("[clinic]\ngross_margin = 1.5\n", r"gross_margin' must be in \(0, 1\]"),
         ("[churn.condition_intervals]\nhypertension = 30\n", r"must be a table of a list of"),

@@ -18,7 +18,7 @@ from clinicvalue.report.kpis import core_kpis, month_bounds
 from clinicvalue.report.monthly import build_monthly, format_kpi
 from clinicvalue.report.pdfcheck import check_pdf
 from clinicvalue.report.render import compose_html, write_pdf
-from clinicvalue.report.workspace import report_folder, report_workspace
+from clinicvalue.report.workspace import MARKER, report_folder, report_workspace
 
 
 def _visits(rows):
@@ -78,7 +78,7 @@ def test_active_window_follows_the_profile(visits):
 
 def test_month_must_be_yyyy_mm():
     assert month_bounds("2026-02")[1] == pd.Timestamp("2026-02-28")
-    with pytest.raises(InputError, match="month must be written YYYY-MM"):
+    with pytest.raises(InputError, match="is not a report month; write the month as YYYY-MM"):
         month_bounds("2026/10")
 
 
@@ -137,11 +137,13 @@ def test_failed_run_leaves_last_report_untouched(tmp_path):
     final = report_folder(tmp_path, "north", "2026-10")
     final.mkdir(parents=True)
     (final / "report.pdf").write_text("last good")
+    (final / MARKER).write_text("")
     with pytest.raises(RuntimeError), report_workspace(tmp_path, "north", "2026-10") as tmp:
         (tmp / "report.pdf").write_text("half")
         raise RuntimeError("boom")
     assert (final / "report.pdf").read_text() == "last good"
     assert sorted(os.listdir(final.parent)) == ["2026-10"]
+    assert sorted(os.listdir(final)) == [MARKER, "report.pdf"]
 
 
 def test_successful_run_replaces_the_folder(tmp_path):

@@ -8,7 +8,6 @@ folder appears only when every artefact is written and the PDF passes its own ch
 from __future__ import annotations
 
 import time
-from datetime import date
 from pathlib import Path
 from typing import Any
 
@@ -16,21 +15,13 @@ import pandas as pd
 
 from clinicvalue.errors import InputError, ReportError, check_option
 from clinicvalue.i18n import LOCALES
+from clinicvalue.names import parse_month, previous_month
 from clinicvalue.profile import ClinicProfile
 from clinicvalue.report.batch import BatchResult, run_batch
-from clinicvalue.report.kpis import month_bounds
-from clinicvalue.report.workspace import report_folder, report_workspace
+from clinicvalue.report.workspace import ARTEFACTS, report_folder, report_workspace
 from clinicvalue.sources import SqlSource
 
 __all__ = ["run_report", "run_batch", "run_demo", "previous_month", "BatchResult"]
-
-ARTEFACTS = ("report.ipynb", "metrics.json", "actions.xlsx", "report.html", "report.pdf")
-
-
-def previous_month(today: date | None = None) -> str:
-    """Return the month before ``today`` (default: today) as ``YYYY-MM``."""
-    day = pd.Timestamp(today or date.today())
-    return (day.replace(day=1) - pd.Timedelta(days=1)).strftime("%Y-%m")
 
 
 def _source(value: Any, name: str, tmp: Path) -> str:
@@ -44,6 +35,19 @@ def _source(value: Any, name: str, tmp: Path) -> str:
     if not path.is_file():
         raise InputError(f"{name} file not found: {path}", file=str(path))
     return str(path.resolve())
+
+
+def _refuse_inputs_inside(folder: Path, *sources: Any) -> None:
+    """Refuse a run whose report folder (replaced on success) holds one of its inputs."""
+    for source in sources:
+        if isinstance(source, str | Path) and str(source):
+            path = Path(source).resolve()
+            if path == folder.resolve() or folder.resolve() in path.parents:
+                raise InputError(
+                    f"the input {source} lies inside the report folder {folder}, which the "
+                    "run replaces; keep exports outside --out",
+                    file=str(source),
+                )
 
 
 def _sql_params(**sources: Any) -> dict[str, str]:
@@ -117,11 +121,12 @@ def run_report(
     from clinicvalue.report.render import render_report
     from clinicvalue.writers import write_json
 
-    month_bounds(month)
+    month = parse_month(month, allow_previous=False)
     out = Path(out).resolve()  # the notebook runs in its own folder
     prof = _profile(profile)
     loc = locale or prof.clinic.locale
     check_option("locale", loc, LOCALES)
+    _refuse_inputs_inside(report_folder(out, prof.clinic.id, month), visits, patients, spend, plans)
     prev = (pd.Timestamp(f"{month}-01") - pd.DateOffset(months=1)).strftime("%Y-%m")
     prev_metrics = report_folder(out, prof.clinic.id, prev) / "metrics.json"
     with report_workspace(out, prof.clinic.id, month) as tmp:

@@ -31,6 +31,8 @@ from pathlib import Path
 from typing import Any
 
 from clinicvalue.errors import ClinicValueError, InputError
+from clinicvalue.i18n import LOCALES
+from clinicvalue.names import check_clinic_id, clinic_id_key, parse_month
 
 __all__ = ["BatchRow", "BatchResult", "read_clinics", "run_batch"]
 
@@ -102,60 +104,108 @@ class BatchResult:
         return {"month": self.month, "ok": self.ok, "clinics": [r.__dict__ for r in self.rows]}
 
 
-def read_clinics(path: str | Path) -> list[dict[str, Any]]:
-    """Read ``clinics.toml`` into one settings dict per clinic, paths made absolute.
-
-    Raises
-    ------
-    InputError
-        When the file is missing, is not TOML, lists no clinic, or has unknown keys.
-    """
+def _read_file(path: str | Path) -> tuple[Path, list[Any]]:
+    """Return the file and its raw ``[[clinic]]`` tables; raise for a file that is unusable."""
     p = Path(path)
     if not p.is_file():
         raise InputError(f"clinics file not found: {p}", file=str(p))
     try:
         data = tomllib.loads(p.read_text(encoding="utf-8-sig"))
-    except tomllib.TOMLDecodeError as exc:
+    except (tomllib.TOMLDecodeError, UnicodeDecodeError) as exc:
         raise InputError(f"not valid TOML: {exc}", file=str(p)) from exc
     clinics = data.get("clinic")
     if not isinstance(clinics, list) or not clinics:
         raise InputError(
             "list each clinic as a [[clinic]] table with at least visits = ...", file=str(p)
         )
-    out = []
-    for n, entry in enumerate(clinics, start=1):
-        unknown = sorted(set(entry) - _KEYS)
-        if unknown:
+    return p, clinics
+
+
+_TEXT_KEYS = (*_PATHS, *(f"{t}_sql" for t in _TABLES), "db_url_env", "encoding", "locale")
+
+
+def _check_types(entry: dict[str, Any], n: int, p: Path) -> None:
+    """Raise for a value of the wrong type, naming the clinic and the key."""
+    for key in _TEXT_KEYS:
+        if key in entry and (not isinstance(entry[key], str) or not entry[key].strip()):
             raise InputError(
-                f"clinic #{n}: unknown key {', '.join(unknown)}; "
-                f"allowed: {', '.join(sorted(_KEYS))}",
+                f'clinic #{n}: {key} must be text in quotes, e.g. {key} = "…"; got {entry[key]!r}',
                 file=str(p),
             )
-        for table in _TABLES:
-            if entry.get(table) and entry.get(f"{table}_sql"):
-                raise InputError(f"clinic #{n}: give {table} or {table}_sql, not both", file=str(p))
-        if not entry.get("visits") and not entry.get("visits_sql"):
-            raise InputError(
-                f'clinic #{n}: missing visits = "<file>" (or visits_sql = "SELECT …")',
-                file=str(p),
-            )
-        if "db_url_env" in entry and not str(entry["db_url_env"]).isidentifier():
-            raise InputError(
-                f"clinic #{n}: db_url_env must be the name of an environment variable, e.g. "
-                '"SOUTH_HIS_URL" (never put the URL itself here; it is not repeated in this '
-                "message in case it holds a password)",
-                file=str(p),
-            )
-        item = dict(entry)
-        for key in _PATHS:
-            if item.get(key):
-                item[key] = str((p.parent / item[key]).resolve())
-        for table in _TABLES:
-            query = str(item.get(f"{table}_sql") or "").strip()
-            if query.lower().endswith(".sql") and "\n" not in query:
-                item[f"{table}_sql"] = str((p.parent / query).resolve())
-        out.append(item)
-    return out
+    if "drop_invalid" in entry and not isinstance(entry["drop_invalid"], bool):
+        raise InputError(
+            f"clinic #{n}: drop_invalid must be true or false (no quotes); "
+            f"got {entry['drop_invalid']!r}",
+            file=str(p),
+        )
+    mapping = entry.get("mapping", {})
+    if not isinstance(mapping, dict) or not all(
+        isinstance(k, str) and isinstance(v, str) for k, v in mapping.items()
+    ):
+        raise InputError(
+            f'clinic #{n}: mapping must be a table of column = "header", e.g. '
+            'mapping = { patient_id = "客戶編號" }',
+            file=str(p),
+        )
+    if "locale" in entry and entry["locale"] not in LOCALES:
+        raise InputError(
+            f"clinic #{n}: locale must be one of {', '.join(LOCALES)}; got {entry['locale']!r}",
+            file=str(p),
+        )
+    if "id" in entry:
+        check_clinic_id(entry["id"], where=f"{p.name}: clinic #{n}: id")
+
+
+def _settings(entry: Any, n: int, p: Path) -> dict[str, Any]:
+    """Check one ``[[clinic]]`` table and return its settings, paths made absolute."""
+    if not isinstance(entry, dict):
+        raise InputError(f"clinic #{n} must be a [[clinic]] table", file=str(p))
+    unknown = sorted(set(entry) - _KEYS)
+    if unknown:
+        raise InputError(
+            f"clinic #{n}: unknown key {', '.join(unknown)}; allowed: {', '.join(sorted(_KEYS))}",
+            file=str(p),
+        )
+    if "db_url_env" in entry and not (
+        isinstance(entry["db_url_env"], str) and entry["db_url_env"].isidentifier()
+    ):
+        raise InputError(
+            f"clinic #{n}: db_url_env must be the name of an environment variable, e.g. "
+            '"SOUTH_HIS_URL" (never put the URL itself here; it is not repeated in this '
+            "message in case it holds a password)",
+            file=str(p),
+        )
+    _check_types(entry, n, p)
+    for table in _TABLES:
+        if entry.get(table) and entry.get(f"{table}_sql"):
+            raise InputError(f"clinic #{n}: give {table} or {table}_sql, not both", file=str(p))
+    if not entry.get("visits") and not entry.get("visits_sql"):
+        raise InputError(
+            f'clinic #{n}: missing visits = "<file>" (or visits_sql = "SELECT …")',
+            file=str(p),
+        )
+    item = dict(entry)
+    for key in _PATHS:
+        if item.get(key):
+            item[key] = str((p.parent / item[key]).resolve())
+    for table in _TABLES:
+        query = str(item.get(f"{table}_sql") or "").strip()
+        if query.lower().endswith(".sql") and "\n" not in query:
+            item[f"{table}_sql"] = str((p.parent / query).resolve())
+    return item
+
+
+def read_clinics(path: str | Path) -> list[dict[str, Any]]:
+    """Read ``clinics.toml`` into one settings dict per clinic, paths made absolute.
+
+    Raises
+    ------
+    InputError
+        When the file is missing, is not TOML, lists no clinic, or a clinic has an
+        unknown key or a value of the wrong type (the first such clinic).
+    """
+    p, clinics = _read_file(path)
+    return [_settings(entry, n, p) for n, entry in enumerate(clinics, start=1)]
 
 
 def _sources(item: dict[str, Any]) -> dict[str, Any]:
@@ -173,16 +223,59 @@ def _sources(item: dict[str, Any]) -> dict[str, Any]:
     }
 
 
-def _name(item: dict[str, Any]) -> str:
-    if item.get("id"):
-        return str(item["id"])
-    if item.get("visits"):
-        return Path(item["visits"]).parent.name
-    return "clinic"
+def _name(entry: Any, n: int) -> str:
+    """Return how the summary names a clinic before its profile is read."""
+    if isinstance(entry, dict) and isinstance(entry.get("id"), str) and entry["id"]:
+        return entry["id"]
+    return f"clinic #{n}"
+
+
+@dataclass(frozen=True)
+class _Planned:
+    """A clinic checked and ready to run, or the reason it cannot."""
+
+    name: str
+    item: dict[str, Any] | None = None
+    profile: Any = None
+    error: str = ""
+
+
+def _plan(p: Path, clinics: list[Any]) -> list[_Planned]:
+    """Check every clinic and read its profile; refuse ids that would share a folder."""
+    from clinicvalue.report.notebook import read_profile
+
+    planned = []
+    for n, entry in enumerate(clinics, start=1):
+        name = _name(entry, n)
+        try:
+            item = _settings(entry, n, p)
+            prof = read_profile(item.get("profile"))
+            if item.get("id"):
+                prof = prof.replace(clinic__id=item["id"])
+            planned.append(_Planned(prof.clinic.id, item, prof))
+        except ClinicValueError as exc:
+            planned.append(_Planned(name, error=str(exc)))
+    seen: dict[str, str] = {}
+    for plan in planned:
+        if plan.item is None:
+            continue
+        key = clinic_id_key(plan.name)
+        if key in seen:
+            raise InputError(
+                f"two clinics share the id {seen[key]!r} / {plan.name!r} (ids are compared "
+                "ignoring case and width), so their reports would overwrite each other; give "
+                "each clinic its own id. Nothing was run",
+                file=str(p),
+            )
+        seen[key] = plan.name
+    return planned
 
 
 def run_batch(clinics_toml: str | Path, *, month: str, out: str | Path = "reports") -> BatchResult:
     """Run every clinic's report for ``month``; keep going when one fails.
+
+    A clinic whose settings are wrong is listed as failed with the reason; two clinics
+    whose ids would share a folder stop the batch before anything runs.
 
     Returns
     -------
@@ -191,20 +284,20 @@ def run_batch(clinics_toml: str | Path, *, month: str, out: str | Path = "report
     """
     from clinicvalue.progress import progress
     from clinicvalue.report import run_report
-    from clinicvalue.report.notebook import read_profile
 
+    month = parse_month(month)
+    p, clinics = _read_file(clinics_toml)
     rows = []
-    for item in progress(read_clinics(clinics_toml), desc=f"reports {month}", unit="clinic"):
+    for plan in progress(_plan(p, clinics), desc=f"reports {month}", unit="clinic"):
         started = time.perf_counter()
-        name = _name(item)
+        if plan.item is None:
+            rows.append(BatchRow(plan.name, False, 0.0, error=plan.error))
+            continue
+        item = plan.item
         try:
-            prof = read_profile(item.get("profile"))
-            if item.get("id"):
-                prof = prof.replace(clinic__id=item["id"])
-            name = prof.clinic.id
             folder = run_report(
                 **_sources(item),
-                profile=prof,
+                profile=plan.profile,
                 month=month,
                 locale=item.get("locale"),
                 out=out,
@@ -212,7 +305,9 @@ def run_batch(clinics_toml: str | Path, *, month: str, out: str | Path = "report
                 encoding=item.get("encoding"),
                 drop_invalid=bool(item.get("drop_invalid", False)),
             )
-            rows.append(BatchRow(name, True, time.perf_counter() - started, folder=str(folder)))
+            rows.append(
+                BatchRow(plan.name, True, time.perf_counter() - started, folder=str(folder))
+            )
         except ClinicValueError as exc:
-            rows.append(BatchRow(name, False, time.perf_counter() - started, error=str(exc)))
+            rows.append(BatchRow(plan.name, False, time.perf_counter() - started, error=str(exc)))
     return BatchResult(month=month, rows=rows)

@@ -10,7 +10,7 @@ from dataclasses import dataclass
 
 import pandas as pd
 
-from clinicvalue.errors import InputError
+from clinicvalue.names import parse_month
 from clinicvalue.profile import ClinicProfile
 
 __all__ = ["KpiDef", "KPIS", "month_bounds", "first_visits", "core_kpis", "monthly_series"]
@@ -184,14 +184,9 @@ def month_bounds(month: str) -> tuple[pd.Timestamp, pd.Timestamp]:
     Raises
     ------
     InputError
-        When ``month`` is not of the form ``YYYY-MM``.
+        When ``month`` is not of the form ``YYYY-MM`` (see :func:`parse_month`).
     """
-    text = str(month).strip()
-    if len(text) != 7 or text[4] != "-" or not (text[:4] + text[5:]).isdigit():
-        raise InputError(f"month must be written YYYY-MM (e.g. 2026-10); got {month!r}")
-    start = pd.Timestamp(f"{text}-01")
-    if not 1 <= start.month <= 12:
-        raise InputError(f"month must be written YYYY-MM (e.g. 2026-10); got {month!r}")
+    start = pd.Timestamp(f"{parse_month(month, allow_previous=False)}-01")
     return start, start + pd.offsets.MonthEnd(0)
 
 

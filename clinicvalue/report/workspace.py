@@ -1,9 +1,13 @@
 """Atomic report folders: build in a temporary folder, rename into place on success.
 
 ``reports/<clinic>/<YYYY-MM>/`` appears only complete. A failed run removes its
-temporary folder and leaves any earlier report (of this or another month) untouched; a
-lock file (holding the run's process id) stops two runs of the same clinic and month from
-colliding; a lock left by a run that was killed is taken over.
+temporary folder and leaves any earlier report (of this or another month) untouched. Only
+the kit's own report folders are ever replaced: each carries a marker file, and any other
+folder or file at the target is refused untouched. A lock file (holding the run's process
+id and that process's start time) stops two runs of the same clinic and month from
+colliding; a lock left by a run that was killed is taken over, even when the system has
+since given its process id to another program. Temporary folders a killed run left behind
+(they can hold contact details) are removed by the next run of that clinic and month.
 """
 
 from __future__ import annotations
@@ -16,52 +20,90 @@ from contextlib import contextmanager
 from pathlib import Path
 
 from clinicvalue.errors import ReportError
+from clinicvalue.names import check_clinic_id, parse_month
 
-__all__ = ["report_folder", "report_workspace"]
+__all__ = ["ARTEFACTS", "MARKER", "report_folder", "report_workspace", "is_kit_folder"]
+
+#: File written into every report folder; a folder without it is never replaced.
+MARKER = ".clinicvalue-report"
+#: What a report folder holds; one written before the marker existed holds only these.
+ARTEFACTS = ("report.ipynb", "metrics.json", "actions.xlsx", "report.html", "report.pdf")
 
 
 def report_folder(out: str | Path, clinic_id: str, month: str) -> Path:
-    """Return ``out/<clinic_id>/<month>`` (the final folder of a report)."""
-    safe = "".join(c if c.isalnum() or c in "-_." else "_" for c in clinic_id) or "clinic"
-    return Path(out) / safe / month
+    """Return ``out/<clinic_id>/<month>`` (the final folder of a report).
+
+    Raises
+    ------
+    InputError
+        When the id is not a safe folder name or the month is not ``YYYY-MM``.
+    """
+    return Path(out) / check_clinic_id(clinic_id) / parse_month(month, allow_previous=False)
 
 
-def _holder(path: Path) -> int | None:
-    """Return the PID written in a lock file, or None when unreadable."""
+def is_kit_folder(folder: Path) -> bool:
+    """Return whether ``folder`` is a report folder the kit wrote (and may replace).
+
+    That is a real folder (not a link) with the marker, or, for reports written before
+    the marker, one that holds nothing but the kit's own artefacts.
+    """
+    if not folder.is_dir() or folder.is_symlink():
+        return False
+    if (folder / MARKER).is_file():
+        return True
+    entries = list(folder.iterdir())
+    return bool(entries) and all(e.name in ARTEFACTS and e.is_file() for e in entries)
+
+
+def _start_time(pid: int) -> str | None:
+    """Return the start time of process ``pid`` as the kernel records it, or None."""
     try:
-        return int(path.read_text(encoding="ascii").strip())
+        stat = Path(f"/proc/{pid}/stat").read_text(encoding="ascii")
+    except OSError:
+        return None
+    return stat.rsplit(")", 1)[1].split()[19]  # field 22: start time in clock ticks
+
+
+def _holder(path: Path) -> tuple[int, str | None] | None:
+    """Return the (pid, start time) written in a lock file, or None when unreadable."""
+    try:
+        pid, _, started = path.read_text(encoding="ascii").strip().partition(" ")
+        return int(pid), started or None
     except (OSError, ValueError):
         return None
 
 
-def _alive(pid: int) -> bool:
+def _alive(pid: int, started: str | None) -> bool:
+    """Return whether the run that wrote the lock is still going."""
     try:
         os.kill(pid, 0)
     except ProcessLookupError:
         return False
-    except PermissionError:  # someone else's process: alive
-        return True
-    return True
+    except PermissionError:  # someone else's process: alive unless its start time differs
+        pass
+    now = _start_time(pid)
+    return started is None or now is None or now == started
 
 
 @contextmanager
 def _lock(path: Path) -> Iterator[None]:
     for attempt in (1, 2):
         try:
-            fd = os.open(path, os.O_CREAT | os.O_EXCL | os.O_WRONLY)
+            fd = os.open(path, os.O_CREAT | os.O_EXCL | os.O_WRONLY, 0o600)
             break
         except FileExistsError as exc:
-            pid = _holder(path)
-            if attempt == 1 and pid is not None and not _alive(pid):
+            holder = _holder(path)
+            if attempt == 1 and (holder is None or not _alive(*holder)):
                 path.unlink(missing_ok=True)  # left by a run that was killed: take it over
                 continue
+            pid = holder[0] if holder else "?"
             raise ReportError(
                 f"another run (process {pid}) is writing "
                 f"{path.parent / path.name[1:].removesuffix('.lock')}; "
                 f"wait for it, or delete {path} if no run is going on"
             ) from exc
     try:
-        os.write(fd, str(os.getpid()).encode())
+        os.write(fd, f"{os.getpid()} {_start_time(os.getpid()) or ''}".strip().encode())
         os.close(fd)
         yield
     finally:
@@ -79,6 +121,24 @@ def _make_parents(folder: Path) -> list[Path]:
     return created
 
 
+def _refuse_foreign(final: Path) -> None:
+    """Raise unless ``final`` is absent or a report folder the kit wrote."""
+    if (final.exists() or final.is_symlink()) and not is_kit_folder(final):
+        what = "a file" if final.is_file() else "a link" if final.is_symlink() else "a folder"
+        raise ReportError(
+            f"{final} already exists and is {what} the kit did not write (it has no "
+            f"{MARKER} marker); it was left untouched. Move it away or choose another --out"
+        )
+
+
+def _remove_leftovers(parent: Path, month: str) -> None:
+    """Remove temporary folders of this clinic and month left by a run that was killed."""
+    for pattern in (f".{month}.tmp-*", f".{month}.old-*"):
+        for left in parent.glob(pattern):
+            if left.is_dir() and not left.is_symlink():
+                shutil.rmtree(left, ignore_errors=True)
+
+
 @contextmanager
 def report_workspace(out: str | Path, clinic_id: str, month: str) -> Iterator[Path]:
     """Yield a temporary folder; on success it replaces ``out/<clinic>/<month>``.
@@ -86,12 +146,15 @@ def report_workspace(out: str | Path, clinic_id: str, month: str) -> Iterator[Pa
     Raises
     ------
     ReportError
-        When another run holds the lock for the same clinic and month.
+        When another run holds the lock for the same clinic and month, or the target
+        exists but is not a report folder the kit wrote.
     """
     final = report_folder(out, clinic_id, month)
+    _refuse_foreign(final)
     created = _make_parents(final.parent)
     try:
         with _lock(final.parent / f".{month}.lock"):
+            _remove_leftovers(final.parent, month)
             yield from _build(final, month)
     finally:
         for folder in created:  # a failed first run leaves no empty clinic folder behind
@@ -107,6 +170,12 @@ def _build(final: Path, month: str) -> Iterator[Path]:
     tmp.chmod(0o777 & ~umask)
     try:
         yield tmp
+        (tmp / MARKER).write_text(
+            "This folder was written by clinicvalue; the next run of this clinic and month "
+            "replaces it.\n",
+            encoding="utf-8",
+        )
+        _refuse_foreign(final)  # checked again: something may have appeared meanwhile
         old = None
         if final.exists():
             old = final.parent / f".{month}.old-{os.getpid()}"

@@ -234,9 +234,11 @@ def _cmd_score(args: argparse.Namespace) -> int:
     quality_out = out.with_name(f"{out.stem}.data_quality.csv")
     model_out = out.with_name(f"{out.stem}.model.json")
     _refuse_input_targets(args, out, quality_out, model_out)
+    from clinicvalue.privacy import pseudonym_secret
     from clinicvalue.progress import step
 
     profile = _profile(args)
+    pseudonym_secret(profile)  # the table carries patient keys: stop before any work
     with step("load"):
         data = _load(args, profile)
     result = score_patients(data, as_of, profile, with_clv=not args.no_clv, step=step)

@@ -89,7 +89,8 @@ class DataQuality:
         Per input kind (``visits``, ``patients`` …): file name, encoding, rows read,
         rows kept, rows rejected, and the header → column mapping used.
     rejected
-        One row per rejected input row: ``file, line, column, value, reason``.
+        One row per rejected input row: ``file, line, column, value, reason`` (the
+        reason quotes the raw value) and ``problem`` (the same reason without it).
     notes
         Plain-language observations (refunds netted, line items merged, …).
     """
@@ -106,13 +107,29 @@ class DataQuality:
         return int(len(self.rejected))
 
     def to_metrics(self) -> dict[str, Any]:
-        """Return counts and notes as plain JSON-ready values."""
+        """Return counts and notes as plain JSON-ready values.
+
+        Rejected rows are counted by file, column and problem; no rejected value (a name,
+        a phone number, an ID) is quoted, since metrics travel with the report. The values
+        themselves are only in ``data_quality.csv``.
+        """
+        by_problem: list[dict[str, Any]] = []
+        if self.n_rejected:
+            rej = self.rejected
+            problem = rej["problem"] if "problem" in rej else pd.Series("rejected", index=rej.index)
+            counts = (
+                pd.DataFrame({"file": rej["file"], "column": rej["column"], "problem": problem})
+                .astype(str)
+                .value_counts(sort=True)
+            )
+            by_problem = [
+                {"file": f, "column": c, "problem": p, "rows": int(n)}
+                for (f, c, p), n in counts.items()
+            ]
         return {
             "files": self.files,
             "rows_rejected": self.n_rejected,
-            "rejected_by_reason": (
-                self.rejected["reason"].value_counts().to_dict() if self.n_rejected else {}
-            ),
+            "rejected_by_problem": by_problem,
             "notes": list(self.notes),
         }
 

@@ -14,6 +14,7 @@ __all__ = [
     "NotFittedError",
     "ConvergenceError",
     "ReportError",
+    "SecretError",
 ]
 
 
@@ -84,6 +85,10 @@ class ConvergenceError(ClinicValueError):
 
 class ReportError(ClinicValueError):
     """A report run that did not produce every artefact it must."""
+
+
+class SecretError(ClinicValueError):
+    """No pseudonym secret could be read or created (patient keys need one)."""
 
 
 def check_option(name: str, value: object, allowed: tuple[object, ...] | list[object]) -> None:

@@ -1,11 +1,20 @@
 """Write tables and JSON atomically: a reader never sees half a file.
 
 Each writer writes to a temporary file in the target's folder and renames it into
-place, so a failed run leaves any previous file untouched.
+place, so a failed run leaves any previous file untouched. Files that hold contact
+details or raw input values are created readable by their owner only.
+
+Every text cell that came from user data is made inert before it reaches a spreadsheet
+(OWASP's CSV-injection guidance): a value starting with ``=``, ``+``, ``-``, ``@``, a
+tab or a carriage return would be run as a formula by Excel or LibreOffice. In a CSV
+such a value gets a leading ``'``; in a workbook it is stored as a text cell with
+Excel's quote prefix, so it shows exactly as written and is never calculated. Numbers
+(negative amounts included) stay numbers.
 """
 
 from __future__ import annotations
 
+import csv
 import json
 import math
 import os
@@ -20,13 +29,75 @@ import pandas as pd
 
 from clinicvalue.errors import OptionError
 
-__all__ = ["TABLE_FORMATS", "write_table", "write_json", "to_jsonable", "atomic_path"]
+__all__ = [
+    "TABLE_FORMATS",
+    "FORMULA_TRIGGERS",
+    "write_table",
+    "write_csv",
+    "write_json",
+    "to_jsonable",
+    "atomic_path",
+    "inert_frame",
+    "inert_sheet",
+]
 
 TABLE_FORMATS = (".csv", ".parquet", ".xlsx")
 
+#: First characters that make a spreadsheet treat a cell as a formula.
+FORMULA_TRIGGERS = ("=", "+", "-", "@", "\t", "\r")
 
-def atomic_path(path: str | Path, write: Callable[[Path], None]) -> Path:
-    """Call ``write(tmp)`` then rename ``tmp`` onto ``path``; remove ``tmp`` on failure."""
+
+def _is_text(col: pd.Series) -> bool:
+    return (
+        isinstance(col.dtype, pd.StringDtype | pd.CategoricalDtype)
+        or col.dtype == object
+        or pd.api.types.is_string_dtype(col.dtype)
+    )
+
+
+def inert_frame(frame: pd.DataFrame) -> pd.DataFrame:
+    """Return ``frame`` with each text cell that could start a formula prefixed by ``'``."""
+    out = frame.copy()
+    for name in out.columns:
+        col = out[name]
+        if not _is_text(col):
+            continue
+        text = col.astype("string")
+        risky = text.str.startswith(FORMULA_TRIGGERS).fillna(False).to_numpy(bool)
+        if col.dtype == object:  # only real strings: a number kept in a mixed column stays one
+            risky &= col.map(lambda v: isinstance(v, str)).to_numpy(bool)
+        if risky.any():
+            fixed = col.astype(object).copy()
+            fixed[risky] = "'" + text[risky].astype(str)
+            out[name] = fixed
+    return out
+
+
+def inert_sheet(ws: Any) -> None:
+    """Store every cell of an openpyxl worksheet that would be a formula as plain text."""
+    for row in ws.iter_rows():
+        for cell in row:
+            value = cell.value
+            if isinstance(value, str) and (
+                cell.data_type == "f" or value.startswith(FORMULA_TRIGGERS)
+            ):
+                cell.data_type = "s"
+                cell.quotePrefix = True
+
+
+def write_csv(frame: pd.DataFrame, tmp: Path) -> None:
+    """Write ``frame`` to ``tmp`` as inert CSV: UTF-8 with a BOM (for Excel), ISO dates."""
+    inert_frame(frame).to_csv(
+        tmp, index=False, encoding="utf-8-sig", date_format="%Y-%m-%d", quoting=csv.QUOTE_MINIMAL
+    )
+
+
+def atomic_path(path: str | Path, write: Callable[[Path], None], *, private: bool = False) -> Path:
+    """Call ``write(tmp)`` then rename ``tmp`` onto ``path``; remove ``tmp`` on failure.
+
+    With ``private`` the file is readable and writable by its owner only (``0600``);
+    otherwise it gets the usual permissions of the user's umask.
+    """
     target = Path(path)
     target.parent.mkdir(parents=True, exist_ok=True)
     fd, tmp_name = tempfile.mkstemp(
@@ -38,7 +109,7 @@ def atomic_path(path: str | Path, write: Callable[[Path], None]) -> Path:
         write(tmp)
         umask = os.umask(0)
         os.umask(umask)
-        os.chmod(tmp, 0o666 & ~umask)
+        os.chmod(tmp, 0o600 if private else 0o666 & ~umask)
         os.replace(tmp, target)
     except BaseException:
         tmp.unlink(missing_ok=True)
@@ -47,7 +118,10 @@ def atomic_path(path: str | Path, write: Callable[[Path], None]) -> Path:
 
 
 def write_table(frame: pd.DataFrame, path: str | Path) -> Path:
-    """Write ``frame`` as CSV (UTF-8 with BOM, for Excel), Parquet or XLSX by extension."""
+    """Write ``frame`` as CSV (UTF-8 with BOM, for Excel), Parquet or XLSX by extension.
+
+    CSV and XLSX cells are made inert against formula injection (see the module notes).
+    """
     target = Path(path)
     suffix = target.suffix.lower()
     if suffix not in TABLE_FORMATS:
@@ -56,7 +130,7 @@ def write_table(frame: pd.DataFrame, path: str | Path) -> Path:
 
     def write(tmp: Path) -> None:
         if suffix == ".csv":
-            frame.to_csv(tmp, index=False, encoding="utf-8-sig", date_format="%Y-%m-%d")
+            write_csv(frame, tmp)
         elif suffix == ".parquet":
             frame.to_parquet(tmp, index=False)
         else:
@@ -64,7 +138,9 @@ def write_table(frame: pd.DataFrame, path: str | Path) -> Path:
             for col in out.columns:
                 if isinstance(out[col].dtype, pd.StringDtype) or out[col].dtype == object:
                     out[col] = out[col].astype(object).where(out[col].notna(), None)
-            out.to_excel(tmp, index=False, engine="openpyxl")
+            with pd.ExcelWriter(tmp, engine="openpyxl") as writer:
+                out.to_excel(writer, index=False)
+                inert_sheet(writer.sheets[next(iter(writer.sheets))])
 
     return atomic_path(target, write)
 

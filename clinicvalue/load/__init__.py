@@ -13,7 +13,6 @@ netted into the day's visit and counted in the data quality.
 
 from __future__ import annotations
 
-import csv
 from pathlib import Path
 from typing import Any
 
@@ -341,13 +340,12 @@ def describe_quality(quality: DataQuality) -> str:
 def write_rejected(quality: DataQuality, path: str | Path) -> Path:
     """Write every rejected row (file, line, column, value, reason) to a CSV file.
 
-    The file is UTF-8 with a BOM so Excel shows Chinese text correctly.
+    The file quotes the raw values it could not read, so it is the one output that may
+    hold names, phone numbers or IDs as the export had them: it is created readable by
+    its owner only, and its cells are inert in a spreadsheet. UTF-8 with a BOM so Excel
+    shows Chinese text correctly.
     """
-    from clinicvalue.writers import atomic_path
+    from clinicvalue.writers import atomic_path, write_csv
 
     frame = quality.rejected.reindex(columns=REJECTED_COLUMNS)
-
-    def write(tmp: Path) -> None:
-        frame.to_csv(tmp, index=False, encoding="utf-8-sig", quoting=csv.QUOTE_MINIMAL)
-
-    return atomic_path(path, write)
+    return atomic_path(path, lambda tmp: write_csv(frame, tmp), private=True)

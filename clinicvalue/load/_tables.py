@@ -15,6 +15,7 @@ from clinicvalue.load._read import RawTable
 
 __all__ = ["TableResult", "parse_table", "aggregate_visits", "REJECTED_COLUMNS"]
 
+#: What ``data_quality.csv`` lists per rejected row; ``reason`` quotes the raw value.
 REJECTED_COLUMNS = ["file", "line", "column", "value", "reason"]
 
 # canonical column → how its cells are read
@@ -201,6 +202,7 @@ def parse_table(
                     "column": header,
                     "value": raw.cells.iloc[np.flatnonzero(keep)[new], columns[canon]].to_numpy(),
                     "reason": [reason.replace("{value}", f"'{v}'") for v in vals],
+                    "problem": reason.replace("{value}", "the value"),
                 }
             )
         )
@@ -268,6 +270,7 @@ def reject_duplicate_ids(result: TableResult, name: str) -> TableResult:
                 f"duplicate patient ID '{p}' (first listed on line {first_line[p]})"
                 for p in d["patient_id"]
             ],
+            "problem": "duplicate patient ID",
         }
     )
     rejected = pd.concat([result.rejected, extra], ignore_index=True).sort_values(

@@ -16,6 +16,7 @@ import pandas as pd
 from clinicvalue.errors import InputError, ReportError, check_option
 from clinicvalue.i18n import LOCALES
 from clinicvalue.names import parse_month, previous_month
+from clinicvalue.privacy import pseudonym_secret
 from clinicvalue.profile import ClinicProfile
 from clinicvalue.report.batch import BatchResult, run_batch
 from clinicvalue.report.workspace import ARTEFACTS, report_folder, report_workspace
@@ -127,6 +128,7 @@ def run_report(
     loc = locale or prof.clinic.locale
     check_option("locale", loc, LOCALES)
     _refuse_inputs_inside(report_folder(out, prof.clinic.id, month), visits, patients, spend, plans)
+    pseudonym_secret(prof)  # patient keys need a secret: stop now, not inside the notebook
     prev = (pd.Timestamp(f"{month}-01") - pd.DateOffset(months=1)).strftime("%Y-%m")
     prev_metrics = report_folder(out, prof.clinic.id, prev) / "metrics.json"
     with report_workspace(out, prof.clinic.id, month) as tmp:

@@ -7,6 +7,7 @@ from pathlib import Path
 import pandas as pd
 
 from clinicvalue.i18n import STRINGS, t
+from clinicvalue.writers import atomic_path, inert_sheet
 
 __all__ = ["COLUMN_LABELS", "write_actions"]
 
@@ -44,10 +45,15 @@ def write_actions(lists: dict[str, pd.DataFrame], path: str | Path, *, locale: s
     """Write each list to its own sheet: localised headers, frozen header row, fitted widths.
 
     An empty ``lists`` still gives a workbook with one sheet saying there is nothing to do.
+    The workbook (it may hold names and phone numbers) is readable by its owner only,
+    and no cell from the clinic's data can run as a formula.
     """
+    return atomic_path(path, lambda tmp: _write(lists, tmp, locale), private=True)
+
+
+def _write(lists: dict[str, pd.DataFrame], path: Path, locale: str) -> None:
     from openpyxl.utils import get_column_letter
 
-    path = Path(path)
     i = _IDX[locale]
     used: set[str] = set()
     frames = lists or {t("sec_actions", locale): pd.DataFrame({t("count", locale): [0]})}
@@ -62,12 +68,12 @@ def write_actions(lists: dict[str, pd.DataFrame], path: str | Path, *, locale: s
             sheet = _sheet_name(t(label, locale) if label in STRINGS else str(name), used)
             shown.to_excel(writer, sheet_name=sheet, index=False)
             ws = writer.sheets[sheet]
+            inert_sheet(ws)
             ws.freeze_panes = "A2"
             for j, col in enumerate(shown.columns, start=1):
                 values = [str(col), *shown[col].head(500).astype(str).tolist()]
                 width = max(_display_width(v) for v in values)
                 ws.column_dimensions[get_column_letter(j)].width = min(60, max(8, width + 2))
-    return path
 
 
 def _display_width(text: object) -> int:

@@ -18,13 +18,78 @@ import nbformat
 from clinicvalue.errors import ReportError
 from clinicvalue.i18n import css_fonts, html_lang, t
 
-__all__ = ["notebook_body", "compose_html", "write_pdf", "render_report"]
+__all__ = [
+    "notebook_body",
+    "compose_html",
+    "write_pdf",
+    "render_report",
+    "css_string_body",
+    "kit_url_fetcher",
+]
 
 _H2 = re.compile(r'<h2 class="cv-h" id="(h-[\w-]+)">(.*?)</h2>', re.S)
 
 
 def _css() -> str:
     return resources.files("clinicvalue.templates").joinpath("report.css").read_text("utf-8")
+
+
+def css_string_body(text: str) -> str:
+    """Return ``text`` escaped for the inside of a CSS string in a ``<style>`` element.
+
+    Every ASCII character but letters, digits and spaces becomes a CSS hex escape, so no
+    quote, backslash, ``<`` or ``>`` from a clinic's name can end the string, the rule or
+    the ``<style>`` element.
+    """
+    return "".join(
+        c
+        if (c.isascii() and (c.isalnum() or c == " ")) or (not c.isascii() and c.isprintable())
+        else f"\\{ord(c):06x}"
+        for c in text
+    )
+
+
+def _kit_folder() -> Path:
+    return Path(str(resources.files("clinicvalue"))).resolve()
+
+
+def _check_url(url: str) -> None:
+    """Refuse every URL but ``data:`` and files inside the kit's own package folder."""
+    scheme = url.split(":", 1)[0].lower() if ":" in url else ""
+    if scheme == "data":
+        return
+    if scheme == "file":
+        from urllib.parse import unquote, urlparse
+
+        path = Path(unquote(urlparse(url).path)).resolve()
+        if path.is_relative_to(_kit_folder()):
+            return
+    raise ValueError(f"the report only loads the kit's own assets; refused {url[:80]!r}")
+
+
+def kit_url_fetcher() -> Any:
+    """Return a WeasyPrint URL fetcher that loads only ``data:`` URIs and the kit's files.
+
+    A clinic's name or any other text cannot make the PDF fetch a network address or
+    attach a local file: such a request is refused and the resource left out.
+    """
+    from weasyprint import urls
+
+    base = getattr(urls, "URLFetcher", None)
+    if base is None:  # WeasyPrint before the fetcher class: a function
+
+        def fetch(url: str, *args: Any, **kwargs: Any) -> Any:
+            _check_url(url)
+            return urls.default_url_fetcher(url, *args, **kwargs)
+
+        return fetch
+
+    class KitFetcher(base):  # type: ignore[misc, valid-type]
+        def fetch(self, url: str, headers: Any = None) -> Any:
+            _check_url(url)
+            return super().fetch(url, headers)
+
+    return KitFetcher()
 
 
 def notebook_body(nb_path: str | Path) -> str:
@@ -68,8 +133,7 @@ def notebook_body(nb_path: str | Path) -> str:
 
 def compose_html(body: str, *, cover: dict[str, str], locale: str) -> str:
     """Wrap the report body in a full page: cover, contents, print CSS for the locale."""
-    header = f"{cover['clinic']} · {cover['month']}".replace("\\", "\\\\").replace('"', '\\"')
-    css = _css().replace("__CV_HEADER__", header)
+    css = _css().replace("__CV_HEADER__", css_string_body(f"{cover['clinic']} · {cover['month']}"))
     toc = "".join(
         f'<li><a href="#{anchor}">{title}</a></li>' for anchor, title in _H2.findall(body)
     )
@@ -99,7 +163,9 @@ def write_pdf(html: str, path: str | Path) -> Path:
 
     logging.getLogger("weasyprint").setLevel(logging.ERROR)
     logging.getLogger("fontTools").setLevel(logging.ERROR)
-    HTML(string=html, base_url=str(Path(path).parent)).write_pdf(str(path))
+    HTML(string=html, base_url=str(_kit_folder()), url_fetcher=kit_url_fetcher()).write_pdf(
+        str(path)
+    )
     return Path(path)
 
 

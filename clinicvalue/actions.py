@@ -114,7 +114,9 @@ def call_list(
         out["last_visit"] = t["patient_id"].map(last_visit).to_numpy()
     allowed = contact_allowed(patients, profile)
     if patients is not None and bool(allowed.any()):
-        ok = t["patient_id"].map(allowed).fillna(False).astype(bool).to_numpy()
+        # reindex, not map: with no ID in the register (referrers named, not numbered) a
+        # map gives an all-null column that cannot be filled
+        ok = allowed.reindex(pd.Index(t["patient_id"])).to_numpy(dtype=bool, na_value=False)
         info = patients.set_index(patients["patient_id"].astype("string"))
         for col in ("name", "phone"):
             if col in info.columns:

@@ -50,6 +50,16 @@ def _add_inputs(p: argparse.ArgumentParser, *, visits_required: bool = True) -> 
     )
     g.add_argument("--encoding", help="force the text encoding (utf-8, big5, cp950, gbk, gb18030)")
     g.add_argument(
+        "--date-format",
+        metavar="FORMAT",
+        help="read every date with this strptime format, e.g. %%d/%%m/%%y (for two-digit years)",
+    )
+    g.add_argument(
+        "--decimal",
+        choices=[".", ",", "auto"],
+        help="decimal mark of amounts (default: the profile's, auto-detected per column)",
+    )
+    g.add_argument(
         "--drop-invalid",
         action="store_true",
         help="skip bad rows (each listed with its reason in data_quality.csv) instead of stopping",
@@ -150,9 +160,15 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def _profile(args: argparse.Namespace) -> Any:
+    """Return the profile with the command line's reading options laid over it."""
     from clinicvalue.profile import load_profile
 
-    return load_profile(getattr(args, "profile", None))
+    prof = load_profile(getattr(args, "profile", None))
+    if getattr(args, "date_format", None):
+        prof = prof.replace(load__date_format=args.date_format)
+    if getattr(args, "decimal", None):
+        prof = prof.replace(load__decimal=args.decimal)
+    return prof
 
 
 def _inputs(args: argparse.Namespace) -> dict[str, Any]:
@@ -290,7 +306,7 @@ def _cmd_report(args: argparse.Namespace) -> int:
     month = parse_month(args.month)
     folder = run_report(
         **_inputs(args),
-        profile=args.profile,
+        profile=_profile(args),
         month=month,
         locale=args.locale,
         out=args.out,

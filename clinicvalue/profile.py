@@ -57,7 +57,12 @@ class LoadSection:
 
     drop_invalid: bool = False  # skip bad rows (listed in data_quality.csv) instead of failing
     encoding: str = ""  # force an encoding (utf-8, big5, gb18030 …); empty = detect
+    date_format: str = ""  # strptime format for every date, e.g. %d/%m/%y; empty = detect
+    decimal: str = "auto"  # decimal mark of amounts: ".", "," or auto (per column)
+    satisfaction_scale: int = 0  # top of the satisfaction scale: 5, 10 or 100; 0 = detect
     not_visit_statuses: list[str] = field(default_factory=lambda: ["no-show", "cancelled"])
+    # the clinic's own visit-status words → completed, consult, no-show or cancelled
+    status_words: dict[str, str] = field(default_factory=dict)
 
 
 @dataclass(frozen=True)
@@ -389,6 +394,8 @@ def _build(cls: Any, data: Any, source: str, prefix: str) -> Any:
 _CHOICES = {
     ("ClinicSection", "locale"): ("en", "zh-Hant", "zh-Hans"),
     ("ClinicSection", "kind"): ("dental", "general"),
+    ("LoadSection", "decimal"): (".", ",", "auto"),
+    ("LoadSection", "satisfaction_scale"): (0, 5, 10, 100),
     ("RfmSection", "split"): ("mean", "median", "score"),
     ("ClvSection", "time_unit"): ("D", "W", "M"),
     ("MembershipSection", "scheme"): ("three", "four"),
@@ -494,6 +501,14 @@ def _check_values(obj: Any, source: str) -> None:
     _check_numbers(obj, source, section)
     if name == "ClinicSection":
         _check_clinic(obj, source)
+    if name == "LoadSection":
+        allowed = ("completed", "consult", "no-show", "cancelled")
+        for word, canon in obj.status_words.items():
+            if canon not in allowed:
+                raise ProfileError(
+                    f"{source}: 'load.status_words' maps {word!r} to {canon!r}; map it to one "
+                    f"of {', '.join(allowed)}"
+                )
     if name == "RfmSection":
         for key in ("score_cutoff", "tier_high_score", "tier_low_score"):
             if not 1 <= getattr(obj, key) <= 5:

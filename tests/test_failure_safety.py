@@ -21,6 +21,7 @@ from clinicvalue.errors import ReportError
 from clinicvalue.report import execute as execute_mod
 from clinicvalue.report import run_report
 from clinicvalue.report.batch import run_batch
+from clinicvalue.report.workspace import MARKER
 from tests.support.postgres import PASSWORD, postgres_server
 
 HEAD = "病歷號,就診日期,金額\n"
@@ -60,6 +61,16 @@ BAD_INPUTS: dict[str, tuple[str, bytes, str]] = {
         "two columns are named '金額'",
     ),
     "binary": ("visits.csv", bytes(range(256)) * 8, "the file is binary data, not a table"),
+    "placeholder_date": (
+        "visits.csv",
+        (HEAD + GOOD_ROWS + "099,9999-12-31,100\n").encode(),
+        "line 50, column 就診日期: cannot read '9999-12-31' as a date (expected a date between",
+    ),
+    "two_digit_year": (
+        "visits.csv",
+        (HEAD + GOOD_ROWS + "099,10/05/24,100\n").encode(),
+        "line 50, column 就診日期: '10/05/24' is ambiguous",
+    ),
     "text_named_xlsx": (
         "visits.xlsx",
         (HEAD + GOOD_ROWS).encode(),
@@ -100,7 +111,7 @@ def _profile(tmp_path: Path, clinic: str = "north") -> Path:
 
 def _assert_untouched(reports: Path, before: dict[str, bytes]) -> None:
     assert _snapshot(reports) == before
-    stray = [p.name for p in reports.rglob(".*")]
+    stray = [p.name for p in reports.rglob(".*") if p.name != MARKER]
     assert stray == [], stray
 
 
@@ -141,7 +152,7 @@ def test_bad_inputs_through_batch_keep_going_and_fail_cleanly(reports, tmp_path,
     for case, (_, _, pattern) in BAD_INPUTS.items():
         row = next(line for line in out.splitlines() if line.startswith(case + " "))
         assert "FAILED" in row and pattern in row, row
-    assert "1 of 10 clinic(s) reported for 2026-10" in out
+    assert f"1 of {len(BAD_INPUTS) + 1} clinic(s) reported for 2026-10" in out
     assert (reports / "good" / "2026-10" / "report.pdf").is_file()
     for case in BAD_INPUTS:
         assert not (reports / case).exists(), case

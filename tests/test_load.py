@@ -508,3 +508,137 @@ def test_line_numbers_stay_true_with_quoted_multiline_values(tmp_path: Path) -> 
     data = load_clinic(tmp_path / "v.csv", drop_invalid=True)
     assert data.lines["source_line"].tolist() == [2]
     assert data.visits["complaint"].iloc[0] == "太貴\n而且等太久"
+
+
+# --- odd input: an error naming file, line, column and value, or read right ---------------
+
+ODD_HEAD = "patient_id,visit_date,amount,status\n001,2024-05-01,12.50,\n"
+ODD_CELLS = [
+    # (date, amount, status, expected message part)
+    ("0001-01-01", "100", "", "line 3, column visit_date: cannot read '0001-01-01' as a date"),
+    ("9999-12-31", "100", "", "line 3, column visit_date: cannot read '9999-12-31' as a date"),
+    ("1600-01-01", "100", "", "line 3, column visit_date: cannot read '1600-01-01' as a date"),
+    ("999/01/01", "100", "", "line 3, column visit_date: cannot read '999/01/01' as a date"),
+    ("10/05/24", "100", "", "line 3, column visit_date: '10/05/24' is ambiguous"),
+    ("2024", "100", "", "line 3, column visit_date: '2024' is ambiguous"),
+    ("2024-05-02", '"1200,50"', "", "line 3, column amount: '1200,50' uses a decimal comma"),
+    (
+        "2024-05-02",
+        "1200",
+        "已報到",
+        "line 3, column status: cannot read '已報到' as a visit status",
+    ),
+]
+
+
+@pytest.mark.parametrize(("date", "amount", "status", "message"), ODD_CELLS)
+def test_odd_cells_stop_with_one_line_and_write_nothing(tmp_path, capsys, date, amount, status,
+                                                        message):  # fmt: skip
+    from clinicvalue.cli import main
+
+    text = f"{ODD_HEAD}002,{date},{amount},{status}\n"
+    path = _write(tmp_path, "visits.csv", text)
+    code = main(["score", "--visits", str(path), "--as-of", "2024-10-31", "--no-clv",
+                 "--out", str(tmp_path / "scores.csv")])  # fmt: skip
+    err = capsys.readouterr().err
+    assert code == 2
+    assert f"visits.csv, {message}" in err, err
+    assert "Traceback" not in err and len(err.strip().splitlines()) == 1
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["visits.csv"]
+    assert path.read_text() == text
+
+
+@pytest.mark.parametrize(("date", "amount", "status", "message"), ODD_CELLS)
+def test_odd_cells_are_rejected_rows_with_drop_invalid(tmp_path, date, amount, status, message):
+    text = f"{ODD_HEAD}002,{date},{amount},{status}\n"
+    data = load_visits(_write(tmp_path, "visits.csv", text), drop_invalid=True)
+    assert data.visits["patient_id"].tolist() == ["001"]
+    assert data.quality.rejected["line"].tolist() == [3]
+
+
+def test_unknown_status_is_never_counted_as_a_visit_and_can_be_mapped(tmp_path):
+    text = (
+        "patient_id,visit_date,amount,status\n001,2024-05-01,100,已報到\n002,2024-05-02,50,爽約\n"
+    )
+    path = _write(tmp_path, "visits.csv", text)
+    with pytest.raises(InputError, match=r"\[load.status_words\] \"已報到\" = \"completed\""):
+        load_visits(path)
+    prof = ClinicProfile.from_dict({"load": {"status_words": {"已報到": "completed"}}})
+    data = load_visits(path, profile=prof)
+    assert data.visits["patient_id"].tolist() == ["001"]  # 爽約 is a no-show: not a visit
+
+
+def test_date_format_option_reads_two_digit_years(tmp_path, capsys):
+    from clinicvalue.cli import main
+
+    path = _write(tmp_path, "visits.csv", "patient_id,visit_date,amount\n001,10/05/24,100\n"
+                  "001,31/12/24,100\n")  # fmt: skip
+    out = tmp_path / "scores.csv"
+    code = main(["score", "--visits", str(path), "--as-of", "2024-12-31", "--no-clv",
+                 "--date-format", "%d/%m/%y", "--out", str(out)])  # fmt: skip
+    assert code == 0, capsys.readouterr().err
+    prof = ClinicProfile.from_dict({"load": {"date_format": "%d/%m/%y"}})
+    data = load_visits(path, profile=prof)
+    assert data.visits["visit_date"].tolist() == [pd.Timestamp("2024-05-10"),
+                                                  pd.Timestamp("2024-12-31")]  # fmt: skip
+
+
+def test_semicolon_file_with_decimal_commas_is_detected(tmp_path):
+    text = (
+        "patient_id;visit_date;amount\n"
+        "001;2024-05-01;1.200,50\n001;2024-06-01;300\n002;2024-05-02;(80,25)\n"
+    )
+    data = load_visits(_write(tmp_path, "visits.csv", text))
+    assert data.lines["amount"].tolist() == [1200.5, 300.0, -80.25]
+
+
+def test_decimal_option_forces_the_mark(tmp_path):
+    text = "patient_id;visit_date;amount\n001;2024-05-01;1.200\n"
+    path = _write(tmp_path, "visits.csv", text)
+    detected = load_visits(path)  # only a decimal comma fits "1.200" as money: said in a note
+    assert detected.lines["amount"].tolist() == [1200.0]
+    assert any("decimal comma" in n for n in detected.quality.notes)
+    prof = ClinicProfile.from_dict({"load": {"decimal": "."}})
+    assert load_visits(path, profile=prof).lines["amount"].tolist() == [1.2]
+
+
+def test_accounting_negative_is_a_refund(tmp_path):
+    text = 'patient_id,visit_date,amount\n001,2024-05-01,"1,500"\n001,2024-05-01,"(1,200)"\n'
+    data = load_visits(_write(tmp_path, "visits.csv", text))
+    assert data.lines["amount"].tolist() == [1500.0, -1200.0]
+    assert data.visits["amount"].tolist() == [300.0]
+
+
+@pytest.mark.parametrize(("scores", "scale"), [(["5", "4", "2"], 5), (["9", "10", "3"], 10),
+                                               (["90", "45", "100"], 100)])  # fmt: skip
+def test_satisfaction_scale_is_detected_and_put_on_100(tmp_path, scores, scale):
+    rows = "".join(f"00{i},2024-05-0{i + 1},100,{s}\n" for i, s in enumerate(scores))
+    data = load_visits(
+        _write(tmp_path, "visits.csv", "patient_id,visit_date,amount,滿意度\n" + rows)
+    )
+    expected = [float(s) * 100 / scale for s in scores]
+    assert data.visits.sort_values("patient_id")["satisfaction"].tolist() == expected
+    if scale != 100:
+        assert any(f"scale of {scale}" in n for n in data.quality.notes)
+
+
+def test_satisfaction_outside_the_profile_scale_names_the_line(tmp_path):
+    text = "patient_id,visit_date,amount,滿意度\n001,2024-05-01,100,4\n002,2024-05-02,100,7\n"
+    prof = ClinicProfile.from_dict({"load": {"satisfaction_scale": 5}})
+    with pytest.raises(InputError, match=r"line 3, column 滿意度: satisfaction score 7 is outside"):
+        load_visits(_write(tmp_path, "visits.csv", text), profile=prof)
+
+
+def test_an_enormous_line_is_refused_with_its_line_number(tmp_path, capsys):
+    from clinicvalue.cli import main
+    from clinicvalue.load._read import MAX_LINE_BYTES
+
+    path = tmp_path / "visits.csv"
+    with path.open("w") as f:
+        f.write("patient_id,visit_date,amount,treatment\n001,2024-05-01,100,x\n")
+        f.write("002,2024-05-02,100," + "y" * (MAX_LINE_BYTES + 10) + "\n")
+    code = main(["validate", "--visits", str(path)])
+    err = capsys.readouterr().err
+    assert code == 2
+    length = len("002,2024-05-02,100,") + MAX_LINE_BYTES + 10
+    assert f"visits.csv, line 3: line 3 is {length:,} bytes long, more than the 1,048,576" in err

@@ -30,7 +30,8 @@ def _s(*values: str) -> pd.Series:
         ("113-05-01", "2024-05-01"),
         ("1130501", "2024-05-01"),
         ("086/01/01", "1997-01-01"),
-        ("86/1/1", "1997-01-01"),
+        ("民國86/1/1", "1997-01-01"),
+        ("86年1月1日", "1997-01-01"),
         ("民國113年5月1日", "2024-05-01"),
         ("2024年5月1日", "2024-05-01"),
         ("2024年05月01號", "2024-05-01"),
@@ -50,6 +51,68 @@ def test_parse_dates_flags_unreadable(text: str) -> None:
     assert pd.isna(dates.iloc[0])
 
 
+@pytest.mark.parametrize(
+    "text", ["0001-01-01", "9999-12-31", "1600-01-01", "1899-12-31", "2200-01-01", "999/01/01",
+             "2958465", "00010101"]
+)  # fmt: skip
+def test_placeholder_dates_outside_1900_2199_are_unreadable_not_a_crash(text: str) -> None:
+    dates, bad = P.parse_dates(_s(text))
+    assert bad.tolist() == [True]
+    assert pd.isna(dates.iloc[0])
+
+
+@pytest.mark.parametrize("text", ["10/05/24", "24/05/10", "86/1/1", "05/06/2024", "2024", "1/2/24"])
+def test_two_digit_and_bare_years_are_ambiguous(text: str) -> None:
+    cells = _s(text)
+    dates, bad = P.parse_dates(cells)
+    assert bad.tolist() == [True]
+    assert P.ambiguous_dates(cells).tolist() == [True]
+
+
+def test_date_format_reads_the_order_the_user_gives() -> None:
+    dates, bad = P.parse_dates(_s("10/05/24", "31/12/99", "x", ""), "%d/%m/%y")
+    assert bad.tolist() == [False, False, True, False]
+    assert dates.iloc[0] == pd.Timestamp("2024-05-10")
+    assert dates.iloc[1] == pd.Timestamp("1999-12-31")
+
+
+def test_non_ascii_digits_are_normalised_not_dropped() -> None:
+    cells = _s("٢٠٢٤-٠٥-٠١", "２０２４/５/１", "۲۰۲۴-۰۵-۰۱")
+    dates, bad = P.parse_dates(cells)
+    assert not bad.any()
+    assert (dates == pd.Timestamp("2024-05-01")).all()
+    amounts, bad = P.parse_amounts(_s("١٢٠٠", "１，２００", "NT$１,２００"))
+    assert not bad.any() and amounts.tolist() == [1200.0, 1200.0, 1200.0]
+
+
+@pytest.mark.parametrize(
+    ("cells", "decimal", "expected"),
+    [
+        (["1.200,50", "300", "12,5"], ",", [1200.5, 300.0, 12.5]),
+        (["1200,50", "(1.200,00)", "-3,5"], ",", [1200.5, -1200.0, -3.5]),
+        (["1,200.50", "300", "12.5"], ".", [1200.5, 300.0, 12.5]),
+        (["(1,200)", "NT$1,200", "1,200元"], ".", [-1200.0, 1200.0, 1200.0]),
+    ],
+)
+def test_decimal_marks(cells, decimal, expected) -> None:
+    values, bad = P.parse_amounts(_s(*cells), decimal)
+    assert not bad.any()
+    assert values.tolist() == expected
+
+
+def test_decimal_comma_is_detected_per_column_and_never_misread() -> None:
+    assert P.detect_decimal(_s("1.200,50", "1200,5", "300")) == ","
+    assert P.detect_decimal(_s("1,200.50", "300")) == "."
+    assert P.detect_decimal(_s("1.200,50", "12.50")) == "."  # mixed: the comma cells fail
+    values, bad = P.parse_amounts(_s("1.200,50", "1200,50", "12,00", "1,2345"), ".")
+    assert bad.tolist() == [True, True, True, True]  # never 1.20050 or 120050
+    assert P.decimal_comma_shaped(_s("1.200,50", "1200,50", "1,200")).tolist() == [
+        True,
+        True,
+        False,
+    ]
+
+
 def test_parse_dates_blank_is_nat_not_bad_and_mixed_forms_align() -> None:
     dates, bad = P.parse_dates(_s("", "113/05/01", "x", "20240502", "45413"))
     assert bad.tolist() == [False, False, True, False, False]
@@ -62,7 +125,9 @@ def test_parse_dates_blank_is_nat_not_bad_and_mixed_forms_align() -> None:
 
 @given(
     st.dates(
-        min_value=pd.Timestamp("1912-01-01").date(), max_value=pd.Timestamp("2099-12-31").date()
+        # Excel serials are read from 10000 (1927-05-18): four digits would be a bare year
+        min_value=pd.Timestamp("1927-05-18").date(),
+        max_value=pd.Timestamp("2099-12-31").date(),
     )
 )
 def test_parse_dates_roundtrip_iso_roc_and_serial(day) -> None:

@@ -19,13 +19,14 @@ from typing import Any
 import pandas as pd
 
 from clinicvalue.data import ClinicData, DataQuality
-from clinicvalue.errors import OptionError
+from clinicvalue.errors import InputError, OptionError
 from clinicvalue.i18n import visit_notes
 from clinicvalue.load._headers import SYNONYMS, TABLES, norm_header
 from clinicvalue.load._parse import normalise_statuses
 from clinicvalue.load._read import read_raw
 from clinicvalue.load._tables import (
     REJECTED_COLUMNS,
+    ReadOptions,
     TableResult,
     aggregate_visits,
     parse_table,
@@ -83,6 +84,15 @@ def _settings(
     return prof, enc, bool(drop_invalid or prof.load.drop_invalid)
 
 
+def read_options(profile: ClinicProfile) -> ReadOptions:
+    """Return how cells are read, from the profile's ``[load]`` section."""
+    return ReadOptions(
+        date_format=profile.load.date_format,
+        decimal=profile.load.decimal,
+        status_words=dict(profile.load.status_words),
+    )
+
+
 def _load_table(
     source: Source,
     table: str,
@@ -90,10 +100,11 @@ def _load_table(
     mapping: dict[str, str] | None,
     encoding: str | None,
     drop_invalid: bool,
+    options: ReadOptions,
 ) -> TableResult:
     """Read, parse and validate one table; raise on bad rows unless dropping them."""
     raw = read_raw(source, label=table, encoding=encoding)
-    result = parse_table(raw, table, mapping=mapping)
+    result = parse_table(raw, table, mapping=mapping, options=options)
     if table == "patients":
         result = reject_duplicate_ids(result, raw.name)
     result.notes[:0] = raw.notes
@@ -102,11 +113,57 @@ def _load_table(
     return result
 
 
+def _satisfaction_scale(
+    lines: pd.DataFrame, result: TableResult, profile: ClinicProfile, drop_invalid: bool
+) -> tuple[pd.DataFrame, list[str]]:
+    """Put satisfaction scores on the 0–100 scale the churn thresholds use.
+
+    The scale's top is the profile's ``load.satisfaction_scale``, or detected from the
+    highest score (5, 10 or 100). A score outside 0 … top is an error naming its line
+    (with ``drop_invalid``, it is left out and counted).
+    """
+    if "satisfaction" not in lines or lines["satisfaction"].notna().sum() == 0:
+        return lines, []
+    score = lines["satisfaction"]
+    top = profile.load.satisfaction_scale
+    detected = not top
+    if detected:
+        high = float(score.max())
+        top = 5 if high <= 5 else 10 if high <= 10 else 100
+    outside = (score < 0) | (score > top)
+    notes = []
+    if outside.any():
+        first = lines[outside].iloc[0]
+        header = result.info["columns"]["satisfaction"]
+        if not drop_invalid:
+            raise InputError(
+                f"satisfaction score {first['satisfaction']:g} is outside the 0–{top} scale; "
+                "fix it, set load.satisfaction_scale in the profile, or use --drop-invalid",
+                file=result.info["file"],
+                line=int(first["source_line"]),
+                column=header,
+                value=first["satisfaction"],
+            )
+        notes.append(
+            f"{result.info['file']}: {int(outside.sum())} satisfaction score(s) outside 0–{top} "
+            "left out"
+        )
+        score = score.mask(outside)
+    lines = lines.assign(satisfaction=score * (100.0 / top))
+    if top != 100:
+        how = "detected from the highest score" if detected else "as the profile sets"
+        notes.append(
+            f"{result.info['file']}: satisfaction read on a scale of {top} ({how}) and shown "
+            "out of 100"
+        )
+    return lines, notes
+
+
 def _finish_visits(
-    result: TableResult, profile: ClinicProfile
+    result: TableResult, profile: ClinicProfile, drop_invalid: bool = False
 ) -> tuple[pd.DataFrame, pd.DataFrame, list[str]]:
     """Return (visits, lines, notes) from parsed visit lines."""
-    lines = result.frame
+    lines, scale_notes = _satisfaction_scale(result.frame, result, profile, drop_invalid)
     front = ["patient_id", "visit_date", "amount", "source_line"]
     lines = lines[front + [c for c in lines.columns if c not in front]]
     not_visit = normalise_statuses(list(profile.load.not_visit_statuses))
@@ -121,7 +178,7 @@ def _finish_visits(
     info["not_visits"] = not_attended
     info["visits"] = int(len(visits))
     info["line_items_merged"] = int(len(lines) - not_attended - len(visits))
-    notes = visit_notes(info, "en", profile.clinic.currency)
+    notes = visit_notes(info, "en", profile.clinic.currency) + scale_notes
     return visits.reset_index(drop=True), lines.reset_index(drop=True), notes
 
 
@@ -215,9 +272,14 @@ def load_clinic(
         if source is None:
             continue
         results[table] = _load_table(
-            source, table, mapping=mapping, encoding=enc, drop_invalid=drop
+            source,
+            table,
+            mapping=mapping,
+            encoding=enc,
+            drop_invalid=drop,
+            options=read_options(prof),
         )
-    v, lines, notes = _finish_visits(results["visits"], prof)
+    v, lines, notes = _finish_visits(results["visits"], prof, drop)
     data = ClinicData(
         visits=v,
         lines=lines,
@@ -251,7 +313,10 @@ def load_visits(
 
 def _single(table: str, source: Source, **kw: Any) -> tuple[TableResult, ClinicProfile]:
     prof, enc, drop = _settings(kw.pop("profile"), kw.pop("encoding"), kw.pop("drop_invalid"))
-    return _load_table(source, table, encoding=enc, drop_invalid=drop, **kw), prof
+    result = _load_table(
+        source, table, encoding=enc, drop_invalid=drop, options=read_options(prof), **kw
+    )
+    return result, prof
 
 
 def load_patients(

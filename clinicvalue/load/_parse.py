@@ -15,6 +15,9 @@ import pandas as pd
 __all__ = [
     "clean_text",
     "parse_dates",
+    "ambiguous_dates",
+    "detect_decimal",
+    "decimal_comma_shaped",
     "parse_months",
     "parse_amounts",
     "parse_numbers",
@@ -30,9 +33,19 @@ __all__ = [
 ]
 
 DATE_EXPECTED = (
-    "expected a date such as 2024-05-01, 2024/5/1, 20240501, 2024年5月1日, an Excel date "
-    "serial such as 45413, or an ROC date such as 113/05/01"
+    "expected a date between 1900 and 2199 such as 2024-05-01, 2024/5/1, 20240501, "
+    "2024年5月1日, an Excel date serial such as 45413, or an ROC date such as 113/05/01"
 )
+DATE_AMBIGUOUS = (
+    "is ambiguous (a two-digit year, or a bare year, could be read several ways); write "
+    "four-digit years, or give the order with --date-format, e.g. --date-format %d/%m/%y"
+)
+AMOUNT_DECIMAL_COMMA = (
+    'uses a decimal comma; give --decimal , (or load.decimal = "," in the profile) to '
+    "read amounts such as 1.200,50 as 1200.50"
+)
+#: Dates outside these years are placeholders for "no date" (0001-01-01, 9999-12-31 …).
+YEAR_RANGE = (1900, 2199)
 MONTH_EXPECTED = "expected a month such as 2024-05, 2024/5, 202405, 2024年5月 or 113/05"
 AMOUNT_EXPECTED = "expected a number such as 1200, NT$1,200 or ¥1,200.50"
 
@@ -40,12 +53,20 @@ _ROC_OFFSET = 1911
 _EXCEL_EPOCH = np.datetime64("1899-12-30")
 
 
+def _normalise(text: str) -> str:
+    """NFKC (full-width → ASCII), then every decimal digit of any script to ASCII."""
+    text = unicodedata.normalize("NFKC", text)
+    if text.isascii():
+        return text
+    return "".join(str(unicodedata.decimal(c)) if c.isdecimal() else c for c in text)
+
+
 def clean_text(col: pd.Series) -> pd.Series:
-    """Return cells NFKC-normalised (full-width → ASCII) and stripped, as strings."""
+    """Return cells normalised (full-width and non-ASCII digits → ASCII) and stripped."""
     s = col.astype(str)
     if s.str.contains(r"[^\x00-\x7f]", regex=True).any():
         codes, uniques = pd.factorize(s)
-        norm = np.array([unicodedata.normalize("NFKC", u) for u in uniques], dtype=object)
+        norm = np.array([_normalise(u) for u in uniques], dtype=object)
         s = pd.Series(norm[codes], index=s.index, dtype=str)
     return s.str.strip()
 
@@ -58,7 +79,11 @@ def _ymd_patterns() -> list[tuple[str, bool]]:
         (r"^(?P<y>\d{4})年\s*(?P<m>\d{1,2})月\s*(?P<d>\d{1,2})[日号號]?$", False),
         (r"^(?P<y>\d{4})(?P<m>\d{2})(?P<d>\d{2})$", False),
         (
-            rf"^(?:民國|民国)?\s*(?P<y>\d{{2,3}})[-/.](?P<m>\d{{1,2}})[-/.](?P<d>\d{{1,2}}){tail}$",
+            rf"^(?:民國|民国)?\s*(?P<y>\d{{3}})[-/.](?P<m>\d{{1,2}})[-/.](?P<d>\d{{1,2}}){tail}$",
+            True,
+        ),
+        (
+            rf"^(?:民國|民国)\s*(?P<y>\d{{2}})[-/.](?P<m>\d{{1,2}})[-/.](?P<d>\d{{1,2}}){tail}$",
             True,
         ),
         (r"^(?:民國|民国)?\s*(?P<y>\d{2,3})年\s*(?P<m>\d{1,2})月\s*(?P<d>\d{1,2})[日号號]?$", True),
@@ -69,8 +94,39 @@ def _ymd_patterns() -> list[tuple[str, bool]]:
 _YMD = _ymd_patterns()
 
 
-def parse_dates(s: pd.Series) -> tuple[pd.Series, np.ndarray]:
-    """Parse calendar dates in every supported form.
+_LAST_SERIAL = int((np.datetime64(f"{YEAR_RANGE[1]}-12-31") - _EXCEL_EPOCH).astype(int))
+_AMBIGUOUS = (
+    r"^\d{1,2}[-/.]\d{1,2}[-/.]\d{2}(?:\d{2})?(?:[ T].*)?$"  # 10/05/24, 05/06/2024
+    r"|^\d{2}[-/.]\d{1,2}[-/.]\d{1,2}(?:[ T].*)?$"  # 24/05/10: yy/mm/dd or ROC 24?
+    r"|^\d{4}$"  # a bare year, not an Excel serial
+)
+
+
+def ambiguous_dates(s: pd.Series) -> np.ndarray:
+    """Return a mask of cells whose date cannot be read without knowing the field order."""
+    return s.reset_index(drop=True).str.fullmatch(_AMBIGUOUS).fillna(False).to_numpy(bool)
+
+
+def _from_parts(year: np.ndarray, month: np.ndarray, day: np.ndarray) -> pd.Series:
+    """Return dates from parts; years outside :data:`YEAR_RANGE` and bad days are NaT."""
+    lo, hi = YEAR_RANGE
+    inside = (year >= lo) & (year <= hi)
+    parts = pd.DataFrame(
+        {
+            "year": np.where(inside, year, np.nan),
+            "month": np.where(inside, month, np.nan),
+            "day": np.where(inside, day, np.nan),
+        }
+    )
+    return pd.to_datetime(parts, errors="coerce").astype("datetime64[ns]")
+
+
+def parse_dates(s: pd.Series, fmt: str | None = None) -> tuple[pd.Series, np.ndarray]:
+    """Parse calendar dates in every supported form, or in the one ``fmt`` names.
+
+    Dates outside :data:`YEAR_RANGE` (placeholders such as ``0001-01-01`` or
+    ``9999-12-31``) and ambiguous forms (``10/05/24``, a bare ``2024``) are not read; with
+    ``fmt`` (a ``strptime`` format such as ``%d/%m/%y``) every cell is read by it alone.
 
     Returns
     -------
@@ -79,11 +135,18 @@ def parse_dates(s: pd.Series) -> tuple[pd.Series, np.ndarray]:
         that are not a valid date.
     """
     s = s.reset_index(drop=True)
+    blank = s.eq("").to_numpy()
+    if fmt:
+        got = pd.to_datetime(s.where(~blank), format=fmt, errors="coerce")
+        years = got.dt.year.to_numpy(dtype=float, na_value=np.nan)
+        out = _from_parts(years, got.dt.month.to_numpy(float, na_value=np.nan),
+                          got.dt.day.to_numpy(float, na_value=np.nan))  # fmt: skip
+        return out, out.isna().to_numpy() & ~blank
     n = len(s)
     year = np.full(n, np.nan)
     month = np.full(n, np.nan)
     day = np.full(n, np.nan)
-    todo = s.ne("").to_numpy().copy()
+    todo = ~blank & ~ambiguous_dates(s)
     for pattern, roc in _YMD:
         if not todo.any():
             break
@@ -98,18 +161,15 @@ def parse_dates(s: pd.Series) -> tuple[pd.Series, np.ndarray]:
         month[idx] = got["m"].to_numpy()[hit].astype(float)
         day[idx] = got["d"].to_numpy()[hit].astype(float)
         todo[idx] = False
-    out = pd.to_datetime(
-        pd.DataFrame({"year": year, "month": month, "day": day}), errors="coerce"
-    ).astype("datetime64[ns]")
+    out = _from_parts(year, month, day)
     if todo.any():  # Excel serial day numbers, e.g. 45413 = 2024-05-01
         sub = s[todo]
-        serial = pd.to_numeric(sub.where(sub.str.fullmatch(r"\d{4,5}(?:\.\d+)?")), errors="coerce")
-        ok = serial.between(1, 2958465).to_numpy()
+        serial = pd.to_numeric(sub.where(sub.str.fullmatch(r"\d{5}(?:\.\d+)?")), errors="coerce")
+        ok = serial.between(10000, _LAST_SERIAL).to_numpy()
         if ok.any():
             idx = np.flatnonzero(todo)[ok]
             days = np.floor(serial.to_numpy()[ok]).astype("int64")
             out.iloc[idx] = (_EXCEL_EPOCH + days.astype("timedelta64[D]")).astype("datetime64[ns]")
-    blank = s.eq("").to_numpy()
     bad = out.isna().to_numpy() & ~blank
     return out, bad
 
@@ -138,10 +198,7 @@ def parse_months(s: pd.Series) -> tuple[pd.Series, np.ndarray]:
         year[hit] = y + _ROC_OFFSET if roc else y
         month[hit] = got["m"].to_numpy()[hit].astype(float)
         hit_any |= hit
-    out = pd.to_datetime(
-        pd.DataFrame({"year": year, "month": month, "day": np.where(hit_any, 1.0, np.nan)}),
-        errors="coerce",
-    ).astype("datetime64[ns]")
+    out = _from_parts(year, month, np.where(hit_any, 1.0, np.nan))
     rest = ~hit_any
     if rest.any():
         dates, _ = parse_dates(s[rest])
@@ -153,17 +210,55 @@ def parse_months(s: pd.Series) -> tuple[pd.Series, np.ndarray]:
 _CURRENCY = r"(?i)(?:NT\$|US\$|HK\$|NTD|TWD|RMB|CNY|USD|HKD|[$¥元圓块塊])"
 
 
-def parse_amounts(s: pd.Series) -> tuple[pd.Series, np.ndarray]:
+_COMMA_DECIMAL = r"[-+]?(?:\d{1,3}(?:\.\d{3})+(?:,\d+)?|\d+,\d{1,2})"  # 1.200,50  1200,5
+_POINT_DECIMAL = r"[-+]?(?:\d{1,3}(?:,\d{3})+(?:\.\d+)?|\d*\.\d{1,2}|\d+\.\d{4,})"  # 1,200.5
+
+
+def _bare_amounts(s: pd.Series) -> tuple[pd.Series, np.ndarray]:
+    """Return cells without currency marks, spaces and accounting parentheses."""
+    paren = s.str.fullmatch(r"\(.*\)").to_numpy()
+    t = s.str.replace(r"^\((.*)\)$", r"\1", regex=True)
+    t = t.str.replace(_CURRENCY, "", regex=True).str.replace(r"\s", "", regex=True)
+    return t.str.replace(r"^([-+])\1*", r"\1", regex=True), paren
+
+
+def decimal_comma_shaped(s: pd.Series) -> np.ndarray:
+    """Return a mask of amounts written with a decimal comma (``1.200,50``, ``1200,50``)."""
+    bare, _ = _bare_amounts(s.reset_index(drop=True))
+    return bare.str.fullmatch(_COMMA_DECIMAL).fillna(False).to_numpy(bool)
+
+
+def detect_decimal(s: pd.Series) -> str:
+    """Return ``","`` when a column's amounts are written with decimal commas, else ``"."``.
+
+    A column is read with decimal commas only when some cell can only be a decimal comma
+    (``1200,50``, ``1.200,50``) and no cell can only be a decimal point (``1,200.50``,
+    ``12.5``); a column mixing both keeps the point and refuses the comma cells.
+    """
+    bare, _ = _bare_amounts(s.reset_index(drop=True))
+    comma = bare.str.fullmatch(_COMMA_DECIMAL).fillna(False).to_numpy(bool)
+    point = bare.str.fullmatch(_POINT_DECIMAL).fillna(False).to_numpy(bool)
+    return "," if comma.any() and not point.any() else "."
+
+
+def parse_amounts(s: pd.Series, decimal: str = ".") -> tuple[pd.Series, np.ndarray]:
     """Parse money: ``NT$1,200``, ``¥1,200.50``, ``RMB 80``, ``1,200元``, ``(1,200)``, ``-300``.
+
+    ``decimal`` is the decimal mark (``"."``, or ``","`` for ``1.200,50``); the other
+    mark is accepted only as a thousands separator in groups of three, so ``1200,50``
+    is never read as 120050. Accounting parentheses are negative.
 
     Returns ``float64`` (NaN for blank cells) and a mask of unreadable non-blank cells.
     """
     s = s.reset_index(drop=True)
-    paren = s.str.fullmatch(r"\(.*\)").to_numpy()
-    t = s.str.replace(r"^\((.*)\)$", r"\1", regex=True)
-    t = t.str.replace(_CURRENCY, "", regex=True).str.replace(r"[,\s]", "", regex=True)
-    t = t.str.replace(r"^([-+])\1*", r"\1", regex=True)
-    valid = t.str.fullmatch(r"[-+]?(?:\d+(?:\.\d*)?|\.\d+)").to_numpy()
+    t, paren = _bare_amounts(s)
+    sep = "," if decimal == "." else "."
+    grouped = rf"[-+]?\d{{1,3}}(?:\{sep}\d{{3}})+(?:\{decimal}\d*)?"
+    plain = rf"[-+]?(?:\d+(?:\{decimal}\d*)?|\{decimal}\d+)"
+    valid = t.str.fullmatch(f"{grouped}|{plain}").fillna(False).to_numpy(bool)
+    t = t.str.replace(sep, "", regex=False)
+    if decimal != ".":
+        t = t.str.replace(decimal, ".", regex=False)
     num = pd.to_numeric(t.where(valid), errors="coerce").to_numpy(dtype=float, na_value=np.nan)
     num = np.where(paren, -np.abs(num), num)
     bad = ~valid & s.ne("").to_numpy()

@@ -24,7 +24,12 @@ import pandas as pd
 from clinicvalue.errors import InputError
 from clinicvalue.load._headers import known_header_words, norm_header
 
-__all__ = ["RawTable", "read_raw", "decode_text"]
+__all__ = ["RawTable", "read_raw", "decode_text", "MAX_LINE_BYTES"]
+
+#: A text export's line (one record, or one physical line of a quoted multi-line value)
+#: longer than this is refused: no clinic export has one, and reading it would take
+#: memory out of all proportion.
+MAX_LINE_BYTES = 1 << 20
 
 _CJK_CANDIDATES = ("cp950", "big5", "gb18030")
 _ENCODING_ALIASES = {"utf8": "utf-8", "utf-8": "utf-8", "big5": "cp950", "gbk": "gb18030"}
@@ -105,8 +110,27 @@ def read_raw(source: Any, *, label: str, encoding: str | None = None) -> RawTabl
             "rename it to .csv",
             file=name,
         )
+    _check_line_lengths(data, name)
     text, used = decode_text(data, name=name, encoding=encoding)
     return _from_text(text, name=name, encoding=used)
+
+
+def _check_line_lengths(data: bytes, name: str) -> None:
+    """Refuse a text file with a line longer than :data:`MAX_LINE_BYTES`."""
+    if len(data) <= MAX_LINE_BYTES:
+        return
+    ends = np.flatnonzero(np.frombuffer(data, dtype=np.uint8) == 10)
+    bounds = np.concatenate(([-1], ends, [len(data)]))
+    lengths = np.diff(bounds) - 1
+    longest = int(np.argmax(lengths))
+    if lengths[longest] > MAX_LINE_BYTES:
+        raise InputError(
+            f"line {longest + 1} is {lengths[longest]:,} bytes long, more than the "
+            f"{MAX_LINE_BYTES:,} a line may have; the export is damaged or not a table "
+            "(check the line endings and quotes)",
+            file=name,
+            line=longest + 1,
+        )
 
 
 def _looks_binary(data: bytes) -> bool:

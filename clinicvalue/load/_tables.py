@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -13,7 +14,7 @@ from clinicvalue.load import _parse as P
 from clinicvalue.load._headers import resolve_headers
 from clinicvalue.load._read import RawTable
 
-__all__ = ["TableResult", "parse_table", "aggregate_visits", "REJECTED_COLUMNS"]
+__all__ = ["ReadOptions", "TableResult", "parse_table", "aggregate_visits", "REJECTED_COLUMNS"]
 
 #: What ``data_quality.csv`` lists per rejected row; ``reason`` quotes the raw value.
 REJECTED_COLUMNS = ["file", "line", "column", "value", "reason"]
@@ -72,6 +73,26 @@ _BLANK_REASON = {
 }
 
 
+@dataclass(frozen=True)
+class ReadOptions:
+    """How cells are read, from the profile's ``[load]`` and the command line.
+
+    Attributes
+    ----------
+    date_format
+        A ``strptime`` format for every date cell (``%d/%m/%y``); empty = the kit's forms.
+    decimal
+        ``"."``, ``","`` or ``"auto"`` (per column: decimal commas when only they fit).
+    status_words
+        The clinic's own visit-status words → ``completed``, ``consult``, ``no-show`` or
+        ``cancelled``.
+    """
+
+    date_format: str = ""
+    decimal: str = "auto"
+    status_words: dict[str, str] = field(default_factory=dict)
+
+
 @dataclass
 class TableResult:
     """One table after parsing: kept rows, rejected rows and what was seen."""
@@ -84,6 +105,12 @@ class TableResult:
 
 def _expected(kind: str) -> tuple[str, str]:
     """Return (what the value should be, the expectation) for a cell kind's error message."""
+    if kind == "visit_status":
+        shown = ", ".join(f"{k} ({'/'.join(v[-3:])})" for k, v in P.VISIT_STATUSES.items())
+        return "a visit status", (
+            f"expected one of {shown}; or map the clinic's own word in the profile, e.g. "
+            '[load.status_words] "已報到" = "completed"'
+        )
     vocab = {
         "visit_status": ("a visit status", P.VISIT_STATUSES),
         "plan_status": ("a plan status", P.PLAN_STATUSES),
@@ -103,31 +130,38 @@ def _expected(kind: str) -> tuple[str, str]:
     }[kind]
 
 
-def _parse_cells(kind: str, s: pd.Series) -> tuple[pd.Series, np.ndarray]:
+def _parse_cells(kind: str, s: pd.Series, options: ReadOptions) -> tuple[pd.Series, np.ndarray]:
     """Parse one column of cleaned strings by kind, each distinct value once."""
     if kind == "text":
         out = s.reset_index(drop=True).astype("string")
         return out.mask(out.eq("")), np.zeros(len(s), dtype=bool)
     codes, uniques = pd.factorize(s.reset_index(drop=True))
-    values, bad = _parse_unique(kind, pd.Series(uniques, dtype=str))
+    values, bad = _parse_unique(kind, pd.Series(uniques, dtype=str), options)
     taken = values.take(codes).reset_index(drop=True)
     return taken, bad[codes]
 
 
-def _parse_unique(kind: str, s: pd.Series) -> tuple[pd.Series, np.ndarray]:
+def _statuses(options: ReadOptions) -> dict[str, list[str]]:
+    vocab = {k: list(v) for k, v in P.VISIT_STATUSES.items()}
+    for word, canon in options.status_words.items():
+        vocab[canon].append(word)
+    return vocab
+
+
+def _parse_unique(kind: str, s: pd.Series, options: ReadOptions) -> tuple[pd.Series, np.ndarray]:
     """Parse distinct cleaned strings by kind."""
     if kind == "date":
-        return P.parse_dates(s)
+        return P.parse_dates(s, options.date_format or None)
     if kind == "month":
         return P.parse_months(s)
     if kind == "amount":
-        return P.parse_amounts(s)
+        return P.parse_amounts(s, options.decimal)
     if kind == "number":
         return P.parse_numbers(s)
     if kind == "bool":
         return P.parse_bools(s)
     if kind == "visit_status":
-        return P.parse_categories(s, P.VISIT_STATUSES, keep_unknown=True)
+        return P.parse_categories(s, _statuses(options))
     if kind == "plan_status":
         return P.parse_categories(s, P.PLAN_STATUSES)
     if kind == "purpose":
@@ -143,6 +177,7 @@ def parse_table(
     table: str,
     *,
     mapping: dict[str, str] | None = None,
+    options: ReadOptions | None = None,
 ) -> TableResult:
     """Map headers, parse every cell and collect every bad cell of one table.
 
@@ -152,6 +187,7 @@ def parse_table(
         ``frame`` holds only valid rows (with ``source_line``); ``rejected`` one row per
         rejected input row with its first problem.
     """
+    options = options or ReadOptions()
     columns, ignored, notes = resolve_headers(raw.header, table, file=raw.name, mapping=mapping)
     cells = raw.cells
     cleaned = {c: P.clean_text(cells.iloc[:, pos]) for c, pos in columns.items()}
@@ -175,10 +211,25 @@ def parse_table(
         kind = kind_spec.rstrip("!")
         required = kind_spec.endswith("!") or kind == "id"
         s = cleaned[canon]
-        values, bad = _parse_cells(kind, s)
+        column_options = options
+        if kind == "amount" and options.decimal == "auto":
+            decimal = P.detect_decimal(pd.Series(pd.unique(s), dtype=str))
+            column_options = dataclasses.replace(options, decimal=decimal)
+            if decimal == ",":
+                notes.append(
+                    f"{raw.name}: amounts in column {raw.header[columns[canon]]} are written "
+                    "with a decimal comma (1.200,50 = 1200.50); give --decimal . if they are not"
+                )
+        values, bad = _parse_cells(kind, s, column_options)
         blank = s.eq("").to_numpy()
         if required:
             problems.append((blank, canon, _BLANK_REASON[kind]))
+        if bad.any() and kind == "date" and not options.date_format:
+            problems.append((bad & P.ambiguous_dates(s), canon, f"{{value}} {P.DATE_AMBIGUOUS}"))
+        if bad.any() and kind == "amount" and column_options.decimal != ",":
+            problems.append(
+                (bad & P.decimal_comma_shaped(s), canon, f"{{value}} {P.AMOUNT_DECIMAL_COMMA}")
+            )
         if bad.any():
             what, expected = _expected(kind)
             problems.append((bad, canon, f"cannot read {{value}} as {what} ({expected})"))

@@ -85,3 +85,47 @@ def test_clinics_file_sql_keys(tmp_path):
     toml.write_text('[[clinic]]\nid = "x"\n')
     with pytest.raises(InputError, match=r"missing visits = .* \(or visits_sql"):
         read_clinics(toml)
+
+
+WRONG_SETTINGS = [
+    ('id = 5\nvisits = "north.csv"', "id must be text"),
+    ("visits = 5", "visits must be text in quotes"),
+    ('visits = "north.csv"\ndrop_invalid = "no"', "drop_invalid must be true or false"),
+    ('visits = "north.csv"\nlocale = "fr"', "locale must be one of en, zh-Hant, zh-Hans"),
+    ('visits = "north.csv"\nmapping = { colour = "x" }', "mapping: --map column must be"),
+    ('visits = "north.csv"\nmapping = 3', "mapping must be a table"),
+    ('visits = "north.csv"\nprofile = "bad.toml"', "'clinic.currency' must be an ISO 4217"),
+    ('visits = "north.csv"\nprofile = "neg.toml"', "'rfm.window_months' must be above 0"),
+    ('visits = "north.csv"\ncolour = "red"', "unknown key colour"),
+]
+
+
+def test_clinics_with_wrong_settings_fail_alone_and_the_others_run(tmp_path):
+    _visits(tmp_path / "north.csv")
+    (tmp_path / "bad.toml").write_text('[clinic]\ncurrency = "NTD"\n')
+    (tmp_path / "neg.toml").write_text("[rfm]\nwindow_months = -3\n")
+    toml = tmp_path / "clinics.toml"
+    bad = "".join(f"[[clinic]]\n{entry}\n\n" for entry, _ in WRONG_SETTINGS)
+    toml.write_text(
+        bad + '[[clinic]]\nid = "north"\nvisits = "north.csv"\nlocale = "en"\n', encoding="utf-8"
+    )
+    result = run_batch(toml, month="2026-10", out=tmp_path / "reports")
+    assert [r.ok for r in result.rows] == [False] * len(WRONG_SETTINGS) + [True]
+    for row, (_, message) in zip(result.rows, WRONG_SETTINGS, strict=False):
+        assert message in row.error, row.error
+    assert (tmp_path / "reports" / "north" / "2026-10" / "report.pdf").is_file()
+
+
+def test_clinics_file_refuses_unknown_top_level_keys(tmp_path):
+    toml = tmp_path / "c.toml"
+    toml.write_text('[defaults]\nlocale = "en"\n\n[[clinic]]\nid = "x"\nvisits = "v.csv"\n')
+    with pytest.raises(InputError, match="unknown top-level key defaults"):
+        read_clinics(toml)
+
+
+@pytest.mark.parametrize("month", ["2026-13", "0000-01", "２０２６-１０", "2026-1", " 2026-10"])
+def test_batch_refuses_a_bad_month(clinics, tmp_path, capsys, month):
+    code = main(["batch", str(clinics), "--month", month, "--out", str(tmp_path / "r")])
+    assert code == 2
+    assert "is not a report month" in capsys.readouterr().err
+    assert not (tmp_path / "r").exists()

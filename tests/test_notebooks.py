@@ -14,6 +14,7 @@ import pytest
 from clinicvalue.report import run_report
 from clinicvalue.report.execute import KERNEL_NAME, execute_notebook, kernel_env, notebook_path
 from clinicvalue.report.pdfcheck import pdf_text
+from clinicvalue.report.workspace import MARKER
 
 NOTEBOOKS = sorted(p.name for p in (Path(__file__).parents[1] / "notebooks").glob("*.ipynb"))
 
@@ -95,7 +96,8 @@ def zh_report(clinic, tmp_path_factory):
 
 def test_report_writes_every_artefact(zh_report):
     names = {p.name for p in zh_report.iterdir()}
-    assert names == {"report.pdf", "report.html", "report.ipynb", "metrics.json", "actions.xlsx"}
+    assert names == {"report.pdf", "report.html", "report.ipynb", "metrics.json", "actions.xlsx",
+                     MARKER}  # fmt: skip
     assert zh_report.parts[-2:] == ("demo", "2026-10")
 
 

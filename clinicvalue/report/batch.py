@@ -32,6 +32,7 @@ from typing import Any
 
 from clinicvalue.errors import ClinicValueError, InputError
 from clinicvalue.i18n import LOCALES
+from clinicvalue.load import parse_mapping
 from clinicvalue.names import check_clinic_id, clinic_id_key, parse_month
 
 __all__ = ["BatchRow", "BatchResult", "read_clinics", "run_batch"]
@@ -118,6 +119,12 @@ def _read_file(path: str | Path) -> tuple[Path, list[Any]]:
         raise InputError(
             "list each clinic as a [[clinic]] table with at least visits = ...", file=str(p)
         )
+    unknown = sorted(set(data) - {"clinic"})
+    if unknown:
+        raise InputError(
+            f"unknown top-level key {', '.join(unknown)}; the file holds only [[clinic]] tables",
+            file=str(p),
+        )
     return p, clinics
 
 
@@ -147,6 +154,10 @@ def _check_types(entry: dict[str, Any], n: int, p: Path) -> None:
             'mapping = { patient_id = "客戶編號" }',
             file=str(p),
         )
+    try:
+        parse_mapping([f"{k}={v}" for k, v in mapping.items()])
+    except ClinicValueError as exc:
+        raise InputError(f"clinic #{n}: mapping: {exc}", file=str(p)) from None
     if "locale" in entry and entry["locale"] not in LOCALES:
         raise InputError(
             f"clinic #{n}: locale must be one of {', '.join(LOCALES)}; got {entry['locale']!r}",

@@ -108,6 +108,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--encoding", default="utf-8", help="text encoding of CSV files")
     p.add_argument("--start", default="2022-01-01", metavar="DATE", help="first possible visit")
     p.add_argument("--end", default="2026-10-31", metavar="DATE", help="last possible visit")
+    p.add_argument("--force", action="store_true", help="replace existing files in --out")
     p.set_defaults(func=_cmd_synth)
 
     p = sub.add_parser(
@@ -290,6 +291,16 @@ def _cmd_synth(args: argparse.Namespace) -> int:
 
     if args.patients < 1:
         raise InputError(f"--patients must be at least 1; got {args.patients}")
+    existing = [
+        p.name
+        for name in ("visits", "patients", "spend", "plans")
+        if (p := Path(args.out) / f"{name}.{args.format}").exists()
+    ]
+    if existing and not args.force:
+        raise InputError(
+            f"{args.out} already holds {', '.join(existing)}; choose an empty folder, or "
+            "give --force to replace them"
+        )
     clinic = synthesize(
         args.kind, patients=args.patients, seed=args.seed, start=args.start, end=args.end
     )

@@ -93,3 +93,41 @@ def test_replace_by_section_key():
     p = ClinicProfile().replace(rfm__window_months=6, clinic__locale="en")
     assert p.rfm.window_months == 6 and p.clinic.locale == "en"
     assert ClinicProfile().rfm.window_months == 12
+
+
+@pytest.mark.parametrize(
+    ("toml", "message"),
+    [
+        ("[clinic]\nid = 5\n", "'clinic.id' must be text"),
+        ('[clinic]\nid = ".."\n', "clinic.id = '..' contains '.'"),
+        ('[clinic]\nid = "a/b"\n', "contains '/'"),
+        ('[clinic]\ncurrency = "NTD"\n', "'clinic.currency' must be an ISO 4217 code"),
+        ('[clinic]\ncurrency = "twd"\n', "'clinic.currency' must be an ISO 4217 code"),
+        ("[rfm]\nwindow_months = 0\n", "'rfm.window_months' must be above 0"),
+        ("[rfm]\nscore_cutoff = 7\n", "'rfm.score_cutoff' is an RFM score from 1 to 5"),
+        ("[activity]\nkpi_active_months = -18\n", "must be above 0"),
+        ("[churn]\nsatisfaction_below = -1.0\n", "'churn.satisfaction_below' must not be"),
+        ("[churn]\nspend_decline_threshold = 50.0\n", "is a share and must be at most 1"),
+        ("[care]\nrecalls = { cleaning = [0] }\n", "'care.recalls' must be above 0"),
+        ("[clv]\nhorizon_months = 0\n", "'clv.horizon_months' must be above 0"),
+        ("[clv]\npenalizer = nan\n", "'clv.penalizer' must be a finite number"),
+        ("[economics]\nuplift_points = [0.1, 10.0]\n", "is a share and must be at most 1"),
+        ('[load]\ndecimal = ";"\n', "'load.decimal' must be one of"),
+        ("[load]\nsatisfaction_scale = 7\n", "'load.satisfaction_scale' must be one of"),
+        ('[load.status_words]\n"已報到" = "arrived"\n', "map it to one of completed"),
+        ('[privacy]\nsecret_env = "abc def"\n', "'privacy.secret_env' must be the name"),
+        ("[care]\nbogus = 1\n", "unknown key 'care.bogus'"),
+        ("[membership.four_spend]\nplatinum = -5.0\n", "must be above 0"),
+    ],
+)
+def test_wrong_values_name_the_key(tmp_path, toml, message):
+    path = tmp_path / "clinic.toml"
+    path.write_text(toml, encoding="utf-8")
+    with pytest.raises(ProfileError) as exc:
+        load_profile(path)
+    assert message in str(exc.value)
+    assert str(path) in str(exc.value)
+
+
+def test_the_default_profile_passes_its_own_checks():
+    assert load_profile(None) == ClinicProfile.from_dict(ClinicProfile().to_dict())

@@ -87,19 +87,23 @@ def test_a_report_written_before_the_marker_is_still_replaced(tmp_path):
     assert (final / "report.pdf").read_text() == "new"
 
 
-def test_temporary_folders_of_a_killed_run_are_removed_by_the_next_run(tmp_path):
+def test_temporary_folders_of_killed_runs_are_removed_by_the_clinics_next_run(tmp_path):
     clinic = tmp_path / "north"
     left = clinic / ".2026-10.tmp-abc123"
     left.mkdir(parents=True)
     (left / "actions.xlsx").write_bytes(b"names and phones")
     old = clinic / ".2026-10.old-999"
     old.mkdir()
-    other_month = clinic / ".2026-09.tmp-zzz"
-    other_month.mkdir()  # another month's run may still be going: left alone
+    dead_month = clinic / ".2026-08.tmp-yyy"
+    dead_month.mkdir()  # no run of August holds its lock: cleared too
+    running = clinic / ".2026-09.tmp-zzz"
+    running.mkdir()  # September's run is still going (it holds the lock): left alone
+    stat = open(f"/proc/{os.getpid()}/stat").read()
+    (clinic / ".2026-09.lock").write_text(f"{os.getpid()} {stat.rsplit(')', 1)[1].split()[19]}")
     with report_workspace(tmp_path, "north", "2026-10") as tmp:
         (tmp / "report.pdf").write_text("new")
-    assert not left.exists() and not old.exists()
-    assert other_month.exists()
+    assert not left.exists() and not old.exists() and not dead_month.exists()
+    assert running.exists()
 
 
 def test_a_lock_whose_process_id_was_reused_is_taken_over(tmp_path):
@@ -220,3 +224,21 @@ def test_validate_refuses_a_quality_file_over_its_input(tmp_path, capsys):
                  str(visits)])  # fmt: skip
     assert code == 2
     assert visits.read_bytes() == before
+
+
+@pytest.mark.parametrize("month", ["2026-13", "0000-01", "２０２６-１０", "26-10"])
+def test_report_refuses_a_bad_month_before_anything_runs(tmp_path, capsys, month):
+    _visits(tmp_path / "visits.csv")
+    code = main(["report", "--visits", str(tmp_path / "visits.csv"), "--month", month,
+                 "--out", str(tmp_path / "reports")])  # fmt: skip
+    assert code == 2
+    assert "is not a report month" in capsys.readouterr().err
+    assert not (tmp_path / "reports").exists()
+
+
+def test_synth_refuses_to_replace_files_without_force(tmp_path, capsys):
+    (tmp_path / "visits.csv").write_text("the clinic's real export")
+    code = main(["synth", "--patients", "20", "--out", str(tmp_path)])
+    assert code == 2
+    assert "already holds visits.csv" in capsys.readouterr().err
+    assert (tmp_path / "visits.csv").read_text() == "the clinic's real export"

@@ -7,7 +7,7 @@ folder or file at the target is refused untouched. A lock file (holding the run'
 id and that process's start time) stops two runs of the same clinic and month from
 colliding; a lock left by a run that was killed is taken over, even when the system has
 since given its process id to another program. Temporary folders a killed run left behind
-(they can hold contact details) are removed by the next run of that clinic and month.
+(they can hold contact details) are removed by the next run of that clinic.
 """
 
 from __future__ import annotations
@@ -132,11 +132,20 @@ def _refuse_foreign(final: Path) -> None:
 
 
 def _remove_leftovers(parent: Path, month: str) -> None:
-    """Remove temporary folders of this clinic and month left by a run that was killed."""
-    for pattern in (f".{month}.tmp-*", f".{month}.old-*"):
-        for left in parent.glob(pattern):
-            if left.is_dir() and not left.is_symlink():
-                shutil.rmtree(left, ignore_errors=True)
+    """Remove temporary folders of this clinic left by runs that were killed.
+
+    This month's are ours to clear (the caller holds its lock); another month's only when
+    no live run holds that month's lock.
+    """
+    for left in sorted([*parent.glob(".*.tmp-*"), *parent.glob(".*.old-*")]):
+        other = left.name[1:].split(".", 1)[0]
+        if not left.is_dir() or left.is_symlink():
+            continue
+        if other != month:
+            holder = _holder(parent / f".{other}.lock")
+            if holder is not None and _alive(*holder):
+                continue
+        shutil.rmtree(left, ignore_errors=True)
 
 
 @contextmanager

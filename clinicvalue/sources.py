@@ -166,6 +166,12 @@ def _engine(url_text: str, url_env: str, source: str) -> Any:
         ) from None
 
 
+def _reason(exc: Exception, url: str) -> str:
+    """Return the first line of the driver's message, with the URL's password masked."""
+    detail = _scrub(str(getattr(exc, "orig", exc)), url).strip().splitlines()
+    return detail[0] if detail else type(exc).__name__
+
+
 def read_sql(query: str, *, url_env: str = DEFAULT_URL_ENV, label: str = "visits") -> pd.DataFrame:
     """Run ``query`` read-only against the database named in ``$url_env``.
 
@@ -204,19 +210,16 @@ def read_sql(query: str, *, url_env: str = DEFAULT_URL_ENV, label: str = "visits
                     result.fetchall(), columns=list(result.keys()), coerce_float=True
                 )
             except SQLAlchemyError as exc:
-                detail = _scrub(str(getattr(exc, "orig", exc)), url).strip().splitlines()
                 raise InputError(
-                    f"the {label} query failed: {detail[0] if detail else type(exc).__name__}",
-                    file=source,
+                    f"the {label} query failed: {_reason(exc, url)}", file=source
                 ) from None
             finally:
                 transaction.rollback()
     except InputError:
         raise
     except SQLAlchemyError as exc:
-        detail = _scrub(str(getattr(exc, "orig", exc)), url).strip().splitlines()
         raise InputError(
-            f"cannot connect to the database {masked_url(url)}: {detail[0] if detail else exc}",
+            f"cannot connect to the database {masked_url(url)}: {_reason(exc, url)}",
             file=source,
         ) from None
     finally:

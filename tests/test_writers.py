@@ -39,16 +39,16 @@ def test_unknown_table_format(tmp_path, frame):
         write_table(frame, tmp_path / "x.json")
 
 
-def test_failed_write_keeps_the_previous_file(tmp_path, frame):
+def test_failed_write_keeps_the_previous_file(tmp_path, frame, monkeypatch):
     target = tmp_path / "scores.csv"
     target.write_text("previous")
 
-    class Boom(pd.DataFrame):
-        def to_csv(self, *a, **k):
-            raise RuntimeError("disk full")
+    def boom(self, *a, **k):
+        raise RuntimeError("disk full")
 
-    with pytest.raises(RuntimeError):
-        write_table(Boom(frame), target)
+    monkeypatch.setattr(pd.DataFrame, "to_csv", boom)
+    with pytest.raises(RuntimeError, match="disk full"):
+        write_table(frame, target)
     assert target.read_text() == "previous"
     assert list(tmp_path.iterdir()) == [target]
 

@@ -6,6 +6,9 @@ The data flow, one module per arrow: ``load`` (exports → canonical tables) →
 notebooks → ``report``.
 """
 
+from importlib.metadata import PackageNotFoundError
+from importlib.metadata import version as _dist_version
+
 from clinicvalue.actions import action_lists, call_list
 from clinicvalue.churn import ChurnWarnings, churn_flags, churn_warnings
 from clinicvalue.clv import ClvModel
@@ -56,7 +59,10 @@ from clinicvalue.synth import SyntheticClinic, synthesize, write_synthetic
 from clinicvalue.treatments import treatment_category
 from clinicvalue.uplift import retention_uplift
 
-__version__ = "0.1.0"
+try:
+    __version__ = _dist_version("clinicvalue")
+except PackageNotFoundError:  # a source tree that was never installed
+    __version__ = "0+unknown"
 
 __all__ = [
     "ChurnWarnings",

@@ -66,12 +66,19 @@ def _add_inputs(p: argparse.ArgumentParser, *, visits_required: bool = True) -> 
     )
 
 
+def _version() -> str:
+    from clinicvalue import __version__
+
+    return __version__
+
+
 def build_parser() -> argparse.ArgumentParser:
     """Return the argument parser for every sub-command."""
     parser = argparse.ArgumentParser(
         prog="clinicvalue",
         description="Patient value, lifetime value, retention and monthly reports for clinics.",
     )
+    parser.add_argument("--version", action="version", version=f"clinicvalue {_version()}")
     parser.add_argument("--debug", action="store_true", help="show full tracebacks")
     sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
 

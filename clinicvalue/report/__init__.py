@@ -13,6 +13,7 @@ from typing import Any
 
 import pandas as pd
 
+from clinicvalue.bundled import samples_folder
 from clinicvalue.errors import InputError, ReportError, check_option
 from clinicvalue.i18n import LOCALES
 from clinicvalue.names import parse_month, previous_month
@@ -173,9 +174,7 @@ def run_report(
 
 def run_demo(out: str | Path = "reports", *, month: str = "2026-10") -> Path:
     """Run the bundled dental sample clinic's report for ``month`` and print where it is."""
-    from clinicvalue.report.notebook import SAMPLES
-
-    folder = SAMPLES / "dental"
+    folder = samples_folder() / "dental"
 
     def find(table: str) -> Path | None:
         hits = sorted(folder.glob(f"{table}.*"))

@@ -14,10 +14,10 @@ import sys
 import tempfile
 from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
-from importlib import resources
 from pathlib import Path
 from typing import Any
 
+from clinicvalue.bundled import notebooks_folder
 from clinicvalue.errors import InputError, ReportError
 
 __all__ = ["KERNEL_NAME", "notebook_path", "kernel_env", "execute_notebook"]
@@ -27,13 +27,10 @@ KERNEL_NAME = "clinicvalue"
 
 def notebook_path(name: str) -> Path:
     """Return the path of the kit's notebook ``name`` (e.g. ``monthly_report.ipynb``)."""
-    for base in (Path(__file__).resolve().parents[2] / "notebooks",):
-        if (base / name).is_file():
-            return base / name
-    packaged = resources.files("clinicvalue").joinpath("notebooks", name)
-    if packaged.is_file():
-        return Path(str(packaged))
-    raise ReportError(f"notebook {name} not found; reinstall the kit")
+    path = notebooks_folder() / name
+    if not path.is_file():
+        raise ReportError(f"notebook {name} not found in {path.parent}; reinstall the kit")
+    return path
 
 
 def _kernel_ok() -> bool:

@@ -6,16 +6,14 @@ import json
 from pathlib import Path
 from typing import Any
 
+from clinicvalue.bundled import samples_folder
 from clinicvalue.data import ClinicData
 from clinicvalue.errors import ProfileError, ReportError
 from clinicvalue.profile import ClinicProfile, load_profile
 from clinicvalue.report.excel import write_actions
 from clinicvalue.report.monthly import MonthlyReport
 
-__all__ = ["SAMPLES", "open_clinic", "read_profile", "read_metrics", "write_outputs"]
-
-#: The bundled sample clinics (``data_samples/<kind>/``).
-SAMPLES = Path(__file__).resolve().parents[2] / "data_samples"
+__all__ = ["open_clinic", "read_profile", "read_metrics", "write_outputs"]
 
 
 def read_profile(path: str | Path | None) -> ClinicProfile:
@@ -33,7 +31,7 @@ def read_profile(path: str | Path | None) -> ClinicProfile:
 
 
 def _sample(kind: str | Path, table: str) -> str | None:
-    folder = Path(kind) if isinstance(kind, Path) else SAMPLES / kind
+    folder = Path(kind) if isinstance(kind, Path) else samples_folder() / kind
     hits = sorted(p for p in folder.glob(f"{table}.*") if p.suffix.lower() != ".toml")
     return str(hits[0]) if hits else None
 
@@ -75,7 +73,7 @@ def open_clinic(
     }
     sql = {t: SqlSource(q, url_env=db_url_env, label=t) for t, q in queries.items() if q}
     if not visits and "visits" not in sql:
-        where = Path(folder) if folder else SAMPLES / sample
+        where = Path(folder) if folder else samples_folder() / sample
         visits = _sample(where, "visits") or ""
         if not visits:
             raise ReportError(f"no visits given and no visits file in {where.resolve()}")

@@ -196,7 +196,9 @@ def test_notebooks_are_committed_thin_and_without_outputs(name):
     nb = json.loads(notebook_path(name).read_text(encoding="utf-8"))
     code = [c for c in nb["cells"] if c["cell_type"] == "code"]
     assert all(not c["outputs"] and c["execution_count"] is None for c in code)
-    assert nb["metadata"]["kernelspec"]["name"] == KERNEL_NAME
+    # the environment's own kernel, as JupyterLab and plain papermill use it; the report
+    # command pins the kit's kernel itself
+    assert nb["metadata"]["kernelspec"]["name"] == "python3"
     # valid nbformat 4.5 as saved: every cell has its id (JupyterLab and papermill need them)
     assert all(re.fullmatch(r"[a-zA-Z0-9-_]{1,64}", c.get("id", "")) for c in nb["cells"])
     for cell in code:
@@ -207,7 +209,7 @@ def test_notebooks_are_committed_thin_and_without_outputs(name):
 def test_analyst_notebook_defaults_point_at_the_bundled_sample(tmp_path):
     # as in JupyterLab: no parameters, run from the notebook's own folder
     params = pm.inspect_notebook(str(notebook_path("segmentation.ipynb")))
-    assert params["clinic_dir"]["default"].strip("\"'") == "../data_samples/dental"
+    assert params["clinic_dir"]["default"].strip("\"'") == ""  # the bundled dental sample
     out = execute_notebook(notebook_path("segmentation.ipynb"), tmp_path / "s.ipynb", parameters={})
     nb = json.loads(out.read_text(encoding="utf-8"))
     html = "".join(
@@ -232,3 +234,51 @@ def test_kernel_talks_over_private_unix_sockets(tmp_path, capfd):
     out = nbformat.read(tmp_path / "out.ipynb", as_version=4)
     assert out.cells[-1].outputs[0]["text"] == "42\n"
     assert "TCP without encryption" not in capfd.readouterr().err
+
+
+ANALYST = [n for n in NOTEBOOKS if n != "monthly_report.ipynb"]
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("name", ANALYST)
+def test_analyst_notebook_runs_under_plain_papermill_with_every_chart(name, tmp_path):
+    """As an analyst runs it: plain papermill, the environment's python3 kernel, defaults."""
+    out = tmp_path / name
+    pm.execute_notebook(
+        str(notebook_path(name)), str(out), kernel_name="python3", progress_bar=False,
+        cwd=str(notebook_path(name).parent),
+    )  # fmt: skip
+    nb = json.loads(out.read_text(encoding="utf-8"))
+    for cell in (c for c in nb["cells"] if c["cell_type"] == "code"):
+        src = "".join(cell["source"])
+        outs = cell.get("outputs", [])
+        streams = "".join("".join(o.get("text", "")) for o in outs if o["output_type"] == "stream")
+        assert "missing from font" not in streams, (name, src[:60])
+        assert not [o for o in outs if o["output_type"] == "error"], (name, src[:60])
+        if re.search(r"^\s*plot_\w+\(", src, re.M):
+            assert any("image/png" in o.get("data", {}) for o in outs), (name, src[:60])
+    if name == "economics.ipynb":
+        assert "clv" in json.dumps(nb) and "NaN  " not in _cell_text(nb, "result.by_channel")
+
+
+def _cell_text(nb: dict, tail: str) -> str:
+    for cell in nb["cells"]:
+        if cell["cell_type"] == "code" and "".join(cell["source"]).rstrip().endswith(tail):
+            return "".join(
+                "".join(o.get("data", {}).get("text/plain", "")) for o in cell.get("outputs", [])
+            )
+    raise AssertionError(tail)
+
+
+def test_a_monthly_notebook_run_by_hand_writes_under_reports(tmp_path):
+    from clinicvalue.report.notebook import notebook_output_folder
+
+    (tmp_path / "notebooks").mkdir()
+    assert notebook_output_folder("north", "2026-10", cwd=tmp_path / "notebooks") == (
+        tmp_path.resolve() / "reports" / "notebook" / "north" / "2026-10"
+    )
+    assert notebook_output_folder("north", "2026-10", cwd=tmp_path) == (
+        tmp_path.resolve() / "reports" / "notebook" / "north" / "2026-10"
+    )
+    params = pm.inspect_notebook(str(notebook_path("monthly_report.ipynb")))
+    assert params["output_dir"]["default"].strip("\"'") == ""

@@ -14,6 +14,7 @@ import matplotlib as mpl
 import matplotlib.pyplot as plt
 from matplotlib import font_manager
 from matplotlib.axes import Axes
+from matplotlib.text import Text
 
 PALETTE = ["#1f5a94", "#e07b39", "#3a9a5b", "#c0392b", "#7d5ba6", "#8c6d31", "#4aa3c7", "#999999"]
 GOOD = "#2e8b57"
@@ -64,9 +65,25 @@ def apply_style(locale: str = "en") -> None:
 
 @contextmanager
 def styled(locale: str = "en") -> Iterator[None]:
-    """Use the kit's style for the charts drawn inside the block."""
+    """Use the kit's style for the charts drawn inside the block.
+
+    A notebook shows a figure after its cell ends, outside this block, so the figures
+    made inside it keep their fonts on every text (else Chinese labels would be drawn in
+    the default font, as boxes), and matplotlib's interactive mode is left as the block
+    found or set it (else only a notebook's first chart would show).
+    """
+    before = set(plt.get_fignums())
+    families = font_families(locale)
     with mpl.rc_context(rc_params(locale)):
         yield
+        interactive = mpl.is_interactive()
+        for num in sorted(set(plt.get_fignums()) - before):  # the newest stays current
+            fig = plt.figure(num)
+            for text in fig.findobj(Text):
+                text.set_fontfamily(families)
+            for ax in fig.axes:  # tick labels are made when drawn: set theirs for later
+                ax.tick_params(labelfontfamily=families)
+    mpl.interactive(interactive)
 
 
 def get_ax(ax: Axes | None, *, figsize: tuple[float, float] = (7.0, 3.6)) -> Axes:

@@ -9,11 +9,18 @@ from typing import Any
 from clinicvalue.bundled import samples_folder
 from clinicvalue.data import ClinicData
 from clinicvalue.errors import ProfileError, ReportError
+from clinicvalue.names import check_clinic_id
 from clinicvalue.profile import ClinicProfile, load_profile
 from clinicvalue.report.excel import write_actions
 from clinicvalue.report.monthly import MonthlyReport
 
-__all__ = ["open_clinic", "read_profile", "read_metrics", "write_outputs"]
+__all__ = [
+    "open_clinic",
+    "read_profile",
+    "read_metrics",
+    "write_outputs",
+    "notebook_output_folder",
+]
 
 
 def read_profile(path: str | Path | None) -> ClinicProfile:
@@ -106,11 +113,26 @@ def read_metrics(path: str | Path | None) -> dict[str, Any] | None:
         return None
 
 
-def write_outputs(report: MonthlyReport, folder: str | Path) -> list[Path]:
-    """Write ``metrics.json`` and ``actions.xlsx`` of ``report`` into ``folder``."""
+def notebook_output_folder(clinic_id: str, month: str, *, cwd: Path | None = None) -> Path:
+    """Return where a notebook run by hand (JupyterLab, plain papermill) writes its files.
+
+    That is ``reports/notebook/<clinic>/<month>/`` in the project: beside the
+    ``notebooks`` folder the notebook runs in, else in the current folder. Never beside
+    the notebook itself, where staff lists would end up next to code.
+    """
+    here = (cwd or Path.cwd()).resolve()
+    base = here.parent if here.name == "notebooks" else here
+    return base / "reports" / "notebook" / check_clinic_id(clinic_id) / month
+
+
+def write_outputs(report: MonthlyReport, folder: str | Path = "") -> list[Path]:
+    """Write ``metrics.json`` and ``actions.xlsx`` of ``report`` into ``folder``.
+
+    With no ``folder``, they go to :func:`notebook_output_folder`.
+    """
     from clinicvalue.writers import write_json
 
-    folder = Path(folder)
+    folder = Path(folder) if folder else notebook_output_folder(report.clinic_id, report.month)
     folder.mkdir(parents=True, exist_ok=True)
     return [
         write_json(report.metrics, folder / "metrics.json"),

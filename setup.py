@@ -17,6 +17,7 @@ setup(
     package_data={
         "clinicvalue": ["py.typed"],
         "clinicvalue.templates": ["*.css", "*.html"],
+        "clinicvalue.schemas": ["*.json"],
         "clinicvalue.notebooks": ["*.ipynb"],
         "clinicvalue.samples": ["README.md", "*/*.csv", "*/*.toml"],
     },

@@ -266,7 +266,10 @@ def _cmd_score(args: argparse.Namespace) -> int:
     with step("load"):
         data = _load(args, profile)
     result = score_patients(data, as_of, profile, with_clv=not args.no_clv, step=step)
-    model = dict(result.model)
+    from clinicvalue.report.schema import MODEL_SCHEMA_VERSION, kit_version
+
+    model = {"schema_version": MODEL_SCHEMA_VERSION, "kit_version": kit_version()}
+    model.update(result.model)
     model["data_quality"] = data.quality.to_metrics()
     model["profile"] = profile.to_dict()
     if data.quality.n_rejected:

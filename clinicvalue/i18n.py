@@ -116,6 +116,12 @@ STRINGS: dict[str, tuple[str, str, str]] = {
     "quality_rows_rejected": ("Rows rejected", "剔除列數", "剔除行数"),
     "quality_visits": ("Visits", "就診次數", "就诊次数"),
     "quality_notes": ("Notes", "備註", "备注"),
+    "previous_unreadable": (
+        "Last month's metrics.json could not be read ({reason}); month-over-month changes "
+        "were recomputed from this month's data",
+        "上月的 metrics.json 無法讀取（{reason}），月增減改由本月資料重新計算",
+        "上月的 metrics.json 无法读取（{reason}），环比变化改由本月数据重新计算",
+    ),
     "note_refunds": (
         "{n} refund line(s) totalling {total} were netted into their visits",
         "{n} 筆退款（合計 {total}）已併入當次就診",

@@ -45,6 +45,7 @@ class ClinicSection:
 
     name: str = "Demo Clinic"  # shown on the report cover
     id: str = "demo"  # folder name under reports/
+    prepared_by: str = ""  # consultant or firm named as the PDF's author; empty = the clinic
     currency: str = "TWD"  # ISO 4217: TWD (NT$) or CNY (¥) …
     locale: str = "zh-Hant"  # en, zh-Hant or zh-Hans
     kind: str = "dental"  # dental or general

@@ -94,6 +94,32 @@ def zh_report(clinic, tmp_path_factory):
     return folder
 
 
+def test_metrics_json_follows_its_shipped_schema(zh_report):
+    import jsonschema
+
+    from clinicvalue import __version__
+    from clinicvalue.report.schema import metrics_schema
+
+    metrics = json.loads((zh_report / "metrics.json").read_text(encoding="utf-8"))
+    jsonschema.validate(metrics, metrics_schema(), cls=jsonschema.Draft202012Validator)
+    assert metrics["schema_version"] == 1 and metrics["kit_version"] == __version__
+    broken = {**metrics, "month": "2026-13"}
+    with pytest.raises(jsonschema.ValidationError):
+        jsonschema.validate(broken, metrics_schema(), cls=jsonschema.Draft202012Validator)
+
+
+def test_pdf_carries_title_author_date_and_language(zh_report):
+    from pypdf import PdfReader
+
+    reader = PdfReader(zh_report / "report.pdf")
+    meta = reader.metadata
+    metrics = json.loads((zh_report / "metrics.json").read_text(encoding="utf-8"))
+    assert metrics["clinic"]["name"] in meta.title and "2026" in meta.title
+    assert meta.author == metrics["clinic"]["name"]  # no prepared_by in the profile
+    assert meta.creation_date is not None
+    assert reader.trailer["/Root"].get("/Lang") == "zh-Hant-TW"  # the html lang
+
+
 def test_report_writes_every_artefact(zh_report):
     names = {p.name for p in zh_report.iterdir()}
     assert names == {"report.pdf", "report.html", "report.ipynb", "metrics.json", "actions.xlsx",

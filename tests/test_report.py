@@ -110,6 +110,21 @@ def test_month_over_month_reads_last_months_metrics(visits):
     assert rep.metrics["kpis_previous_source"] == "metrics.json"
 
 
+def test_an_unreadable_last_month_is_a_note_in_the_report_not_silence(visits, tmp_path):
+    from clinicvalue.report.notebook import read_metrics
+
+    broken = tmp_path / "metrics.json"
+    broken.write_text('{"month": "2026-09", "kpis": {', encoding="utf-8")
+    prev = read_metrics(broken)
+    assert prev["unreadable"].startswith("JSONDecodeError")
+    data = ClinicData(visits=visits, lines=visits)
+    rep = build_monthly(data, month="2026-10", locale="en", previous_metrics=prev)
+    assert rep.metrics["kpis_previous_source"] == "recomputed"
+    assert rep.metrics["kpis_previous_unreadable"].startswith("JSONDecodeError")
+    assert "Last month&#x27;s metrics.json could not be read" in rep.section("quality").html
+    assert read_metrics(tmp_path / "none.json") is None
+
+
 def test_targets_show_on_tiles(visits):
     data = ClinicData(visits=visits, lines=visits)
     prof = ClinicProfile().replace(targets={"revisit_rate_90d": 0.5})

@@ -44,6 +44,7 @@ from clinicvalue.report.html import (
     tiles_html,
 )
 from clinicvalue.report.kpis import KPIS, core_kpis, kpi_def, month_bounds, monthly_series
+from clinicvalue.report.schema import METRICS_SCHEMA_VERSION, kit_version
 
 __all__ = ["TILE_KEYS", "SECTION_KEYS", "Section", "MonthlyReport", "build_monthly", "format_kpi"]
 
@@ -241,6 +242,8 @@ def _sec_quality(ctx: _Ctx) -> list[str]:
         currency = ctx.profile.clinic.currency
         english = set(visit_notes(visits_info, "en", currency))
         notes = visit_notes(visits_info, loc, currency) + [n for n in notes if n not in english]
+    if "previous_note" in ctx.cache:
+        notes.append(ctx.cache["previous_note"])
     if notes:
         items = "".join(f"<li>{_esc(n)}</li>" for n in notes)
         blocks.append(f"<h3>{t('quality_notes', loc)}</h3><ul>{items}</ul>")
@@ -357,6 +360,7 @@ def build_monthly(
     kpis.update({k: None for k in ("at_risk_patients", "clv_at_risk", "total_clv", "ltv_cac")})
     prev_month = (start - pd.DateOffset(months=1)).strftime("%Y-%m")
     ly_month = (start - pd.DateOffset(months=12)).strftime("%Y-%m")
+    unreadable = (previous_metrics or {}).get("unreadable")
     if previous_metrics and previous_metrics.get("month") == prev_month:
         previous = dict(previous_metrics.get("kpis", {}))
         prev_source = "metrics.json"
@@ -366,6 +370,8 @@ def build_monthly(
     last_year = core_kpis(data.visits, month=ly_month, profile=prof, patients=data.patients)
     ctx = _Ctx(data, prof, month, start, end, loc, currency, kpis)
     ctx.cache["series"] = series
+    if unreadable:
+        ctx.cache["previous_note"] = t("previous_unreadable", loc, reason=unreadable)
 
     built: dict[str, Section] = {}
     for key in ("segments", "clv", "retention", "economics", "actions", "quality", "appendix"):
@@ -416,8 +422,12 @@ def build_monthly(
         "month": fmt_month(start, loc),
         "data_until": f"{t('data_until', loc)} {fmt_date(end, loc)}",
         "generated": f"{t('generated', loc)} {fmt_date(made.date().isoformat(), loc)}",
+        "author": prof.clinic.prepared_by or prof.clinic.name,
+        "created": made.isoformat(timespec="seconds"),
     }
     metrics: dict[str, Any] = {
+        "schema_version": METRICS_SCHEMA_VERSION,
+        "kit_version": kit_version(),
         "clinic": {"id": prof.clinic.id, "name": prof.clinic.name},
         "month": month,
         "as_of": end.date().isoformat(),
@@ -430,6 +440,7 @@ def build_monthly(
         },
         "kpis_previous": {k: _clean(v) for k, v in previous.items()},
         "kpis_previous_source": prev_source,
+        "kpis_previous_unreadable": unreadable or None,
         "kpis_last_year": {k: _clean(v) for k, v in last_year.items()},
         "tiles": tiles,
         "findings": findings,

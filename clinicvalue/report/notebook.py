@@ -104,13 +104,20 @@ def open_clinic(
 
 
 def read_metrics(path: str | Path | None) -> dict[str, Any] | None:
-    """Return last month's ``metrics.json``, or ``None`` when there is none to read."""
+    """Return last month's ``metrics.json``, or ``None`` when there is none.
+
+    A file that exists but cannot be read is not ignored in silence: the result is
+    ``{"unreadable": reason}``, which the report states in its data-quality notes.
+    """
     if not path or not Path(path).is_file():
         return None
     try:
-        return json.loads(Path(path).read_text(encoding="utf-8"))
-    except ValueError:
-        return None
+        data = json.loads(Path(path).read_text(encoding="utf-8"))
+    except (OSError, UnicodeDecodeError, ValueError) as exc:
+        return {"unreadable": f"{type(exc).__name__}: {str(exc)[:120]}"}
+    if not isinstance(data, dict):
+        return {"unreadable": "not a JSON object"}
+    return data
 
 
 def notebook_output_folder(clinic_id: str, month: str, *, cwd: Path | None = None) -> Path:

@@ -8,7 +8,6 @@ around them. WeasyPrint lays out the PDF; charts are SVG, so they stay sharp whe
 from __future__ import annotations
 
 import re
-from html import escape
 from importlib import resources
 from pathlib import Path
 from typing import Any
@@ -17,6 +16,7 @@ import nbformat
 
 from clinicvalue.errors import ReportError
 from clinicvalue.i18n import css_fonts, html_lang, t
+from clinicvalue.report.schema import kit_version
 
 __all__ = [
     "notebook_body",
@@ -131,27 +131,34 @@ def notebook_body(nb_path: str | Path) -> str:
     return body
 
 
+def _page_template() -> Any:
+    from jinja2 import Environment, select_autoescape
+
+    env = Environment(autoescape=select_autoescape(default=True), keep_trailing_newline=True)
+    text = resources.files("clinicvalue.templates").joinpath("page.html").read_text("utf-8")
+    return env.from_string(text)
+
+
 def compose_html(body: str, *, cover: dict[str, str], locale: str) -> str:
-    """Wrap the report body in a full page: cover, contents, print CSS for the locale."""
-    css = _css().replace("__CV_HEADER__", css_string_body(f"{cover['clinic']} · {cover['month']}"))
-    toc = "".join(
-        f'<li><a href="#{anchor}">{title}</a></li>' for anchor, title in _H2.findall(body)
-    )
-    cover_html = (
-        '<div class="cv-cover">'
-        f'<div class="clinic">{escape(cover["clinic"])}</div>'
-        f'<div class="title">{escape(cover["title"])}</div>'
-        f'<div class="month">{escape(cover["month"])}</div>'
-        f'<div class="meta">{escape(cover["data_until"])}<br/>{escape(cover["generated"])}</div>'
-        "</div>"
-    )
-    return (
-        f'<!DOCTYPE html>\n<html lang="{html_lang(locale)}"><head><meta charset="utf-8"/>'
-        f"<title>{escape(cover['clinic'])} · {escape(cover['title'])} · "
-        f"{escape(cover['month'])}</title>"
-        f"<style>html {{ font-family: {css_fonts(locale)}; }}\n{css}</style></head><body>"
-        f'{cover_html}<nav class="cv-toc"><h2>{escape(t("contents", locale))}</h2>'
-        f"<ol>{toc}</ol></nav>{body}</body></html>"
+    """Wrap the report body in a full page: cover, contents, print CSS for the locale.
+
+    The page comes from an autoescaping Jinja2 template: every cover text is HTML-escaped,
+    the running header's text CSS-escaped; ``body`` (the notebook's own escaped output)
+    and the kit's CSS are the only markup passed through.
+    """
+    from markupsafe import Markup
+
+    header = css_string_body(f"{cover['clinic']} · {cover['month']}")
+    toc = [(a, Markup(title)) for a, title in _H2.findall(body)]  # already escaped in body
+    return _page_template().render(
+        lang=html_lang(locale),
+        cover=cover,
+        version=kit_version(),
+        fonts=Markup(css_fonts(locale)),
+        css=Markup(_css().replace("__CV_HEADER__", header)),
+        contents=t("contents", locale),
+        toc=toc,
+        body=Markup(body),
     )
 
 

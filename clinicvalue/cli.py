@@ -14,6 +14,7 @@ from pathlib import Path
 from typing import Any
 
 from clinicvalue.errors import ClinicValueError, InputError
+from clinicvalue.logs import LOGGER, configure
 
 __all__ = ["main", "build_parser"]
 
@@ -72,24 +73,60 @@ def _version() -> str:
     return __version__
 
 
+ENVIRONMENT = """\
+environment variables:
+  CLINICVALUE_DB_URL       SQLAlchemy URL of the clinic database for --*-sql (or the
+                           variable named with --db-url-env / db_url_env in clinics.toml)
+  CLINICVALUE_SECRET       secret for pseudonymous patient keys (at least 16 characters)
+  CLINICVALUE_SECRET_FILE  where the installation's own secret is kept when
+                           CLINICVALUE_SECRET is unset (default
+                           $XDG_CONFIG_HOME/clinicvalue/secret, ~/.config/clinicvalue/secret)
+  CLINICVALUE_PROGRESS     1 shows progress bars even when stderr is not a terminal, 0 never
+"""
+
+
+def _common(*, top: bool) -> argparse.ArgumentParser:
+    """Options every command takes, before or after its name."""
+    p = argparse.ArgumentParser(add_help=False)
+    default = {} if top else {"default": argparse.SUPPRESS}
+    g = p.add_mutually_exclusive_group()
+    g.add_argument("-q", "--quiet", action="store_true", help="print errors only", **default)
+    g.add_argument("-v", "--verbose", action="store_true", help="print more detail", **default)
+    p.add_argument("--debug", action="store_true", help="show full tracebacks", **default)
+    return p
+
+
+def _command(sub: Any, name: str, **kw: Any) -> argparse.ArgumentParser:
+    """Add sub-command ``name`` with the common options and the environment epilog."""
+    return sub.add_parser(  # type: ignore[no-any-return]
+        name,
+        parents=[_common(top=False)],
+        epilog=ENVIRONMENT,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+        **kw,
+    )
+
+
 def build_parser() -> argparse.ArgumentParser:
     """Return the argument parser for every sub-command."""
     parser = argparse.ArgumentParser(
         prog="clinicvalue",
         description="Patient value, lifetime value, retention and monthly reports for clinics.",
+        epilog=ENVIRONMENT,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+        parents=[_common(top=True)],
     )
     parser.add_argument("--version", action="version", version=f"clinicvalue {_version()}")
-    parser.add_argument("--debug", action="store_true", help="show full tracebacks")
     sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
 
-    p = sub.add_parser("validate", help="check exports and report data quality")
+    p = _command(sub, "validate", help="check exports and report data quality")
     _add_inputs(p)
     p.add_argument(
         "--quality-out", metavar="CSV", help="write rejected rows here (with --drop-invalid)"
     )
     p.set_defaults(func=_cmd_validate)
 
-    p = sub.add_parser("score", help="write one row per patient with every score")
+    p = _command(sub, "score", help="write one row per patient with every score")
     _add_inputs(p)
     p.add_argument("--as-of", required=True, metavar="DATE", help="observation end (YYYY-MM-DD)")
     p.add_argument(
@@ -98,14 +135,14 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--no-clv", action="store_true", help="skip the lifetime-value model")
     p.set_defaults(func=_cmd_score)
 
-    p = sub.add_parser("profile", help="write or check a clinic profile")
+    p = _command(sub, "profile", help="write or check a clinic profile")
     g = p.add_mutually_exclusive_group(required=True)
     g.add_argument("--init", metavar="TOML", help="write the default profile, with comments")
     g.add_argument("--check", metavar="TOML", help="read a profile and report problems")
     p.add_argument("--force", action="store_true", help="overwrite an existing file with --init")
     p.set_defaults(func=_cmd_profile)
 
-    p = sub.add_parser("synth", help="generate a synthetic clinic")
+    p = _command(sub, "synth", help="generate a synthetic clinic")
     p.add_argument("--kind", choices=["dental", "general"], default="dental")
     p.add_argument("--patients", type=int, default=3000)
     p.add_argument("--seed", type=int, default=1)
@@ -118,8 +155,8 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--force", action="store_true", help="replace existing files in --out")
     p.set_defaults(func=_cmd_synth)
 
-    p = sub.add_parser(
-        "report", help="produce one clinic's monthly report (PDF, HTML, metrics, actions)"
+    p = _command(
+        sub, "report", help="produce one clinic's monthly report (PDF, HTML, metrics, actions)"
     )
     _add_inputs(p)
     p.add_argument("--month", required=True, metavar="YYYY-MM", help="report month, or 'previous'")
@@ -128,17 +165,17 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--timeout", type=int, default=900, help="seconds allowed per notebook cell")
     p.set_defaults(func=_cmd_report)
 
-    p = sub.add_parser("batch", help="produce the monthly report of every clinic in clinics.toml")
+    p = _command(sub, "batch", help="produce the monthly report of every clinic in clinics.toml")
     p.add_argument("clinics", metavar="CLINICS_TOML")
     p.add_argument("--month", default="previous", metavar="YYYY-MM")
     p.add_argument("--out", default="reports", metavar="DIR")
     p.set_defaults(func=_cmd_batch)
 
-    p = sub.add_parser("demo", help="run the monthly report on the bundled sample clinic")
+    p = _command(sub, "demo", help="run the monthly report on the bundled sample clinic")
     p.add_argument("--out", default="reports", metavar="DIR")
     p.set_defaults(func=_cmd_demo)
 
-    p = sub.add_parser("bench", help="time the kit against the plain lifetimes pipeline")
+    p = _command(sub, "bench", help="time the kit against the plain lifetimes pipeline")
     p.add_argument("--patients", type=int, default=1_000_000)
     p.add_argument("--seed", type=int, default=7)
     p.add_argument("--out", default="bench_results", metavar="DIR")
@@ -234,10 +271,10 @@ def _cmd_validate(args: argparse.Namespace) -> int:
     _refuse_input_targets(args, target)
     profile = _profile(args)
     data = _load(args, profile)
-    print(describe_quality(data.quality))
+    LOGGER.info(describe_quality(data.quality))
     if data.quality.n_rejected:
         write_rejected(data.quality, target)
-        print(f"{data.quality.n_rejected} rejected row(s) listed in {target}")
+        LOGGER.info(f"{data.quality.n_rejected} rejected row(s) listed in {target}")
     return 0
 
 
@@ -276,7 +313,7 @@ def _cmd_score(args: argparse.Namespace) -> int:
         write_rejected(data.quality, quality_out)
     write_table(result.table, out)
     write_json(model, model_out)
-    print(f"scored {len(result.table):,} patients as of {as_of:%Y-%m-%d} → {out}")
+    LOGGER.info(f"scored {len(result.table):,} patients as of {as_of:%Y-%m-%d} → {out}")
     return 0
 
 
@@ -289,10 +326,12 @@ def _cmd_profile(args: argparse.Namespace) -> int:
         if target.exists() and not args.force:
             raise InputError(f"{target} already exists; use --force to overwrite it")
         atomic_path(target, lambda tmp: tmp.write_text(default_profile_toml(), encoding="utf-8"))
-        print(f"wrote the default profile to {target}")
+        LOGGER.info(f"wrote the default profile to {target}")
         return 0
     prof = load_profile(args.check)
-    print(f"{args.check}: OK — {prof.clinic.name} ({prof.clinic.currency}, {prof.clinic.locale})")
+    LOGGER.info(
+        f"{args.check}: OK — {prof.clinic.name} ({prof.clinic.currency}, {prof.clinic.locale})"
+    )
     return 0
 
 
@@ -315,7 +354,7 @@ def _cmd_synth(args: argparse.Namespace) -> int:
         args.kind, patients=args.patients, seed=args.seed, start=args.start, end=args.end
     )
     write_synthetic(clinic, args.out, fmt=args.format, headers=args.headers, encoding=args.encoding)
-    print(f"wrote a synthetic {args.kind} clinic of {args.patients:,} patients to {args.out}")
+    LOGGER.info(f"wrote a synthetic {args.kind} clinic of {args.patients:,} patients to {args.out}")
     return 0
 
 
@@ -336,7 +375,7 @@ def _cmd_report(args: argparse.Namespace) -> int:
         drop_invalid=args.drop_invalid,
         timeout=args.timeout,
     )
-    print(f"report written to {folder}")
+    LOGGER.info(f"report written to {folder}")
     return 0
 
 
@@ -346,7 +385,10 @@ def _cmd_batch(args: argparse.Namespace) -> int:
 
     month = parse_month(args.month)
     result = run_batch(args.clinics, month=month, out=args.out)
-    print(result.summary_table())
+    LOGGER.info(result.summary_table())
+    for row in result.rows:
+        if not row.ok:
+            LOGGER.error(f"clinicvalue batch: {row.clinic}: FAILED: {row.error}")
     return 0 if result.ok else 1
 
 
@@ -377,20 +419,21 @@ def main(argv: Sequence[str] | None = None) -> int:
     """Run the command line; return the exit status."""
     parser = build_parser()
     args = parser.parse_args(argv)
+    configure(quiet=args.quiet, verbose=args.verbose)
     try:
         return int(args.func(args))
     except ClinicValueError as exc:
         if args.debug:
             raise
-        print(f"clinicvalue {args.command}: error: {exc}", file=sys.stderr)
+        LOGGER.error(f"clinicvalue {args.command}: error: {exc}")
         return EXIT_ERROR
     except KeyboardInterrupt:
-        print("clinicvalue: interrupted; nothing was written", file=sys.stderr)
+        LOGGER.error("clinicvalue: interrupted; nothing was written")
         return 130
     except (OSError, MemoryError) as exc:
         if args.debug:
             raise
-        print(f"clinicvalue {args.command}: error: {exc}", file=sys.stderr)
+        LOGGER.error(f"clinicvalue {args.command}: error: {exc}")
         return EXIT_ERROR
 
 

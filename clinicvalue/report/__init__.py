@@ -16,6 +16,7 @@ import pandas as pd
 from clinicvalue.bundled import samples_folder
 from clinicvalue.errors import InputError, ReportError, check_option
 from clinicvalue.i18n import LOCALES
+from clinicvalue.logs import LOGGER
 from clinicvalue.names import parse_month, previous_month
 from clinicvalue.privacy import pseudonym_secret
 from clinicvalue.profile import ClinicProfile
@@ -117,6 +118,7 @@ def run_report(
     ReportError
         The notebook failed, an artefact is missing, or the PDF failed its check.
     """
+    from clinicvalue.progress import step
     from clinicvalue.report.execute import execute_notebook, notebook_path
     from clinicvalue.report.notebook import read_metrics
     from clinicvalue.report.pdfcheck import check_pdf
@@ -149,20 +151,23 @@ def run_report(
             "mapping": dict(mapping or {}),
         }
         params.update(_sql_params(visits=visits, patients=patients, spend=spend, plans=plans))
-        execute_notebook(
-            notebook_path("monthly_report.ipynb"),
-            tmp / "report.ipynb",
-            parameters=params,
-            expect=(tmp / "metrics.json", tmp / "actions.xlsx"),
-            timeout=timeout,
-            cwd=tmp,
-        )
+        with step(f"{prof.clinic.id} {month}: load, analyses, notebook"):
+            execute_notebook(
+                notebook_path("monthly_report.ipynb"),
+                tmp / "report.ipynb",
+                parameters=params,
+                expect=(tmp / "metrics.json", tmp / "actions.xlsx"),
+                timeout=timeout,
+                cwd=tmp,
+            )
         metrics = read_metrics(tmp / "metrics.json") or {}
-        _, pdf = render_report(tmp, metrics=metrics)
+        with step(f"{prof.clinic.id} {month}: HTML and PDF"):
+            _, pdf = render_report(tmp, metrics=metrics)
         labels = [s["title"] for s in metrics["sections"].values()]
         labels += [tile["label"] for tile in metrics["tiles"]][:3]
         labels.append(metrics["kpis_formatted"]["active_patients"])
-        check_pdf(pdf, locale=loc, labels=labels)
+        with step(f"{prof.clinic.id} {month}: PDF check"):
+            check_pdf(pdf, locale=loc, labels=labels)
         for p in tmp.glob(".input-*"):
             p.unlink()
         (tmp / ".profile.json").unlink()
@@ -194,5 +199,5 @@ def run_demo(out: str | Path = "reports", *, month: str = "2026-10") -> Path:
         out=out,
     )
     took = time.perf_counter() - started
-    print(f"demo report: {result / 'report.pdf'} ({took:.0f} s)")
+    LOGGER.info(f"demo report: {result / 'report.pdf'} ({took:.0f} s)")
     return result

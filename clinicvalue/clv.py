@@ -25,7 +25,8 @@ from __future__ import annotations
 
 import warnings
 from dataclasses import dataclass
-from typing import TYPE_CHECKING
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 import pandas as pd
@@ -61,6 +62,14 @@ _NO_REPEAT = (
     "no patient has a repeat visit yet; lifetime value needs patients seen on at least "
     "two different days — use a longer visit history or an earlier start date"
 )
+
+
+def _monetary(summary: pd.DataFrame) -> np.ndarray | None:
+    """Return the mean repeat spend: the kit's ``monetary`` or lifetimes' ``monetary_value``."""
+    for name in ("monetary", "monetary_value"):
+        if name in summary:
+            return summary[name].to_numpy(dtype="float64")
+    return None
 
 
 def _xrt(summary: pd.DataFrame) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
@@ -465,10 +474,11 @@ class ClvModel:
         self.nll_ = bg.nll
         self.n_patients_ = len(x)
         self.n_histories_ = len(table)
-        m = summary["monetary"].to_numpy(dtype="float64") if "monetary" in summary else None
+        m = _monetary(summary)
         if m is None:
             raise InputError(
-                "summary lacks column ['monetary']; build it with clinicvalue.summarize"
+                "summary lacks column ['monetary'] (or lifetimes' 'monetary_value'); build it "
+                "with clinicvalue.summarize"
             )
         self.n_repeat_ = int((x > 0).sum())
         # net-refund means count as 0 (as in expected_spend)
@@ -494,6 +504,63 @@ class ClvModel:
     def _check_fitted(self) -> None:
         if not hasattr(self, "params_"):
             raise NotFittedError("ClvModel is not fitted yet; call ClvModel.fit(summary) first")
+
+    # -- saving ----------------------------------------------------------------------
+    _STATE = (
+        "params_", "log_cov_", "fit_step_", "nll_", "n_patients_", "n_histories_",
+        "n_repeat_", "mean_spend_", "gg_params_", "gg_log_cov_", "gg_step_", "gg_nll_",
+    )  # fmt: skip
+
+    def to_dict(self) -> dict[str, Any]:
+        """Return the settings and fitted state as JSON-ready values (see :meth:`from_dict`)."""
+        self._check_fitted()
+        state: dict[str, Any] = {"model": "bgnbd+gamma-gamma", "format": 1}
+        state["settings"] = {"time_unit": self.time_unit, "penalizer": self.penalizer}
+        for name in self._STATE:
+            value = getattr(self, name)
+            state[name] = value.tolist() if isinstance(value, np.ndarray) else value
+        return state
+
+    @classmethod
+    def from_dict(cls, state: dict[str, Any]) -> ClvModel:
+        """Return a fitted model from :meth:`to_dict`'s output.
+
+        Raises
+        ------
+        InputError
+            When ``state`` is not a saved ClvModel or lacks part of the fitted state.
+        """
+        if not isinstance(state, dict) or state.get("model") != "bgnbd+gamma-gamma":
+            raise InputError(
+                "not a saved clinicvalue ClvModel (expected model = bgnbd+gamma-gamma)"
+            )
+        missing = [k for k in ("settings", *cls._STATE) if k not in state]
+        if missing:
+            raise InputError(f"the saved ClvModel lacks {', '.join(missing)}")
+        model = cls(**state["settings"])
+        for name in cls._STATE:
+            value = state[name]
+            if name.endswith("log_cov_") and value is not None:
+                value = np.asarray(value, dtype="float64")
+            setattr(model, name, value)
+        return model
+
+    def save(self, path: str | Path) -> Path:
+        """Write the fitted model as JSON (atomically) and return the path."""
+        from clinicvalue.writers import write_json
+
+        return write_json(self.to_dict(), path)
+
+    @classmethod
+    def load(cls, path: str | Path) -> ClvModel:
+        """Read a model written by :meth:`save`."""
+        import json
+
+        try:
+            state = json.loads(Path(path).read_text(encoding="utf-8"))
+        except (OSError, ValueError) as exc:
+            raise InputError(f"cannot read the saved model: {exc}", file=str(path)) from None
+        return cls.from_dict(state)
 
     # -- predictions ---------------------------------------------------------------
     # Every BG/NBD quantity depends on (x, t_x, T) only: it is computed once per distinct
@@ -521,7 +588,9 @@ class ClvModel:
         """Return the conditional expected spend per visit (Gamma-Gamma, or the fallback)."""
         self._check_fitted()
         x = summary["frequency"].to_numpy(dtype="float64")
-        m = summary["monetary"].to_numpy(dtype="float64")
+        m = _monetary(summary)
+        if m is None:
+            raise InputError("summary lacks column ['monetary'] (or lifetimes' 'monetary_value')")
         if self.gg_params_ is not None:
             out = gg_expected(self.gg_params_, x, m)
         else:

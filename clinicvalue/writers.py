@@ -39,6 +39,8 @@ __all__ = [
     "atomic_path",
     "inert_frame",
     "inert_sheet",
+    "sheet_frame",
+    "format_sheet",
 ]
 
 TABLE_FORMATS = (".csv", ".parquet", ".xlsx")
@@ -85,6 +87,39 @@ def inert_sheet(ws: Any) -> None:
                 cell.quotePrefix = True
 
 
+def sheet_frame(frame: pd.DataFrame) -> pd.DataFrame:
+    """Return ``frame`` ready for a sheet: date cells for dates, empty cells for missing text."""
+    out = frame.copy()
+    for col in out.columns:
+        if pd.api.types.is_datetime64_any_dtype(out[col]):
+            out[col] = out[col].dt.date.astype(object).where(out[col].notna(), None)
+        elif isinstance(out[col].dtype, pd.StringDtype) or out[col].dtype == object:
+            out[col] = out[col].astype(object).where(out[col].notna(), None)
+    return out
+
+
+def format_sheet(ws: Any, frame: pd.DataFrame) -> None:
+    """Make a written sheet one people can work from: inert, frozen header, filter, widths.
+
+    ``frame`` is what was written to ``ws`` (header row 1), for the column widths.
+    """
+    from openpyxl.utils import get_column_letter
+
+    inert_sheet(ws)
+    ws.freeze_panes = "A2"
+    if ws.max_row > 1:
+        ws.auto_filter.ref = ws.dimensions
+    for j, col in enumerate(frame.columns, start=1):
+        values = [str(col), *frame[col].head(500).astype(str).tolist()]
+        width = max(_display_width(v) for v in values)
+        ws.column_dimensions[get_column_letter(j)].width = min(60, max(8, width + 2))
+
+
+def _display_width(text: object) -> int:
+    """Return how many Latin-letter widths ``text`` takes (CJK characters count twice)."""
+    return sum(2 if ord(c) > 0x2E80 else 1 for c in str(text))
+
+
 def write_csv(frame: pd.DataFrame, tmp: Path) -> None:
     """Write ``frame`` to ``tmp`` as inert CSV: UTF-8 with a BOM (for Excel), ISO dates."""
     inert_frame(frame).to_csv(
@@ -120,7 +155,8 @@ def atomic_path(path: str | Path, write: Callable[[Path], None], *, private: boo
 def write_table(frame: pd.DataFrame, path: str | Path) -> Path:
     """Write ``frame`` as CSV (UTF-8 with BOM, for Excel), Parquet or XLSX by extension.
 
-    CSV and XLSX cells are made inert against formula injection (see the module notes).
+    CSV and XLSX cells are made inert against formula injection (see the module notes); an
+    XLSX sheet has a frozen header, a filter, fitted widths and dates as date cells.
     """
     target = Path(path)
     suffix = target.suffix.lower()
@@ -134,13 +170,10 @@ def write_table(frame: pd.DataFrame, path: str | Path) -> Path:
         elif suffix == ".parquet":
             frame.to_parquet(tmp, index=False)
         else:
-            out = frame.copy()
-            for col in out.columns:
-                if isinstance(out[col].dtype, pd.StringDtype) or out[col].dtype == object:
-                    out[col] = out[col].astype(object).where(out[col].notna(), None)
+            out = sheet_frame(frame)
             with pd.ExcelWriter(tmp, engine="openpyxl") as writer:
                 out.to_excel(writer, index=False)
-                inert_sheet(writer.sheets[next(iter(writer.sheets))])
+                format_sheet(writer.sheets[next(iter(writer.sheets))], out)
 
     return atomic_path(target, write)
 

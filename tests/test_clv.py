@@ -428,3 +428,37 @@ def test_net_refund_patients_get_nonnegative_spend():
     m = ClvModel().fit(s)
     assert m.gg_params_ is None
     assert m.expected_spend(s).tolist() == [15.0, 30.0, 0.0]
+
+
+def test_saved_model_loads_and_predicts_the_same(cdnow, fitted, tmp_path):
+    path = fitted.save(tmp_path / "model.json")
+    loaded = ClvModel.load(path)
+    assert loaded.params_ == fitted.params_ and loaded.gg_params_ == fitted.gg_params_
+    assert loaded.time_unit == fitted.time_unit
+    pd.testing.assert_series_equal(loaded.p_alive(cdnow), fitted.p_alive(cdnow))
+    pd.testing.assert_series_equal(
+        loaded.clv(cdnow, months=12, annual_discount_rate=0.1),
+        fitted.clv(cdnow, months=12, annual_discount_rate=0.1),
+    )
+    np.testing.assert_array_equal(loaded.log_cov_, fitted.log_cov_)
+
+
+def test_saved_model_errors_say_what_is_wrong(tmp_path):
+    bad = tmp_path / "x.json"
+    bad.write_text('{"model": "pareto"}')
+    with pytest.raises(InputError, match="not a saved clinicvalue ClvModel"):
+        ClvModel.load(bad)
+    bad.write_text("{")
+    with pytest.raises(InputError, match="cannot read the saved model"):
+        ClvModel.load(bad)
+    with pytest.raises(NotFittedError):
+        ClvModel().save(tmp_path / "y.json")
+
+
+def test_a_lifetimes_summary_with_monetary_value_is_accepted(cdnow, fitted):
+    lifetimes_style = cdnow.rename(columns={"monetary": "monetary_value"})
+    model = ClvModel(time_unit=fitted.time_unit).fit(lifetimes_style)
+    assert model.params_ == pytest.approx(fitted.params_, rel=1e-12)
+    assert model.gg_params_ == pytest.approx(fitted.gg_params_, rel=1e-12)
+    pd.testing.assert_series_equal(model.expected_spend(lifetimes_style),
+                                   fitted.expected_spend(cdnow))  # fmt: skip

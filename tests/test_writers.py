@@ -65,3 +65,25 @@ def test_json_is_plain_and_nan_is_null(tmp_path):
     path = write_json(obj, tmp_path / "m.json")
     assert json.loads(path.read_text()) == {"a": 3, "b": None, "c": "2024-01-31", "d": [1.5]}
     assert to_jsonable(math.inf) is None
+
+
+def test_xlsx_scores_are_a_sheet_people_can_work_from(tmp_path):
+    import openpyxl
+
+    frame = pd.DataFrame(
+        {
+            "patient_key": ["P-1", "=cmd()"],
+            "last_visit": pd.to_datetime(["2026-10-05", None]),
+            "clv": [1234.5, -20.0],
+            "segment": ["忠誠客戶", None],
+        }
+    )
+    path = write_table(frame, tmp_path / "scores.xlsx")
+    ws = openpyxl.load_workbook(path).active
+    assert ws.freeze_panes == "A2"
+    assert ws.auto_filter.ref == "A1:D3"
+    assert ws["B2"].is_date and ws["B2"].number_format.lower() == "yyyy-mm-dd"
+    assert ws["B2"].value.hour == 0 and ws["B3"].value is None
+    assert ws["C3"].value == -20.0 and ws["C3"].data_type == "n"
+    assert ws["A3"].data_type == "s" and ws["A3"].quotePrefix
+    assert ws.column_dimensions["D"].width >= 10  # four CJK characters count double

@@ -7,7 +7,7 @@ from pathlib import Path
 import pandas as pd
 
 from clinicvalue.i18n import STRINGS, t
-from clinicvalue.writers import atomic_path, inert_sheet
+from clinicvalue.writers import atomic_path, format_sheet, sheet_frame
 
 __all__ = ["COLUMN_LABELS", "write_actions"]
 
@@ -52,29 +52,13 @@ def write_actions(lists: dict[str, pd.DataFrame], path: str | Path, *, locale: s
 
 
 def _write(lists: dict[str, pd.DataFrame], path: Path, locale: str) -> None:
-    from openpyxl.utils import get_column_letter
-
     i = _IDX[locale]
     used: set[str] = set()
     frames = lists or {t("sec_actions", locale): pd.DataFrame({t("count", locale): [0]})}
     with pd.ExcelWriter(path, engine="openpyxl") as writer:
         for name, frame in frames.items():
-            shown = frame.copy()
-            for col in shown.columns:
-                if pd.api.types.is_datetime64_any_dtype(shown[col]):
-                    shown[col] = shown[col].dt.date  # a date cell, not midnight timestamps
-            shown = shown.rename(columns={k: v[i] for k, v in COLUMN_LABELS.items()})
+            shown = sheet_frame(frame).rename(columns={k: v[i] for k, v in COLUMN_LABELS.items()})
             label = f"list_{name}"
             sheet = _sheet_name(t(label, locale) if label in STRINGS else str(name), used)
             shown.to_excel(writer, sheet_name=sheet, index=False)
-            ws = writer.sheets[sheet]
-            inert_sheet(ws)
-            ws.freeze_panes = "A2"
-            for j, col in enumerate(shown.columns, start=1):
-                values = [str(col), *shown[col].head(500).astype(str).tolist()]
-                width = max(_display_width(v) for v in values)
-                ws.column_dimensions[get_column_letter(j)].width = min(60, max(8, width + 2))
-
-
-def _display_width(text: object) -> int:
-    return sum(2 if ord(c) > 0x2E80 else 1 for c in str(text))
+            format_sheet(writer.sheets[sheet], shown)

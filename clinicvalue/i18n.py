@@ -37,8 +37,10 @@ _BABEL = {"en": "en_US", "zh-Hant": "zh_Hant_TW", "zh-Hans": "zh_Hans_CN"}
 _SYMBOLS = {"TWD": "NT$", "CNY": "¥", "RMB": "¥", "HKD": "HK$", "USD": "US$", "MOP": "MOP$"}
 _FONTS = {
     "en": '"Noto Sans", "DejaVu Sans", "Noto Sans CJK TC", sans-serif',
-    "zh-Hant": '"Noto Sans CJK TC", "PingFang TC", "Microsoft JhengHei", sans-serif',
-    "zh-Hans": '"Noto Sans CJK SC", "PingFang SC", "Microsoft YaHei", sans-serif',
+    "zh-Hant": '"Noto Sans CJK TC", "Noto Sans TC", "PingFang TC", "Heiti TC", '
+    '"Hiragino Sans CNS", "Microsoft JhengHei", sans-serif',
+    "zh-Hans": '"Noto Sans CJK SC", "Noto Sans SC", "PingFang SC", "Heiti SC", '
+    '"Hiragino Sans GB", "Microsoft YaHei", sans-serif',
 }
 
 #: The report's strings: key → (en, zh-Hant, zh-Hans).

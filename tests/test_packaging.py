@@ -160,3 +160,27 @@ def test_the_wheel_alone_makes_a_report_from_an_unrelated_folder(tmp_path):
         reader = PdfReader(path)
         assert len(reader.pages) >= 8
         assert reader.pages[0].extract_text().strip()
+
+
+def _words(text: str, name: str) -> list[str]:
+    found = re.search(rf'{name}="([^"]*)"', text)
+    assert found, name
+    return found.group(1).split()
+
+
+def test_the_container_installs_exactly_the_report_packages_of_system_deps():
+    """No container engine runs here: the Dockerfile's package list is checked instead."""
+    script = (ROOT / "scripts" / "system-deps.sh").read_text()
+    docker = (ROOT / "Dockerfile").read_text()
+    report = _words(script, "REPORT_PACKAGES")
+    assert _words(docker, "ARG REPORT_PACKAGES") == report
+    added = set(re.findall(r"\badd ([a-z0-9.+-]+)", script))
+    assert added == set(report) | set(_words(script, "TEST_PACKAGES"))
+    assert 'CMD ["batch", "clinics.toml", "--month", "previous"' in docker
+
+
+def test_system_deps_runs_under_bash_3_2_syntax():
+    script = (ROOT / "scripts" / "system-deps.sh").read_text()
+    for bash4 in ("mapfile", "readarray", "declare -A", "${need[@]", ",,}", "^^}", "&>>"):
+        assert bash4 not in script, bash4
+    assert 'uname -s)" = "Darwin"' in script and "brew install" in script

@@ -85,3 +85,39 @@ def test_other_charts():
     with pytest.raises(OptionError, match="zh-Hans"):
         plot_lorenz(concentration(S["monetary_window"]), locale="de")
     plt.close("all")
+
+
+@pytest.mark.parametrize(
+    ("platform", "hint"),
+    [("linux", "apt-get install fonts-noto-cjk"), ("darwin", "PingFang ships with macOS"),
+     ("win32", "Microsoft JhengHei and YaHei ship with Windows")],
+)  # fmt: skip
+def test_no_cjk_font_is_an_error_saying_what_to_install(monkeypatch, platform, hint):
+    from matplotlib import font_manager
+
+    from clinicvalue.errors import ReportError
+    from clinicvalue.plots import _style
+
+    latin = [f for f in font_manager.fontManager.ttflist if "CJK" not in f.name]
+    monkeypatch.setattr(font_manager.fontManager, "ttflist", latin)
+    monkeypatch.setattr(_style.sys, "platform", platform)
+    with pytest.raises(ReportError, match=hint):
+        with _style.styled("zh-Hant"):
+            pass
+    with _style.styled("en"):  # English charts need no CJK face
+        pass
+
+
+def test_figures_keep_their_chinese_font_after_the_block():
+    import matplotlib.pyplot as plt
+
+    from clinicvalue.plots import _style
+
+    with _style.styled("zh-Hant"):
+        _, ax = plt.subplots()
+        ax.set_title("每月新病患")
+        ax.set_xticks([0, 1], ["忠誠", "流失"])
+    assert ax.title.get_fontfamily()[0] == "Noto Sans CJK TC"
+    ax.figure.canvas.draw()  # outside the block, as a notebook shows it
+    assert ax.get_xticklabels()[0].get_fontfamily()[0] == "Noto Sans CJK TC"
+    plt.close(ax.figure)

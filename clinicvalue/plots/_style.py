@@ -1,12 +1,15 @@
 """The kit's one chart style and locale-aware fonts.
 
 Chinese labels must render as their own Traditional or Simplified glyph forms, so the
-font family is chosen per locale (Noto Sans CJK TC / SC, PingFang, Microsoft JhengHei
-/ YaHei) before falling back to DejaVu Sans for Latin text.
+font family is chosen per locale (Noto Sans CJK TC / SC on Linux, PingFang / Heiti /
+Hiragino on macOS, Microsoft JhengHei / YaHei on Windows) before falling back to DejaVu
+Sans for Latin text; with none installed, a Chinese chart is an error saying what to
+install, never a chart of boxes.
 """
 
 from __future__ import annotations
 
+import sys
 from collections.abc import Iterator
 from contextlib import contextmanager
 
@@ -16,15 +19,35 @@ from matplotlib import font_manager
 from matplotlib.axes import Axes
 from matplotlib.text import Text
 
+from clinicvalue.errors import ReportError
+
 PALETTE = ["#1f5a94", "#e07b39", "#3a9a5b", "#c0392b", "#7d5ba6", "#8c6d31", "#4aa3c7", "#999999"]
 GOOD = "#2e8b57"
 BAD = "#c0392b"
 NEUTRAL = "#7f8c8d"
 
+#: CJK faces in their Traditional / Simplified forms, as Debian/Ubuntu (Noto), macOS
+#: (PingFang, Heiti, Hiragino) and Windows (Microsoft JhengHei / YaHei) name them.
 _FAMILIES = {
-    "zh-Hant": ["Noto Sans CJK TC", "PingFang TC", "Microsoft JhengHei", "Noto Sans TC"],
-    "zh-Hans": ["Noto Sans CJK SC", "PingFang SC", "Microsoft YaHei", "Noto Sans SC"],
+    "zh-Hant": [
+        "Noto Sans CJK TC", "Noto Sans TC", "PingFang TC", "Heiti TC", "Hiragino Sans CNS",
+        "Microsoft JhengHei", "Source Han Sans TC",
+    ],
+    "zh-Hans": [
+        "Noto Sans CJK SC", "Noto Sans SC", "PingFang SC", "Heiti SC", "Hiragino Sans GB",
+        "Microsoft YaHei", "Source Han Sans SC",
+    ],
     "en": [],
+}  # fmt: skip
+
+#: What to install, per platform, when no CJK face is found.
+_INSTALL_HINT = {
+    "linux": "install Noto Sans CJK: sudo apt-get install fonts-noto-cjk (Debian/Ubuntu), "
+    "or sudo dnf install google-noto-sans-cjk-fonts (Fedora)",
+    "darwin": "PingFang ships with macOS 10.11 and later; on an older system install Noto "
+    "Sans CJK (brew install --cask font-noto-sans-cjk)",
+    "win32": "Microsoft JhengHei and YaHei ship with Windows; add the Chinese supplemental "
+    "fonts in Settings > Apps > Optional features, or install Noto Sans CJK",
 }
 
 
@@ -34,6 +57,33 @@ def font_families(locale: str = "en") -> list[str]:
     wanted = _FAMILIES.get(locale, []) + _FAMILIES["zh-Hant"] + _FAMILIES["zh-Hans"]
     chosen = [f for f in dict.fromkeys(wanted) if f in installed]
     return ["DejaVu Sans", *chosen] if locale == "en" else [*chosen, "DejaVu Sans"]
+
+
+def require_cjk_font(locale: str) -> None:
+    """Raise unless a face with ``locale``'s Chinese glyphs is installed (English: no-op).
+
+    Raises
+    ------
+    ReportError
+        Naming what to install on this platform, instead of charts full of boxes.
+    """
+    wanted = _FAMILIES.get(locale)
+    if not wanted:  # English, or a locale the caller refuses with its own message
+        return
+    installed = {f.name for f in font_manager.fontManager.ttflist}
+    if not any(f in installed for f in wanted):
+        platform = (
+            "darwin"
+            if sys.platform == "darwin"
+            else "win32"
+            if sys.platform == "win32"
+            else "linux"
+        )
+        raise ReportError(
+            f"no font with Chinese glyphs ({locale}) is installed, so charts would show boxes; "
+            f"{_INSTALL_HINT[platform]}; then clear matplotlib's font cache "
+            f"({mpl.get_cachedir()}/fontlist-*.json)"
+        )
 
 
 def rc_params(locale: str = "en") -> dict[str, object]:
@@ -72,6 +122,7 @@ def styled(locale: str = "en") -> Iterator[None]:
     the default font, as boxes), and matplotlib's interactive mode is left as the block
     found or set it (else only a notebook's first chart would show).
     """
+    require_cjk_font(locale)
     before = set(plt.get_fignums())
     families = font_families(locale)
     with mpl.rc_context(rc_params(locale)):

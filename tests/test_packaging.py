@@ -184,3 +184,16 @@ def test_system_deps_runs_under_bash_3_2_syntax():
     for bash4 in ("mapfile", "readarray", "declare -A", "${need[@]", ",,}", "^^}", "&>>"):
         assert bash4 not in script, bash4
     assert 'uname -s)" = "Darwin"' in script and "brew install" in script
+
+
+def test_import_works_from_a_folder_holding_a_clone_named_like_the_package(tmp_path):
+    import subprocess
+    import sys
+
+    (tmp_path / "clinicvalue").mkdir()  # e.g. ~/work holding the clone ~/work/clinicvalue
+    done = subprocess.run(
+        [sys.executable, "-c", "import clinicvalue; print(clinicvalue.ClvModel.__name__)"],
+        cwd=tmp_path, capture_output=True, text=True,
+    )  # fmt: skip
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.strip() == "ClvModel"

@@ -198,6 +198,7 @@ def test_same_inputs_give_identical_metrics_and_actions(zh_report, clinic):
         m = json.loads((folder / "metrics.json").read_text(encoding="utf-8"))
         m.pop("generated_at")
         m["cover"].pop("generated")
+        m["cover"].pop("created")  # the generation time, for the PDF's metadata
         lists = pd.read_excel(folder / "actions.xlsx", sheet_name=None)
         return m, {k: v.to_dict("list") for k, v in lists.items()}
 

@@ -12,6 +12,8 @@ setup(
         *find_packages(include=["clinicvalue", "clinicvalue.*"]),
         "clinicvalue.notebooks",
         "clinicvalue.samples",
+        "clinicvalue.samples.dental",
+        "clinicvalue.samples.general",
     ],
     package_dir={"clinicvalue.notebooks": "notebooks", "clinicvalue.samples": "data_samples"},
     package_data={
@@ -19,6 +21,8 @@ setup(
         "clinicvalue.templates": ["*.css", "*.html"],
         "clinicvalue.schemas": ["*.json"],
         "clinicvalue.notebooks": ["*.ipynb"],
-        "clinicvalue.samples": ["README.md", "*/*.csv", "*/*.toml"],
+        "clinicvalue.samples": ["README.md"],
+        "clinicvalue.samples.dental": ["*.csv", "*.toml"],
+        "clinicvalue.samples.general": ["*.csv", "*.toml"],
     },
 )

@@ -224,7 +224,8 @@ def _kit(spec: dict[str, Any], run: _Runner) -> None:
     con.execute(f"SET threads TO {spec.get('threads', 2)}")
     con.execute("SET enable_progress_bar = false")
     spill = Path(path).parent / "duckdb_spill"  # out-of-core spill, never inside the repo
-    con.execute(f"SET temp_directory = '{spill}'")
+    quoted = str(spill).replace("'", "''")  # a folder name is data, not SQL
+    con.execute(f"SET temp_directory = '{quoted}'")
     state: dict[str, Any] = {}
 
     def features() -> None:

@@ -163,6 +163,11 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--locale", choices=["en", "zh-Hant", "zh-Hans"], help="report language")
     p.add_argument("--out", default="reports", metavar="DIR")
     p.add_argument("--timeout", type=int, default=900, help="seconds allowed per notebook cell")
+    p.add_argument(
+        "--allow-partial",
+        action="store_true",
+        help="report a month whose data end early (each page says so; no month-over-month)",
+    )
     p.set_defaults(func=_cmd_report)
 
     p = _command(sub, "batch", help="produce the monthly report of every clinic in clinics.toml")
@@ -374,6 +379,7 @@ def _cmd_report(args: argparse.Namespace) -> int:
         encoding=args.encoding,
         drop_invalid=args.drop_invalid,
         timeout=args.timeout,
+        allow_partial=args.allow_partial,
     )
     LOGGER.info(f"report written to {folder}")
     return 0
@@ -388,7 +394,7 @@ def _cmd_batch(args: argparse.Namespace) -> int:
     LOGGER.info(result.summary_table())
     for row in result.rows:
         if not row.ok:
-            LOGGER.error(f"clinicvalue batch: {row.clinic}: FAILED: {row.error}")
+            LOGGER.error(f"clinicvalue batch: {row.clinic}: {row.status}: {row.error}")
     return 0 if result.ok else 1
 
 

@@ -15,6 +15,7 @@ __all__ = [
     "ConvergenceError",
     "ReportError",
     "SecretError",
+    "StaleDataError",
 ]
 
 
@@ -81,6 +82,10 @@ class NotFittedError(ClinicValueError):
 
 class ConvergenceError(ClinicValueError):
     """A model fit failed on every step of its retry ladder."""
+
+
+class StaleDataError(InputError):
+    """The data end too long before the report month's last day for a full report."""
 
 
 class ReportError(ClinicValueError):

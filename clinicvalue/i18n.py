@@ -49,6 +49,16 @@ STRINGS: dict[str, tuple[str, str, str]] = {
     "prepared_for": ("Prepared for", "報告對象", "报告对象"),
     "report_month": ("Report month", "報告月份", "报告月份"),
     "data_until": ("Data up to", "資料截至", "数据截至"),
+    "data_span": (
+        "Data from {first} to {last}",
+        "資料期間 {first} 至 {last}",
+        "数据期间 {first} 至 {last}",
+    ),
+    "partial_banner": (
+        "Partial month: data up to {last}",
+        "本月資料不完整：資料截至 {last}",
+        "本月数据不完整：数据截至 {last}",
+    ),
     "generated": ("Generated", "產生日期", "生成日期"),
     "contents": ("Contents", "目錄", "目录"),
     "page": ("Page", "頁", "页"),

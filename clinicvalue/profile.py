@@ -33,6 +33,7 @@ __all__ = [
     "ClvSection",
     "EconomicsSection",
     "PrivacySection",
+    "ReportSection",
     "LoadSection",
     "load_profile",
     "default_profile_toml",
@@ -248,6 +249,13 @@ class EconomicsSection:
 
 
 @dataclass(frozen=True)
+class ReportSection:
+    """The monthly report: when data count as complete for the month."""
+
+    stale_after_days: int = 7  # data ending more days than this before the month's end are stale
+
+
+@dataclass(frozen=True)
 class PrivacySection:
     """What leaves the clinic: pseudonymous keys everywhere, contact details only for staff."""
 
@@ -273,6 +281,7 @@ class ClinicProfile:
     clv: ClvSection = field(default_factory=ClvSection)
     economics: EconomicsSection = field(default_factory=EconomicsSection)
     privacy: PrivacySection = field(default_factory=PrivacySection)
+    report: ReportSection = field(default_factory=ReportSection)
     # KPI key → target value shown on the executive summary (e.g. revisit_rate_90d = 0.5)
     targets: dict[str, float] = field(default_factory=dict)
 
@@ -485,6 +494,7 @@ _SECTIONS = {
     "ClvSection": "clv",
     "EconomicsSection": "economics",
     "PrivacySection": "privacy",
+    "ReportSection": "report",
 }
 
 

@@ -15,7 +15,7 @@ def _visits(path):
         ("001", "2026-08-03", 1200),
         ("001", "2026-10-05", 800),
         ("002", "2026-09-20", 500),
-        ("003", "2026-10-11", 2500),
+        ("003", "2026-10-28", 2500),
     ]
     pd.DataFrame(rows, columns=["patient_id", "visit_date", "amount"]).to_csv(path, index=False)
 
@@ -24,10 +24,14 @@ def _visits(path):
 def clinics(tmp_path):
     _visits(tmp_path / "north.csv")
     (tmp_path / "broken.csv").write_text("patient_id,visit_date,amount\n001,not a date,100\n")
+    (tmp_path / "old.csv").write_text(  # the export stopped at the end of September
+        "patient_id,visit_date,amount\n001,2026-08-03,1200\n002,2026-09-30,500\n"
+    )
     toml = tmp_path / "clinics.toml"
     toml.write_text(
         '[[clinic]]\nid = "broken"\nvisits = "broken.csv"\n\n'
-        '[[clinic]]\nid = "north"\nvisits = "north.csv"\nlocale = "en"\n',
+        '[[clinic]]\nid = "north"\nvisits = "north.csv"\nlocale = "en"\n\n'
+        '[[clinic]]\nid = "old"\nvisits = "old.csv"\nlocale = "en"\n',
         encoding="utf-8",
     )
     return toml
@@ -35,19 +39,25 @@ def clinics(tmp_path):
 
 def test_batch_keeps_going_past_a_failing_clinic(clinics, tmp_path):
     result = run_batch(clinics, month="2026-10", out=tmp_path / "reports")
-    assert [r.clinic for r in result.rows] == ["broken", "north"]
-    assert result.failed == ["broken"]
+    assert [r.clinic for r in result.rows] == ["broken", "north", "old"]
+    assert result.failed == ["broken", "old"]
+    assert [r.status for r in result.rows] == ["FAILED", "ok", "STALE"]
+    assert "the data end on 2026-09-30, 31 days before the end of 2026-10" in result.rows[2].error
     assert not result.ok
     assert (tmp_path / "reports" / "north" / "2026-10" / "report.pdf").is_file()
     assert not (tmp_path / "reports" / "broken" / "2026-10").exists()
+    assert not (tmp_path / "reports" / "old").exists()
     table = result.summary_table()
-    assert "FAILED" in table and "1 of 2 clinic(s) reported for 2026-10" in table
+    assert "FAILED" in table and "STALE" in table
+    assert "1 of 3 clinic(s) reported for 2026-10" in table
 
 
 def test_batch_command_exits_non_zero_when_one_fails(clinics, tmp_path, capsys):
     code = main(["batch", str(clinics), "--month", "2026-10", "--out", str(tmp_path / "r")])
     assert code == 1
-    assert "broken" in capsys.readouterr().out
+    printed = capsys.readouterr()
+    assert "broken" in printed.out
+    assert "old: STALE: " in printed.err and "broken: FAILED: " in printed.err
 
 
 def test_clinics_file_errors(tmp_path):

@@ -125,6 +125,41 @@ def test_an_unreadable_last_month_is_a_note_in_the_report_not_silence(visits, tm
     assert read_metrics(tmp_path / "none.json") is None
 
 
+def test_stale_data_are_refused_not_reported_as_a_collapse(visits):
+    from clinicvalue.errors import StaleDataError
+
+    data = ClinicData(visits=visits, lines=visits)  # the export ends on 2026-11-02
+    with pytest.raises(
+        StaleDataError, match=r"data end on 2026-11-02, 28 days before the end of 2026-11"
+    ):
+        build_monthly(data, month="2026-11", locale="en")
+    loose = ClinicProfile().replace(report__stale_after_days=30)
+    within = build_monthly(data, month="2026-11", profile=loose, locale="en")
+    assert within.metrics["partial_month"] is False  # within the profile's margin
+
+
+def test_a_partial_month_says_so_on_every_page_and_compares_nothing(visits):
+    data = ClinicData(visits=visits, lines=visits)
+    rep = build_monthly(data, month="2026-11", locale="zh-Hant", allow_partial=True)
+    assert rep.metrics["partial_month"] is True
+    assert rep.metrics["data_last_day"] == "2026-11-02"
+    assert rep.metrics["cover"]["banner"] == "本月資料不完整：資料截至 2026年11月2日"
+    assert all(tile["mom"] is None and tile["yoy"] is None for tile in rep.metrics["tiles"])
+    assert rep.metrics["kpis_previous_source"] == "not compared (partial month)"
+    from clinicvalue.report.render import compose_html
+
+    page = compose_html("<p>x</p>", cover=rep.metrics["cover"], locale="zh-Hant")
+    assert "本月資料不完整" in page.split("</style>")[0]  # in the running header of every page
+
+
+def test_the_cover_shows_the_datas_first_and_last_day(visits):
+    data = ClinicData(visits=visits, lines=visits)
+    rep = build_monthly(data, month="2026-10", locale="en")
+    assert rep.metrics["partial_month"] is False
+    assert rep.metrics["cover"]["data_until"] == "Data from 1 Jan 2025 to 2 Nov 2026"
+    assert rep.metrics["cover"]["banner"] == ""
+
+
 def test_targets_show_on_tiles(visits):
     data = ClinicData(visits=visits, lines=visits)
     prof = ClinicProfile().replace(targets={"revisit_rate_90d": 0.5})
@@ -331,7 +366,8 @@ def test_model_tiles_come_from_the_analyses(small_clinic):
     from clinicvalue.clv import ClvModel
     from clinicvalue.summary import summarize
 
-    prof = ClinicProfile()
+    # 120 patients: the last visit falls on 19 October, within a 31-day margin
+    prof = ClinicProfile().replace(report__stale_after_days=31)
     rep = build_monthly(small_clinic, month="2026-10", profile=prof, locale="en")
     end = pd.Timestamp("2026-10-31")
     summ = summarize(small_clinic.visits, end, time_unit=prof.clv.time_unit)

@@ -91,6 +91,7 @@ def run_report(
     encoding: str | None = None,
     drop_invalid: bool = False,
     timeout: int = 600,
+    allow_partial: bool = False,
 ) -> Path:
     """Produce one clinic's monthly report and return its folder.
 
@@ -110,11 +111,16 @@ def run_report(
         The reports folder; the report lands in ``out/<clinic id>/<month>/``.
     timeout
         Seconds allowed per notebook cell.
+    allow_partial
+        Report a month whose data end early; every page then carries a "data up to"
+        banner and no change against earlier months is shown.
 
     Raises
     ------
     InputError
         Bad inputs or month (nothing is written).
+    StaleDataError
+        The data end too long before the month's end (without ``allow_partial``).
     ReportError
         The notebook failed, an artefact is missing, or the PDF failed its check.
     """
@@ -148,6 +154,7 @@ def run_report(
             "previous_metrics": str(prev_metrics.resolve()) if prev_metrics.is_file() else "",
             "encoding": encoding or "",
             "drop_invalid": bool(drop_invalid),
+            "allow_partial": bool(allow_partial),
             "mapping": dict(mapping or {}),
         }
         params.update(_sql_params(visits=visits, patients=patients, spend=spend, plans=plans))

@@ -30,7 +30,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from clinicvalue.errors import ClinicValueError, InputError
+from clinicvalue.errors import ClinicValueError, InputError, StaleDataError
 from clinicvalue.i18n import LOCALES
 from clinicvalue.load import parse_mapping
 from clinicvalue.names import check_clinic_id, clinic_id_key, parse_month
@@ -57,13 +57,19 @@ _PATHS = (*_TABLES, "profile")
 
 @dataclass(frozen=True)
 class BatchRow:
-    """One clinic's outcome."""
+    """One clinic's outcome; ``stale`` when its data end too early for the month."""
 
     clinic: str
     ok: bool
     seconds: float
     folder: str = ""
     error: str = ""
+    stale: bool = False
+
+    @property
+    def status(self) -> str:
+        """``ok``, ``STALE`` or ``FAILED``, as the summary shows it."""
+        return "ok" if self.ok else "STALE" if self.stale else "FAILED"
 
 
 @dataclass(frozen=True)
@@ -86,10 +92,7 @@ class BatchResult:
     def summary_table(self) -> str:
         """Return a plain-text table: clinic, status, seconds, folder or error."""
         head = ("clinic", "status", "seconds", "report / error")
-        body = [
-            (r.clinic, "ok" if r.ok else "FAILED", f"{r.seconds:.1f}", r.folder or r.error)
-            for r in self.rows
-        ]
+        body = [(r.clinic, r.status, f"{r.seconds:.1f}", r.folder or r.error) for r in self.rows]
         widths = [max(len(str(x)) for x in col) for col in zip(head, *body, strict=False)]
         widths[-1] = 0
         lines = [
@@ -102,7 +105,11 @@ class BatchResult:
 
     def to_metrics(self) -> dict[str, Any]:
         """Return the outcome as JSON-ready values."""
-        return {"month": self.month, "ok": self.ok, "clinics": [r.__dict__ for r in self.rows]}
+        return {
+            "month": self.month,
+            "ok": self.ok,
+            "clinics": [{**r.__dict__, "status": r.status} for r in self.rows],
+        }
 
 
 def _read_file(path: str | Path) -> tuple[Path, list[Any]]:
@@ -320,5 +327,7 @@ def run_batch(clinics_toml: str | Path, *, month: str, out: str | Path = "report
                 BatchRow(plan.name, True, time.perf_counter() - started, folder=str(folder))
             )
         except ClinicValueError as exc:
-            rows.append(BatchRow(plan.name, False, time.perf_counter() - started, error=str(exc)))
+            took = time.perf_counter() - started
+            stale = isinstance(exc, StaleDataError)
+            rows.append(BatchRow(plan.name, False, took, error=str(exc), stale=stale))
     return BatchResult(month=month, rows=rows)

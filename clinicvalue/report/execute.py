@@ -18,7 +18,7 @@ from pathlib import Path
 from typing import Any
 
 from clinicvalue.bundled import notebooks_folder
-from clinicvalue.errors import InputError, ReportError
+from clinicvalue.errors import InputError, ReportError, StaleDataError
 
 __all__ = ["KERNEL_NAME", "notebook_path", "kernel_env", "execute_notebook"]
 
@@ -141,6 +141,8 @@ def execute_notebook(
                 config=config,
             )
         except PapermillExecutionError as exc:
+            if exc.ename == "StaleDataError":
+                raise StaleDataError(str(exc.evalue)) from exc
             if exc.ename in ("InputError", "ProfileError", "OptionError"):
                 raise InputError(str(exc.evalue)) from exc
             raise ReportError(

@@ -16,7 +16,7 @@ from typing import Any
 import pandas as pd
 
 from clinicvalue.data import ClinicData
-from clinicvalue.errors import ClinicValueError, InputError
+from clinicvalue.errors import ClinicValueError, InputError, StaleDataError
 from clinicvalue.i18n import (
     LOCALES,
     fmt_change,
@@ -323,6 +323,7 @@ def build_monthly(
     locale: str | None = None,
     previous_metrics: dict[str, Any] | None = None,
     generated: datetime | None = None,
+    allow_partial: bool = False,
 ) -> MonthlyReport:
     """Build the monthly report model for ``month`` from loaded data.
 
@@ -339,11 +340,17 @@ def build_monthly(
     previous_metrics
         Last month's ``metrics.json``; its KPIs give the month-over-month changes
         (recomputed from the data when absent).
+    allow_partial
+        Report a month whose data end early (see :func:`data_coverage`): every page then
+        says so and no change against earlier months is shown.
 
     Raises
     ------
     InputError
         When the month is malformed or no visit falls on or before its last day.
+    StaleDataError
+        When the data end more than ``profile.report.stale_after_days`` before the
+        month's last day and ``allow_partial`` is not given.
     """
     prof = profile or ClinicProfile()
     loc = locale or prof.clinic.locale
@@ -351,6 +358,7 @@ def build_monthly(
 
     check_option("locale", loc, LOCALES)
     start, end = month_bounds(month)
+    first_day, last_day, partial = data_coverage(data, month, prof, allow_partial=allow_partial)
     data = data.until(end)
     if data.visits.empty:
         raise InputError(f"no visits on or before {end.date()}: choose a later report month")
@@ -368,6 +376,8 @@ def build_monthly(
         previous = dict(series.iloc[-2].to_dict())
         prev_source = "recomputed"
     last_year = core_kpis(data.visits, month=ly_month, profile=prof, patients=data.patients)
+    if partial:  # a part month against whole ones would read as a collapse: compare nothing
+        previous, last_year, prev_source = {}, {}, "not compared (partial month)"
     ctx = _Ctx(data, prof, month, start, end, loc, currency, kpis)
     ctx.cache["series"] = series
     if unreadable:
@@ -420,9 +430,12 @@ def build_monthly(
         "clinic": prof.clinic.name,
         "title": t("report_title", loc),
         "month": fmt_month(start, loc),
-        "data_until": f"{t('data_until', loc)} {fmt_date(end, loc)}",
+        "data_until": t(
+            "data_span", loc, first=fmt_date(first_day, loc), last=fmt_date(last_day, loc)
+        ),
         "generated": f"{t('generated', loc)} {fmt_date(made.date().isoformat(), loc)}",
         "author": prof.clinic.prepared_by or prof.clinic.name,
+        "banner": t("partial_banner", loc, last=fmt_date(last_day, loc)) if partial else "",
         "created": made.isoformat(timespec="seconds"),
     }
     metrics: dict[str, Any] = {
@@ -441,6 +454,9 @@ def build_monthly(
         "kpis_previous": {k: _clean(v) for k, v in previous.items()},
         "kpis_previous_source": prev_source,
         "kpis_previous_unreadable": unreadable or None,
+        "data_first_day": first_day.date().isoformat(),
+        "data_last_day": last_day.date().isoformat(),
+        "partial_month": partial,
         "kpis_last_year": {k: _clean(v) for k, v in last_year.items()},
         "tiles": tiles,
         "findings": findings,
@@ -469,6 +485,37 @@ def build_monthly(
         metrics=metrics,
         actions=ctx.actions,
     )
+
+
+def data_coverage(
+    data: ClinicData, month: str, profile: ClinicProfile, *, allow_partial: bool = False
+) -> tuple[pd.Timestamp, pd.Timestamp, bool]:
+    """Return the data's first and last day and whether ``month`` is only partly covered.
+
+    The last day is the export's last line (attended or not). A month whose last day lies
+    more than ``profile.report.stale_after_days`` after it is stale: exports that stop on
+    31 October make a November report of zeros, not a November with no patients.
+
+    Raises
+    ------
+    StaleDataError
+        For a stale month, unless ``allow_partial``.
+    """
+    _, end = month_bounds(month)
+    days = data.lines["visit_date"] if len(data.lines) else data.visits["visit_date"]
+    first_day, last_day = days.min(), days.max()
+    if pd.isna(last_day):
+        raise InputError("the visits hold no dates")
+    gap = int((end - last_day).days)
+    stale = gap > profile.report.stale_after_days
+    if stale and not allow_partial:
+        raise StaleDataError(
+            f"the data end on {last_day:%Y-%m-%d}, {gap} days before the end of {month} "
+            f"({end:%Y-%m-%d}); export the clinic's data again up to the month's end, or "
+            "report a partial month with --allow-partial (report.stale_after_days in the "
+            f"profile sets the margin, now {profile.report.stale_after_days} days)"
+        )
+    return first_day, last_day, stale
 
 
 def _clean(v: Any) -> Any:

@@ -148,7 +148,8 @@ def compose_html(body: str, *, cover: dict[str, str], locale: str) -> str:
     """
     from markupsafe import Markup
 
-    header = css_string_body(f"{cover['clinic']} · {cover['month']}")
+    banner = f" · {cover['banner']}" if cover.get("banner") else ""
+    header = css_string_body(f"{cover['clinic']} · {cover['month']}{banner}")
     toc = [(a, Markup(title)) for a, title in _H2.findall(body)]  # already escaped in body
     return _page_template().render(
         lang=html_lang(locale),

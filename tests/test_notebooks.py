@@ -210,8 +210,24 @@ def test_same_inputs_give_identical_metrics_and_actions(zh_report, clinic):
     assert stable(again) == first
 
 
-def test_next_month_reads_this_months_metrics(zh_report, clinic):
-    nxt = run_report(visits=clinic, month="2026-11", locale="en", out=zh_report.parents[1])
+def test_next_month_on_last_months_export_is_refused_as_stale(zh_report, clinic, capsys):
+    from clinicvalue.cli import main
+
+    code = main(["report", "--visits", str(clinic), "--month", "2026-11",
+                 "--out", str(zh_report.parents[1])])  # fmt: skip
+    err = capsys.readouterr().err
+    assert code == 2
+    assert "2026-11" in err and "--allow-partial" in err and "days before the end of" in err
+    assert not (zh_report.parent / "2026-11").exists()
+
+
+def test_next_month_reads_this_months_metrics(zh_report, clinic, tmp_path):
+    november = tmp_path / "visits.csv"  # next month's export: October's plus November
+    november.write_text(
+        clinic.read_text(encoding="utf-8") + "00001,2026/11/20,1500\n00002,2026/11/28,800\n",
+        encoding="utf-8",
+    )
+    nxt = run_report(visits=november, month="2026-11", locale="en", out=zh_report.parents[1])
     metrics = json.loads((nxt / "metrics.json").read_text(encoding="utf-8"))
     assert metrics["kpis_previous_source"] == "metrics.json"
     this = json.loads((zh_report / "metrics.json").read_text(encoding="utf-8"))

@@ -427,6 +427,13 @@ def main(argv: Sequence[str] | None = None) -> int:
     args = parser.parse_args(argv)
     configure(quiet=args.quiet, verbose=args.verbose)
     try:
+        return _run(args)
+    finally:
+        configure()  # a caller in the same process (a test, a notebook) gets the defaults back
+
+
+def _run(args: argparse.Namespace) -> int:
+    try:
         return int(args.func(args))
     except ClinicValueError as exc:
         if args.debug:

@@ -8,8 +8,9 @@ keeps only errors (and turns progress bars off); ``--verbose`` adds debug detail
 from __future__ import annotations
 
 import logging
-import os
 import sys
+
+from clinicvalue.progress import silence
 
 __all__ = ["LOGGER", "configure"]
 
@@ -46,5 +47,4 @@ def configure(*, quiet: bool = False, verbose: bool = False) -> None:
         LOGGER.addHandler(handler)
     LOGGER.setLevel(logging.ERROR if quiet else logging.DEBUG if verbose else logging.INFO)
     LOGGER.propagate = False
-    if quiet:
-        os.environ["CLINICVALUE_PROGRESS"] = "0"
+    silence(quiet)

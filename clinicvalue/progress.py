@@ -17,21 +17,31 @@ from typing import IO, TypeVar
 
 from tqdm.std import tqdm
 
-__all__ = ["progress", "step", "bars_enabled"]
+__all__ = ["progress", "step", "bars_enabled", "silence"]
 
 T = TypeVar("T")
 
 ENV_VAR = "CLINICVALUE_PROGRESS"
+_silenced = False
+
+
+def silence(on: bool = True) -> None:
+    """Turn every bar off in this process (``--quiet``), or back to the usual rule."""
+    global _silenced
+    _silenced = on
 
 
 def bars_enabled(enabled: bool | None = None, *, file: IO[str] | None = None) -> bool:
     """Decide whether to draw bars.
 
-    ``enabled`` wins when given; then the ``CLINICVALUE_PROGRESS`` environment variable
+    ``enabled`` wins when given; then ``--quiet`` (:func:`silence`); then the
+    ``CLINICVALUE_PROGRESS`` environment variable
     (``1``/``0``); otherwise bars show only when ``file`` (stderr by default) is a TTY.
     """
     if enabled is not None:
         return enabled
+    if _silenced:
+        return False
     env = os.environ.get(ENV_VAR, "").strip().lower()
     if env in {"1", "true", "yes", "on"}:
         return True

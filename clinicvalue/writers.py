@@ -50,11 +50,7 @@ FORMULA_TRIGGERS = ("=", "+", "-", "@", "\t", "\r")
 
 
 def _is_text(col: pd.Series) -> bool:
-    return (
-        isinstance(col.dtype, pd.StringDtype | pd.CategoricalDtype)
-        or col.dtype == object
-        or pd.api.types.is_string_dtype(col.dtype)
-    )
+    return isinstance(col.dtype, pd.CategoricalDtype) or pd.api.types.is_string_dtype(col.dtype)
 
 
 def inert_frame(frame: pd.DataFrame) -> pd.DataFrame:

@@ -112,7 +112,6 @@ def _expected(kind: str) -> tuple[str, str]:
             '[load.status_words] "已報到" = "completed"'
         )
     vocab = {
-        "visit_status": ("a visit status", P.VISIT_STATUSES),
         "plan_status": ("a plan status", P.PLAN_STATUSES),
         "purpose": ("a spend purpose", P.PURPOSES),
         "sex": ("a sex", P.SEXES),

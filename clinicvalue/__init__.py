@@ -1,25 +1,38 @@
 """clinicvalue: patient value, lifetime value, retention and monthly reports for clinics.
 
-The data flow, one module per arrow: ``load`` (exports → canonical tables) →
-``summarize`` (per-patient summary, DuckDB) → analyses (``rfm``/``segments``, ``clv``,
-``cohorts``/``revisit``/``survival``/``flow``/``churn``/``care``, ``economics``) →
-notebooks → ``report``.
+The data flow, one folder per step: ``load`` (exports → canonical tables) →
+``summarize`` (per-patient summary and features, DuckDB) → ``analyses`` (``segments``,
+``clv``, ``retention``, ``care``, ``economics``; :func:`analyse` runs them all once) →
+``plots`` → ``report``. Everything users call is importable from here.
 """
 
 from importlib.metadata import PackageNotFoundError
 from importlib.metadata import version as _dist_version
 
-from clinicvalue.actions import action_lists, call_list
-from clinicvalue.churn import ChurnWarnings, churn_flags, churn_warnings
-from clinicvalue.clv import ClvModel
-from clinicvalue.clv_uncertainty import clv_intervals, parameter_intervals
-from clinicvalue.clv_validation import ClvValidation
-from clinicvalue.clv_validation import validate as validate_clv
-from clinicvalue.cohorts import cohort_counts, cohort_matrix, cohort_sql
-from clinicvalue.concentration import Concentration, concentration
+from clinicvalue.analyses.care.lists import action_lists, call_list
+from clinicvalue.analyses.clv.model import ClvModel
+from clinicvalue.analyses.clv.regularity import wheat_morrison
+from clinicvalue.analyses.clv.uncertainty import clv_intervals, parameter_intervals
+from clinicvalue.analyses.clv.validation import ClvValidation
+from clinicvalue.analyses.clv.validation import validate as validate_clv
+from clinicvalue.analyses.economics.channels import Economics, economics, revenue_new_vs_returning
+from clinicvalue.analyses.economics.drivers import Drivers, return_drivers
+from clinicvalue.analyses.economics.referrals import ReferralResult, referral_analysis
+from clinicvalue.analyses.economics.scenario import Scenario
+from clinicvalue.analyses.economics.uplift import retention_uplift
+from clinicvalue.analyses.retention.churn import ChurnWarnings, churn_flags, churn_warnings
+from clinicvalue.analyses.retention.cohorts import cohort_counts, cohort_matrix, cohort_sql
+from clinicvalue.analyses.retention.flow import patient_flow
+from clinicvalue.analyses.retention.revisit import days_to_return, revisit_rates
+from clinicvalue.analyses.retention.survival import time_to_return
+from clinicvalue.analyses.run import Analyses, Missing, analyse
+from clinicvalue.analyses.scoring import ScoreResult, score_patients
+from clinicvalue.analyses.segments.concentration import Concentration, concentration
+from clinicvalue.analyses.segments.labels import segment_action, segment_label
+from clinicvalue.analyses.segments.movement import TransitionResult, segment_transitions
+from clinicvalue.analyses.segments.rfm import quintile_score, rfm_table
+from clinicvalue.analyses.segments.summary import SegmentationSummary, segmentation_summary
 from clinicvalue.data import ClinicData, DataQuality
-from clinicvalue.drivers import Drivers, return_drivers
-from clinicvalue.economics import Economics, economics, revenue_new_vs_returning
 from clinicvalue.errors import (
     ClinicValueError,
     ConvergenceError,
@@ -29,7 +42,6 @@ from clinicvalue.errors import (
     ProfileError,
     ReportError,
 )
-from clinicvalue.flow import patient_flow
 from clinicvalue.load import (
     describe_quality,
     load_clinic,
@@ -40,24 +52,13 @@ from clinicvalue.load import (
     parse_mapping,
     write_rejected,
 )
-from clinicvalue.movement import TransitionResult, segment_transitions
-from clinicvalue.patient_features import patient_features
+from clinicvalue.load.sources import SqlSource
 from clinicvalue.profile import ClinicProfile, load_profile
-from clinicvalue.referrals import ReferralResult, referral_analysis
-from clinicvalue.regularity import wheat_morrison
 from clinicvalue.report import previous_month, run_batch, run_report
-from clinicvalue.revisit import days_to_return, revisit_rates
-from clinicvalue.rfm import quintile_score, rfm_table
-from clinicvalue.scenario import Scenario
-from clinicvalue.scoring import ScoreResult, score_patients
-from clinicvalue.segment_labels import segment_action, segment_label
-from clinicvalue.segment_summary import SegmentationSummary, segmentation_summary
-from clinicvalue.sources import SqlSource
-from clinicvalue.summary import calibration_holdout, summarize
-from clinicvalue.survival import time_to_return
+from clinicvalue.summarize.features import patient_features
+from clinicvalue.summarize.summary import calibration_holdout, summarize
+from clinicvalue.summarize.treatments import treatment_category
 from clinicvalue.synth import SyntheticClinic, synthesize, write_synthetic
-from clinicvalue.treatments import treatment_category
-from clinicvalue.uplift import retention_uplift
 
 try:
     __version__ = _dist_version("clinicvalue")
@@ -65,6 +66,9 @@ except PackageNotFoundError:  # a source tree that was never installed
     __version__ = "0+unknown"
 
 __all__ = [
+    "Analyses",
+    "Missing",
+    "analyse",
     "ChurnWarnings",
     "ClinicData",
     "ClinicProfile",

@@ -10,13 +10,12 @@ own process (so the generator's memory never counts against a pipeline) and writ
 - ``report/``: a smaller clinic (all four tables) for timing the monthly report;
 - ``data.json``: counts, the as-of date and which generator made the data.
 
-The generator is ``clinicvalue.synth``; while that module is missing the small numpy
-stand-in below keeps the harness usable and the JSON says so.
+The generator is ``clinicvalue.synth``; the small numpy stand-in below gives the harness's
+own tests a transaction log without it.
 """
 
 from __future__ import annotations
 
-import importlib
 import json
 import math
 import sys
@@ -121,27 +120,22 @@ def make_bench_data(
 ) -> dict[str, Any]:
     """Write the benchmark's Parquet files under ``out_dir``; return what was made."""
     out_dir.mkdir(parents=True, exist_ok=True)
-    try:
-        synth = importlib.import_module("clinicvalue.synth")
-    except ImportError:
-        synth = None
+    from clinicvalue import synth
+
     t0 = time.perf_counter()
     info: dict[str, Any] = {"patients_requested": patients, "seed": seed}
-    if synth is not None and patients > CHUNK:
+    if patients > CHUNK:
         info["generator"] = (
             f"clinicvalue.synth.synthesize('dental'), {math.ceil(patients / CHUNK)} clinics "
             f"of up to {CHUNK:,} patients"
         )
         _write_chunked(synth, patients, seed, out_dir / "transactions.parquet")
-    elif synth is not None:
+    else:
         clinic = synth.synthesize("dental", patients=patients, seed=seed)
         info["generator"] = "clinicvalue.synth.synthesize('dental')"
         lines = clinic.visits
         _write_transactions(lines, out_dir / "transactions.parquet")
         del clinic, lines
-    else:
-        info["generator"] = "bench stand-in (clinicvalue.synth missing)"
-        _write_transactions(stand_in_transactions(patients, seed), out_dir / "transactions.parquet")
     info["generate_seconds"] = time.perf_counter() - t0
     meta = pq.read_metadata(out_dir / "transactions.parquet")
     info["line_items"] = meta.num_rows

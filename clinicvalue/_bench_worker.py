@@ -11,7 +11,6 @@ result are skipped, the others still run.
 
 from __future__ import annotations
 
-import importlib
 import json
 import signal
 import sys
@@ -149,13 +148,6 @@ class _Runner:
         self._flush()
 
 
-def _optional(module: str) -> Any:
-    try:
-        return importlib.import_module(module)
-    except ImportError:
-        return None
-
-
 def _dump_summary(summary: pd.DataFrame, spec: dict[str, Any]) -> None:
     cols = ["frequency", "recency", "T", "monetary"]
     out = summary[cols].astype("float64")
@@ -210,16 +202,17 @@ def _kit(spec: dict[str, Any], run: _Runner) -> None:
     import duckdb
 
     from clinicvalue.data import ClinicData
-    from clinicvalue.patient_features import patient_features
     from clinicvalue.profile import ClinicProfile
-    from clinicvalue.summary import summary_from_features
+    from clinicvalue.summarize.features import patient_features
+    from clinicvalue.summarize.summary import summary_from_features
 
     path, as_of = spec["transactions"], pd.Timestamp(spec["as_of"])
     profile = ClinicProfile().replace(clv__penalizer=spec["penalizer"])
     unit = profile.clv.time_unit
-    clv_mod = _optional("clinicvalue.clv")
-    seg_mod = _optional("clinicvalue.segments")
-    churn_mod = _optional("clinicvalue.churn")
+    from clinicvalue.analyses.clv import model as clv_mod
+    from clinicvalue.analyses.retention import churn as churn_mod
+    from clinicvalue.analyses.segments import schemes as seg_mod
+
     con = duckdb.connect()
     con.execute(f"SET threads TO {spec.get('threads', 2)}")
     con.execute("SET enable_progress_bar = false")
@@ -239,47 +232,37 @@ def _kit(spec: dict[str, Any], run: _Runner) -> None:
 
     run.run("patient_features", features)
     run.run("summary", summary, needs=("patient_features",))
-    if clv_mod is None:
-        run.skip("bgnbd_gg_fit", "clinicvalue.clv not available")
-        run.skip("clv", "clinicvalue.clv not available")
-    else:
 
-        def fit() -> None:
-            model = clv_mod.ClvModel(time_unit=unit, penalizer=spec["penalizer"])
-            state["model"] = model.fit(state["summary"])
-            params = flat_params(getattr(state["model"], "params_", None))
-            params.update(flat_params(getattr(state["model"], "gg_params_", None)))
-            run.record["params"] = params
+    def fit() -> None:
+        model = clv_mod.ClvModel(time_unit=unit, penalizer=spec["penalizer"])
+        state["model"] = model.fit(state["summary"])
+        params = flat_params(getattr(state["model"], "params_", None))
+        params.update(flat_params(getattr(state["model"], "gg_params_", None)))
+        run.record["params"] = params
 
-        def clv() -> None:
-            state["clv"] = state["model"].predict(state["summary"], profile)
+    def clv() -> None:
+        state["clv"] = state["model"].predict(state["summary"], profile)
 
-        run.run("bgnbd_gg_fit", fit, needs=("summary",))
-        run.run("clv", clv, needs=("bgnbd_gg_fit",))
+    run.run("bgnbd_gg_fit", fit, needs=("summary",))
+    run.run("clv", clv, needs=("bgnbd_gg_fit",))
     # the benchmark clinic has no patients table or plans; its visits stay in Parquet
     tables = ClinicData(visits=_NO_VISITS, lines=_NO_VISITS)
-    if seg_mod is None:
-        run.skip("segments", "clinicvalue.segments not available")
-    else:
-        run.run(
-            "segments",
-            lambda: seg_mod.score_columns(
-                tables, state["summary"], as_of, profile, features=state["features"]
-            ),
-            needs=("summary",),
+    run.run(
+        "segments",
+        lambda: seg_mod.score_columns(
+            tables, state["summary"], as_of, profile, features=state["features"]
+        ),
+        needs=("summary",),
+    )
+
+    def churn() -> None:
+        clv = state.get("clv")
+        clv = clv if isinstance(clv, pd.DataFrame) else None
+        churn_mod.score_columns(
+            tables, state["summary"], as_of, profile, clv=clv, features=state["features"]
         )
-    if churn_mod is None:
-        run.skip("churn_flags", "clinicvalue.churn not available")
-    else:
 
-        def churn() -> None:
-            clv = state.get("clv")
-            clv = clv if isinstance(clv, pd.DataFrame) else None
-            churn_mod.score_columns(
-                tables, state["summary"], as_of, profile, clv=clv, features=state["features"]
-            )
-
-        run.run("churn_flags", churn, needs=("summary",))
+    run.run("churn_flags", churn, needs=("summary",))
     run.record["patients"] = int(len(state["summary"])) if "summary" in state else None
     if "summary" in state:  # untimed: the parent checks both pipelines' summaries agree
         _dump_summary(state["summary"], spec)
@@ -347,7 +330,8 @@ def _lifetimes(spec: dict[str, Any], run: _Runner) -> None:
 
 
 def _report(spec: dict[str, Any], run: _Runner) -> None:
-    report = importlib.import_module("clinicvalue.report")
+    from clinicvalue import report
+
     src = Path(spec["report_dir"])
 
     def find(name: str) -> str | None:
@@ -373,9 +357,11 @@ def _analyses(spec: dict[str, Any], run: _Runner) -> None:
     """Time retention and the staff's lists on the same clinic, in a process of their own."""
     import duckdb
 
-    from clinicvalue import actions, cohorts, flow, revisit, segments
+    from clinicvalue.analyses.care import lists as actions
+    from clinicvalue.analyses.retention import cohorts, flow, revisit
+    from clinicvalue.analyses.segments import schemes as segments
     from clinicvalue.profile import ClinicProfile
-    from clinicvalue.summary import summarize
+    from clinicvalue.summarize.summary import summarize
 
     path, as_of = spec["transactions"], pd.Timestamp(spec["as_of"])
     profile = ClinicProfile()

@@ -223,7 +223,7 @@ def _profile(args: argparse.Namespace) -> Any:
 
 def _inputs(args: argparse.Namespace) -> dict[str, Any]:
     """Return each table's source: a file path, a :class:`SqlSource`, or None."""
-    from clinicvalue.sources import SqlSource
+    from clinicvalue.load.sources import SqlSource
 
     out: dict[str, Any] = {}
     for table in ("visits", "patients", "spend", "plans"):
@@ -286,8 +286,8 @@ def _cmd_validate(args: argparse.Namespace) -> int:
 def _cmd_score(args: argparse.Namespace) -> int:
     import pandas as pd
 
+    from clinicvalue.analyses.scoring import score_patients
     from clinicvalue.load import write_rejected
-    from clinicvalue.scoring import score_patients
     from clinicvalue.writers import TABLE_FORMATS, write_json, write_table
 
     out = Path(args.out)

@@ -16,7 +16,14 @@ import pandas as pd
 
 from clinicvalue.errors import InputError
 
-__all__ = ["MAX_ID_LENGTH", "check_clinic_id", "clinic_id_key", "parse_month", "previous_month"]
+__all__ = [
+    "MAX_ID_LENGTH",
+    "check_clinic_id",
+    "clinic_id_key",
+    "month_bounds",
+    "parse_month",
+    "previous_month",
+]
 
 MAX_ID_LENGTH = 64
 
@@ -91,3 +98,15 @@ def parse_month(text: object, *, allow_previous: bool = True, today: date | None
     if not found or not 1900 <= int(found.group(1)) <= 2999 or not 1 <= int(found.group(2)) <= 12:
         raise InputError(f"month {text!r} is not a report month; {_MONTH_HELP}")
     return str(text)
+
+
+def month_bounds(month: str) -> tuple[pd.Timestamp, pd.Timestamp]:
+    """Return the first and last day of ``month`` (``"YYYY-MM"``).
+
+    Raises
+    ------
+    InputError
+        When ``month`` is not of the form ``YYYY-MM`` (see :func:`parse_month`).
+    """
+    start = pd.Timestamp(f"{parse_month(month, allow_previous=False)}-01")
+    return start, start + pd.offsets.MonthEnd(0)

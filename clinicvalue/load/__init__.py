@@ -20,7 +20,6 @@ import pandas as pd
 
 from clinicvalue.data import ClinicData, DataQuality
 from clinicvalue.errors import InputError, OptionError
-from clinicvalue.i18n import visit_notes
 from clinicvalue.load._headers import SYNONYMS, TABLES, norm_header
 from clinicvalue.load._parse import normalise_statuses
 from clinicvalue.load._read import read_raw
@@ -34,6 +33,7 @@ from clinicvalue.load._tables import (
     reject_duplicate_ids,
 )
 from clinicvalue.profile import ClinicProfile
+from clinicvalue.text.i18n import visit_notes
 
 __all__ = [
     "load_clinic",

@@ -12,7 +12,7 @@ from clinicvalue.errors import check_option
 from clinicvalue.plots._style import PALETTE, font_families, get_ax, styled
 
 if TYPE_CHECKING:
-    from clinicvalue.clv_validation import ClvValidation
+    from clinicvalue.analyses.clv.validation import ClvValidation
 
 LOCALES = ("en", "zh-Hant", "zh-Hans")
 

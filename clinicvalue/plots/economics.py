@@ -5,10 +5,10 @@ from __future__ import annotations
 import numpy as np
 from matplotlib.axes import Axes
 
-from clinicvalue.economics import Economics
+from clinicvalue.analyses.economics.channels import Economics
+from clinicvalue.analyses.economics.uplift import Uplift
 from clinicvalue.errors import check_option
 from clinicvalue.plots._style import GOOD, PALETTE, get_ax, styled
-from clinicvalue.uplift import Uplift
 
 LOCALES = ("en", "zh-Hant", "zh-Hans")
 _T = {

@@ -7,9 +7,9 @@ import pandas as pd
 from matplotlib.axes import Axes
 from matplotlib.ticker import PercentFormatter
 
+from clinicvalue.analyses.retention.survival import ReturnCurve
 from clinicvalue.errors import check_option
 from clinicvalue.plots._style import BAD, GOOD, PALETTE, get_ax, styled
-from clinicvalue.survival import ReturnCurve
 
 __all__ = ["plot_cohort_heatmap", "plot_revisit_rates", "plot_time_to_return", "plot_flow"]
 

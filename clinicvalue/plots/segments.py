@@ -6,13 +6,13 @@ import numpy as np
 import pandas as pd
 from matplotlib.axes import Axes
 
-from clinicvalue.concentration import Concentration
+from clinicvalue.analyses.segments.concentration import Concentration
+from clinicvalue.analyses.segments.labels import LOCALES, segment_label
+from clinicvalue.analyses.segments.movement import TransitionResult
+from clinicvalue.analyses.segments.schemes import SCHEME_COLUMNS
+from clinicvalue.analyses.segments.summary import segmentation_summary
 from clinicvalue.errors import check_option
-from clinicvalue.movement import TransitionResult
 from clinicvalue.plots._style import PALETTE, get_ax, styled
-from clinicvalue.segment_labels import LOCALES, segment_label
-from clinicvalue.segment_summary import segmentation_summary
-from clinicvalue.segments import SCHEME_COLUMNS
 
 _MEAN_COLS = ("monetary_window",)
 
@@ -54,7 +54,7 @@ def plot_segment_sizes(
     """Draw share of patients and share of revenue per segment of any scheme column.
 
     Bars follow the scheme's key order, empty segments included; labels come from the
-    column's scheme (:data:`clinicvalue.segments.SCHEME_COLUMNS`). Revenue defaults to
+    column's scheme (:data:`~.schemes.SCHEME_COLUMNS`). Revenue defaults to
     ``monetary_window`` (self-pay spend when ``rfm.self_pay_only``).
     """
     check_option("scheme_column", scheme_column, tuple(SCHEME_COLUMNS))

@@ -15,14 +15,14 @@ import pandas as pd
 
 from clinicvalue.bundled import samples_folder
 from clinicvalue.errors import InputError, ReportError, check_option
-from clinicvalue.i18n import LOCALES
+from clinicvalue.load.sources import SqlSource
 from clinicvalue.logs import LOGGER
 from clinicvalue.names import parse_month, previous_month
 from clinicvalue.privacy import pseudonym_secret
 from clinicvalue.profile import ClinicProfile
 from clinicvalue.report.batch import BatchResult, run_batch
 from clinicvalue.report.workspace import ARTEFACTS, report_folder, report_workspace
-from clinicvalue.sources import SqlSource
+from clinicvalue.text.i18n import LOCALES
 
 __all__ = ["run_report", "run_batch", "run_demo", "previous_month", "BatchResult"]
 

@@ -31,9 +31,9 @@ from pathlib import Path
 from typing import Any
 
 from clinicvalue.errors import ClinicValueError, InputError, StaleDataError
-from clinicvalue.i18n import LOCALES
 from clinicvalue.load import parse_mapping
 from clinicvalue.names import check_clinic_id, clinic_id_key, parse_month
+from clinicvalue.text.i18n import LOCALES
 
 __all__ = ["BatchRow", "BatchResult", "read_clinics", "run_batch"]
 
@@ -228,7 +228,7 @@ def read_clinics(path: str | Path) -> list[dict[str, Any]]:
 
 def _sources(item: dict[str, Any]) -> dict[str, Any]:
     """Return each table's source for :func:`run_report`: a path, a SqlSource or None."""
-    from clinicvalue.sources import DEFAULT_URL_ENV, SqlSource
+    from clinicvalue.load.sources import DEFAULT_URL_ENV, SqlSource
 
     env = item.get("db_url_env") or DEFAULT_URL_ENV
     return {

@@ -19,8 +19,8 @@ import pandas as pd
 from matplotlib.axes import Axes
 from matplotlib.figure import Figure
 
-from clinicvalue.i18n import fmt_money, fmt_number, t
 from clinicvalue.plots._style import PALETTE, font_families, styled
+from clinicvalue.text.i18n import fmt_money, fmt_number, t
 
 __all__ = ["figure_svg", "trend_chart", "bar_chart", "plot_svg", "bar_with_interval", "figure_png"]
 

@@ -1,12 +1,11 @@
-"""What every report section shares: the run's context, cached analyses and the skip signal.
+"""What every report section shares: the run's context and the skip signal.
 
-The analyses run once per report: the summary, the segment scores, the fitted lifetime-value
-model and the churn warnings are cached on the context, so later sections reuse them.
+Sections read every number from the run's :class:`~clinicvalue.analyses.run.Analyses`;
+they choose, format and lay out, and compute nothing of their own.
 """
 
 from __future__ import annotations
 
-import importlib
 import math
 from dataclasses import dataclass, field
 from html import escape
@@ -14,11 +13,12 @@ from typing import Any
 
 import pandas as pd
 
+from clinicvalue.analyses.run import Analyses
 from clinicvalue.data import ClinicData
-from clinicvalue.i18n import fmt_money, t
 from clinicvalue.profile import ClinicProfile
+from clinicvalue.text.i18n import fmt_money
 
-__all__ = ["Skip", "Ctx", "module", "summary", "finite", "esc", "to_metrics"]
+__all__ = ["Skip", "Ctx", "finite", "esc", "to_metrics"]
 
 
 class Skip(Exception):
@@ -27,45 +27,41 @@ class Skip(Exception):
 
 @dataclass
 class Ctx:
-    """One report run: data up to the month end, profile, locale and shared results."""
+    """One report run: the analyses, the month, the locale and what the sections gather."""
 
-    data: ClinicData
-    profile: ClinicProfile
+    analyses: Analyses
     month: str
     start: pd.Timestamp
-    end: pd.Timestamp
     locale: str
     currency: str
-    kpis: dict[str, Any]
     section_metrics: dict[str, Any] = field(default_factory=dict)
     actions: dict[str, pd.DataFrame] = field(default_factory=dict)
-    cache: dict[str, Any] = field(default_factory=dict)
+    notes: dict[str, str] = field(default_factory=dict)
     findings: list[str] = field(default_factory=list)
+
+    @property
+    def data(self) -> ClinicData:
+        """The clinic's data up to the month end."""
+        return self.analyses.data
+
+    @property
+    def profile(self) -> ClinicProfile:
+        """The clinic profile."""
+        return self.analyses.profile
+
+    @property
+    def end(self) -> pd.Timestamp:
+        """The month's last day (the run's as-of date)."""
+        return self.analyses.as_of
+
+    @property
+    def kpis(self) -> dict[str, Any]:
+        """Return the month's KPIs, as the run computed them."""
+        return self.analyses.kpis
 
     def money(self, x: float) -> str:
         """Format money in the clinic's currency for the report's locale."""
         return fmt_money(x, self.currency, self.locale)
-
-
-def module(name: str, what: str, ctx: Ctx) -> Any:
-    """Import ``clinicvalue.<name>``; a missing analysis module becomes a one-line skip."""
-    try:
-        return importlib.import_module(f"clinicvalue.{name}")
-    except ModuleNotFoundError as exc:
-        if exc.name and exc.name.startswith("clinicvalue"):
-            raise Skip(t("missing_module", ctx.locale, what=t(what, ctx.locale))) from exc
-        raise
-
-
-def summary(ctx: Ctx) -> pd.DataFrame:
-    """Return (and cache) the per-patient summary as of the month end."""
-    if "summary" not in ctx.cache:
-        from clinicvalue.summary import summarize
-
-        ctx.cache["summary"] = summarize(
-            ctx.data.visits, ctx.end, time_unit=ctx.profile.clv.time_unit
-        )
-    return ctx.cache["summary"]
 
 
 def finite(x: object) -> bool:

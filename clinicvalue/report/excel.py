@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pandas as pd
 
-from clinicvalue.i18n import STRINGS, t
+from clinicvalue.text.i18n import STRINGS, t
 from clinicvalue.writers import atomic_path, format_sheet, sheet_frame
 
 __all__ = ["COLUMN_LABELS", "write_actions"]

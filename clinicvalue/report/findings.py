@@ -5,7 +5,7 @@ from __future__ import annotations
 import math
 import re
 
-from clinicvalue.i18n import fmt_change, fmt_money, fmt_number, fmt_percent
+from clinicvalue.text.i18n import fmt_change, fmt_money, fmt_number, fmt_percent
 
 __all__ = ["write_findings"]
 

@@ -1,19 +1,14 @@
-"""The owner's KPIs: definitions, formulas (for the appendix) and the core computations.
+"""The owner's KPIs as the report names them: labels, formulas (for the appendix), direction.
 
-Core KPIs come straight from the visits of the report month; the model KPIs (patients at
-risk, CLV at risk, total CLV, LTV:CAC) are filled in by the analyses when they run.
+The values are computed in :mod:`clinicvalue.analyses.kpis` and carried by
+:class:`~clinicvalue.analyses.run.Analyses`; this module only describes them.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 
-import pandas as pd
-
-from clinicvalue.names import parse_month
-from clinicvalue.profile import ClinicProfile
-
-__all__ = ["KpiDef", "KPIS", "month_bounds", "first_visits", "core_kpis", "monthly_series"]
+__all__ = ["KpiDef", "KPIS", "kpi_def"]
 
 
 @dataclass(frozen=True)
@@ -37,9 +32,10 @@ KPIS: tuple[KpiDef, ...] = (
         "active_patients",
         ("Active patients", "活躍病患", "活跃患者"),
         (
-            "Patients with a completed visit in the last {active} months up to the month end.",
-            "截至月底前 {active} 個月內有完成就診的病患人數。",
-            "截至月底前 {active} 个月内有完成就诊的患者人数。",
+            "Patients with an attended visit in the last {active} calendar months, the report "
+            "month included.",
+            "最近 {active} 個日曆月（含報告月份）內有實際就診的病患人數。",
+            "最近 {active} 个日历月（含报告月份）内有实际就诊的患者人数。",
         ),
         "count",
     ),
@@ -57,10 +53,10 @@ KPIS: tuple[KpiDef, ...] = (
         "revisit_rate_90d",
         ("90-day revisit rate", "90 天回診率", "90 天复诊率"),
         (
-            "Of the patients first seen 91–180 days before the month end, the share who came "
+            "Of the patients first seen 90–179 days before the month end, the share who came "
             "back within 90 days of their first visit.",
-            "月底前 91–180 天首次就診的病患中，於首次就診後 90 天內再次回診者的比例。",
-            "月底前 91–180 天首次就诊的患者中，于首次就诊后 90 天内再次复诊者的比例。",
+            "月底前 90–179 天首次就診的病患中，於首次就診後 90 天內再次回診者的比例。",
+            "月底前 90–179 天首次就诊的患者中，于首次就诊后 90 天内再次复诊者的比例。",
         ),
         "rate",
     ),
@@ -176,94 +172,3 @@ _BY_KEY = {k.key: k for k in KPIS}
 def kpi_def(key: str) -> KpiDef:
     """Return the definition of KPI ``key``."""
     return _BY_KEY[key]
-
-
-def month_bounds(month: str) -> tuple[pd.Timestamp, pd.Timestamp]:
-    """Return the first and last day of ``month`` (``"YYYY-MM"``).
-
-    Raises
-    ------
-    InputError
-        When ``month`` is not of the form ``YYYY-MM`` (see :func:`parse_month`).
-    """
-    start = pd.Timestamp(f"{parse_month(month, allow_previous=False)}-01")
-    return start, start + pd.offsets.MonthEnd(0)
-
-
-def first_visits(visits: pd.DataFrame, patients: pd.DataFrame | None = None) -> pd.Series:
-    """Return each patient's first visit: the earlier of the visits and the register."""
-    first = visits.groupby("patient_id", sort=False)["visit_date"].min()
-    if patients is not None and "first_visit" in patients.columns:
-        reg = patients.set_index("patient_id")["first_visit"].dropna()
-        both = pd.concat([first, reg[reg.index.isin(first.index)]])
-        first = both.groupby(level=0, sort=False).min().reindex(first.index)
-    return first
-
-
-def core_kpis(
-    visits: pd.DataFrame,
-    *,
-    month: str,
-    profile: ClinicProfile,
-    patients: pd.DataFrame | None = None,
-) -> dict[str, float]:
-    """Compute the KPIs that need only the visits (and the register's first visits).
-
-    Parameters
-    ----------
-    visits
-        Canonical visits (:mod:`clinicvalue.data`); rows after the month end are ignored.
-    month
-        The report month, ``YYYY-MM``.
-    profile
-        The clinic profile (``activity.kpi_active_months``).
-    patients
-        The patient register, whose ``first_visit`` may predate the visits export.
-    """
-    start, end = month_bounds(month)
-    v = visits[visits["visit_date"] <= end]
-    first = first_visits(v, patients) if len(v) else pd.Series(dtype="datetime64[ns]")
-    active_from = end - pd.DateOffset(months=profile.activity.kpi_active_months)
-    in_active = v["visit_date"] > active_from
-    in_month = v["visit_date"] >= start
-    vm = v[in_month]
-    new_ids = first.index[(first >= start) & (first <= end)]
-    is_new = vm["patient_id"].isin(new_ids)
-    revenue = float(vm["amount"].sum())
-    rev_new = float(vm.loc[is_new, "amount"].sum())
-    n_visits = int(len(vm))
-
-    cohort = first[(first > end - pd.Timedelta(days=180)) & (first <= end - pd.Timedelta(days=90))]
-    if len(cohort):
-        vv = v[v["patient_id"].isin(cohort.index)]
-        gap = vv["visit_date"] - vv["patient_id"].map(cohort)
-        back = vv.loc[(gap > pd.Timedelta(0)) & (gap <= pd.Timedelta(days=90)), "patient_id"]
-        revisit = back.nunique() / len(cohort)
-    else:
-        revisit = float("nan")
-    return {
-        "active_patients": int(v.loc[in_active, "patient_id"].nunique()),
-        "new_patients": int(len(new_ids)),
-        "revisit_rate_90d": float(revisit),
-        "revenue": revenue,
-        "revenue_new": rev_new,
-        "revenue_returning": revenue - rev_new,
-        "returning_revenue_share": (revenue - rev_new) / revenue if revenue else float("nan"),
-        "avg_spend_per_visit": revenue / n_visits if n_visits else float("nan"),
-        "visits": n_visits,
-    }
-
-
-def monthly_series(
-    visits: pd.DataFrame,
-    *,
-    month: str,
-    profile: ClinicProfile,
-    patients: pd.DataFrame | None = None,
-    months: int = 12,
-) -> pd.DataFrame:
-    """Return the core KPIs for the ``months`` months ending with ``month``, one row each."""
-    end = month_bounds(month)[0]
-    keys = [(end - pd.DateOffset(months=i)).strftime("%Y-%m") for i in range(months - 1, -1, -1)]
-    rows = [core_kpis(visits, month=m, profile=profile, patients=patients) for m in keys]
-    return pd.DataFrame(rows, index=pd.Index(keys, name="month"))

@@ -15,19 +15,11 @@ from typing import Any
 
 import pandas as pd
 
+from clinicvalue.analyses.run import analyse
 from clinicvalue.data import ClinicData
-from clinicvalue.errors import ClinicValueError, InputError, StaleDataError
-from clinicvalue.i18n import (
-    LOCALES,
-    fmt_change,
-    fmt_date,
-    fmt_money,
-    fmt_month,
-    fmt_number,
-    fmt_percent,
-    t,
-    visit_notes,
-)
+from clinicvalue.errors import ClinicValueError, InputError, StaleDataError, check_option
+from clinicvalue.names import month_bounds
+from clinicvalue.privacy import pseudonym_secret, pseudonymize
 from clinicvalue.profile import ClinicProfile
 from clinicvalue.report import charts, sections
 from clinicvalue.report.context import Ctx as _Ctx
@@ -43,8 +35,19 @@ from clinicvalue.report.html import (
     table_html,
     tiles_html,
 )
-from clinicvalue.report.kpis import KPIS, core_kpis, kpi_def, month_bounds, monthly_series
+from clinicvalue.report.kpis import KPIS, kpi_def
 from clinicvalue.report.schema import METRICS_SCHEMA_VERSION, kit_version
+from clinicvalue.text.i18n import (
+    LOCALES,
+    fmt_change,
+    fmt_date,
+    fmt_money,
+    fmt_month,
+    fmt_number,
+    fmt_percent,
+    t,
+    visit_notes,
+)
 
 __all__ = ["TILE_KEYS", "SECTION_KEYS", "Section", "MonthlyReport", "build_monthly", "format_kpi"]
 
@@ -146,7 +149,7 @@ def _change(key: str, now: object, before: object, *, label: str, locale: str) -
 
 def _trend_table(ctx: _Ctx) -> str:
     loc = ctx.locale
-    series = ctx.cache["series"]
+    series = ctx.analyses.series
     i = LOCALES.index(loc)
     table = pd.DataFrame(
         {
@@ -188,8 +191,6 @@ def _sec_actions(ctx: _Ctx) -> list[str]:
 
 
 def _keys(ids: pd.Index, ctx: _Ctx) -> pd.Series:
-    from clinicvalue.privacy import pseudonym_secret, pseudonymize
-
     return pseudonymize(pd.Series(ids.astype("string")), pseudonym_secret(ctx.profile))
 
 
@@ -198,8 +199,6 @@ _PII = ("patient_id", "name", "phone")
 
 def _public_top(frame: pd.DataFrame, ctx: _Ctx, *, n: int = 5) -> pd.DataFrame:
     """Return the first ``n`` rows with pseudonymous keys only (no IDs, names, phones)."""
-    from clinicvalue.privacy import pseudonym_secret, pseudonymize
-
     top = frame.head(n).copy()
     if "patient_key" not in top and "patient_id" in top:
         key = pseudonymize(top["patient_id"], pseudonym_secret(ctx.profile))
@@ -242,8 +241,8 @@ def _sec_quality(ctx: _Ctx) -> list[str]:
         currency = ctx.profile.clinic.currency
         english = set(visit_notes(visits_info, "en", currency))
         notes = visit_notes(visits_info, loc, currency) + [n for n in notes if n not in english]
-    if "previous_note" in ctx.cache:
-        notes.append(ctx.cache["previous_note"])
+    if "previous" in ctx.notes:
+        notes.append(ctx.notes["previous"])
     if notes:
         items = "".join(f"<li>{_esc(n)}</li>" for n in notes)
         blocks.append(f"<h3>{t('quality_notes', loc)}</h3><ul>{items}</ul>")
@@ -354,20 +353,16 @@ def build_monthly(
     """
     prof = profile or ClinicProfile()
     loc = locale or prof.clinic.locale
-    from clinicvalue.errors import check_option
-
     check_option("locale", loc, LOCALES)
     start, end = month_bounds(month)
     first_day, last_day, partial = data_coverage(data, month, prof, allow_partial=allow_partial)
-    data = data.until(end)
-    if data.visits.empty:
+    if data.until(end).visits.empty:
         raise InputError(f"no visits on or before {end.date()}: choose a later report month")
+    run = analyse(data, end, prof, locale=loc)
     currency = prof.clinic.currency
-    series = monthly_series(data.visits, month=month, profile=prof, patients=data.patients)
-    kpis: dict[str, Any] = dict(series.iloc[-1].to_dict())
-    kpis.update({k: None for k in ("at_risk_patients", "clv_at_risk", "total_clv", "ltv_cac")})
+    series = run.series
+    kpis = run.kpis
     prev_month = (start - pd.DateOffset(months=1)).strftime("%Y-%m")
-    ly_month = (start - pd.DateOffset(months=12)).strftime("%Y-%m")
     unreadable = (previous_metrics or {}).get("unreadable")
     if previous_metrics and previous_metrics.get("month") == prev_month:
         previous = dict(previous_metrics.get("kpis", {}))
@@ -375,13 +370,12 @@ def build_monthly(
     else:
         previous = dict(series.iloc[-2].to_dict())
         prev_source = "recomputed"
-    last_year = core_kpis(data.visits, month=ly_month, profile=prof, patients=data.patients)
+    last_year = dict(run.last_year)
     if partial:  # a part month against whole ones would read as a collapse: compare nothing
         previous, last_year, prev_source = {}, {}, "not compared (partial month)"
-    ctx = _Ctx(data, prof, month, start, end, loc, currency, kpis)
-    ctx.cache["series"] = series
+    ctx = _Ctx(run, month, start, loc, currency)
     if unreadable:
-        ctx.cache["previous_note"] = t("previous_unreadable", loc, reason=unreadable)
+        ctx.notes["previous"] = t("previous_unreadable", loc, reason=unreadable)
 
     built: dict[str, Section] = {}
     for key in ("segments", "clv", "retention", "economics", "actions", "quality", "appendix"):

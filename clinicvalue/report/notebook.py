@@ -70,7 +70,7 @@ def open_clinic(
     clinic.
     """
     from clinicvalue.load import load_clinic
-    from clinicvalue.sources import SqlSource
+    from clinicvalue.load.sources import SqlSource
 
     queries = {
         "visits": visits_sql,

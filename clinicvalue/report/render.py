@@ -15,8 +15,8 @@ from typing import Any
 import nbformat
 
 from clinicvalue.errors import ReportError
-from clinicvalue.i18n import css_fonts, html_lang, t
 from clinicvalue.report.schema import kit_version
+from clinicvalue.text.i18n import css_fonts, html_lang, t
 
 __all__ = [
     "notebook_body",

@@ -15,10 +15,32 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from clinicvalue.i18n import channel_label, fmt_date, fmt_number, fmt_percent, t
+from clinicvalue.analyses.economics.scenario import article_clinic_a, article_clinic_b
+from clinicvalue.analyses.run import LIST_LENGTH, Missing
+from clinicvalue.analyses.segments.labels import segment_action, segment_label
+from clinicvalue.analyses.segments.movement import SEGMENT_RANK
+from clinicvalue.errors import OptionError
+from clinicvalue.plots.clv import plot_actual_vs_predicted
+from clinicvalue.plots.economics import plot_cac_vs_ltv, plot_revenue_split
+from clinicvalue.plots.retention import (
+    plot_cohort_heatmap,
+    plot_flow,
+    plot_revisit_rates,
+    plot_time_to_return,
+)
+from clinicvalue.plots.segments import plot_segment_sizes
 from clinicvalue.report import charts
-from clinicvalue.report.context import Ctx, Skip, esc, finite, module, summary, to_metrics
+from clinicvalue.report.context import Ctx, Skip, esc, finite, to_metrics
 from clinicvalue.report.html import note_html, svg_img, table_html
+from clinicvalue.text.i18n import (
+    STRINGS,
+    channel_label,
+    fmt_change,
+    fmt_date,
+    fmt_number,
+    fmt_percent,
+    t,
+)
 
 __all__ = ["sec_segments", "sec_clv", "sec_retention", "sec_economics", "sec_actions"]
 
@@ -79,78 +101,15 @@ def _money(x: object, ctx: Ctx) -> str:
     return ctx.money(float(x)) if finite(x) else t("na", ctx.locale)  # type: ignore[arg-type]
 
 
-# --- shared analyses (cached) -----------------------------------------------------------
-
-
-def features(ctx: Ctx) -> pd.DataFrame:
-    """Return (and cache) the per-patient visit features as of the month end."""
-    if "features" not in ctx.cache:
-        mod = module("patient_features", "w_segments", ctx)
-        ctx.cache["features"] = mod.patient_features(ctx.data.visits, ctx.end, ctx.profile)
-    return ctx.cache["features"]
-
-
-def scores(ctx: Ctx) -> pd.DataFrame:
-    """Return (and cache) the segment scores as of the month end."""
-    if "scores" not in ctx.cache:
-        seg = module("segments", "w_segments", ctx)
-        ctx.cache["scores"] = seg.score_columns(
-            ctx.data, summary(ctx), ctx.end, ctx.profile, features=features(ctx)
-        )
-    return ctx.cache["scores"]
-
-
-def clv_fit(ctx: Ctx) -> tuple[Any, pd.DataFrame]:
-    """Return (and cache) the fitted lifetime-value model and its per-patient scores."""
-    if "clv_model" not in ctx.cache:
-        clv = module("clv", "w_clv", ctx)
-        summ = summary(ctx)
-        c = ctx.profile.clv
-        model = clv.ClvModel(time_unit=c.time_unit, penalizer=c.penalizer).fit(summ)
-        ctx.cache["clv_model"] = model
-        ctx.cache["clv"] = model.predict(summ, ctx.profile)
-    return ctx.cache["clv_model"], ctx.cache["clv"]
-
-
-def _clv_or_none(ctx: Ctx) -> pd.DataFrame | None:
-    try:
-        return clv_fit(ctx)[1]
-    except Exception:  # no model (e.g. no repeat patient): rank by spend instead
-        return None
-
-
-def churn(ctx: Ctx) -> Any:
-    """Return (and cache) the churn warning list; fills the at-risk KPI tiles."""
-    if "churn" not in ctx.cache:
-        mod = module("churn", "w_retention", ctx)
-        clv = _clv_or_none(ctx)
-        cw = mod.churn_warnings(
-            ctx.data,
-            summary(ctx),
-            ctx.end,
-            ctx.profile,
-            clv=clv,
-            locale=ctx.locale,
-            features=features(ctx),
-        )
-        ctx.cache["churn"] = cw
-        ctx.kpis["at_risk_patients"] = int(len(cw.table))
-        if clv is not None:
-            ctx.kpis["clv_at_risk"] = float(cw.table["clv"].fillna(0).sum())
-        ctx.section_metrics["churn_warnings"] = cw.to_metrics()
-    return ctx.cache["churn"]
-
-
 def _seg_names(keys: pd.Index | list, ctx: Ctx, scheme: str = "rfm8") -> list[str]:
-    labels = module("segment_labels", "w_segments", ctx)
     out = []
     for k in keys:
         if k in ("new", "left"):
             out.append(t(f"seg_{k}", ctx.locale))
             continue
         try:
-            out.append(labels.segment_label(scheme, str(k), ctx.locale))
-        except Exception:
+            out.append(segment_label(scheme, str(k), ctx.locale))
+        except OptionError:
             out.append(str(k))
     return out
 
@@ -161,10 +120,9 @@ def _seg_names(keys: pd.Index | list, ctx: Ctx, scheme: str = "rfm8") -> list[st
 def sec_segments(ctx: Ctx) -> list[str]:
     """Segment sizes and revenue shares, the RFM-8 table, movement and the 80/20 share."""
     loc = ctx.locale
-    labels = module("segment_labels", "w_segments", ctx)
-    sc = scores(ctx)
+    sc = ctx.analyses.segments
     col = "segment_rfm8"
-    order = list(module("movement", "w_segments", ctx).SEGMENT_RANK)[:8]
+    order = list(SEGMENT_RANK)[:8]
     counts = sc[col].value_counts()
     keys = [k for k in order if k in counts.index] + [k for k in counts.index if k not in order]
     counts = counts.reindex(keys)
@@ -180,7 +138,7 @@ def sec_segments(ctx: Ctx) -> list[str]:
             t("share_revenue", loc): [
                 fmt_percent(v / total_rev, loc) if total_rev else t("na", loc) for v in revenue
             ],
-            t("action", loc): [labels.segment_action("rfm8", k, loc) for k in keys],
+            t("action", loc): [segment_action("rfm8", k, loc) for k in keys],
         }
     )
     ctx.section_metrics["segments"] = {
@@ -188,13 +146,12 @@ def sec_segments(ctx: Ctx) -> list[str]:
         "rfm8_revenue": {str(k): float(v) for k, v in revenue.items()},
         "value_tier": {str(k): int(v) for k, v in sc["tier_value5"].value_counts().items()},
     }
-    plots = module("plots.segments", "w_segments", ctx)
     months = ctx.profile.rfm.window_months
     blocks = [
         _p(t("segments_intro", loc, months=months, n=fmt_number(len(sc), loc))),
         _chart(
             charts.plot_svg(
-                plots.plot_segment_sizes,
+                plot_segment_sizes,
                 sc,
                 locale=loc,
                 size=(7.6, 2.8),
@@ -211,12 +168,9 @@ def sec_segments(ctx: Ctx) -> list[str]:
 
 
 def _concentration(ctx: Ctx, sc: pd.DataFrame) -> list[str]:
-    mod = module("concentration", "w_segments", ctx)
-    rev = sc["monetary_window"]
-    rev = rev[rev > 0]
-    if rev.empty:
+    res = ctx.analyses.concentration
+    if isinstance(res, Missing):
         raise Skip(t("missing_input", ctx.locale, what=t("in_history", ctx.locale)))
-    res = mod.concentration(rev)
     ctx.section_metrics["concentration"] = res.to_metrics()
     text = t(
         "concentration_text",
@@ -230,20 +184,13 @@ def _concentration(ctx: Ctx, sc: pd.DataFrame) -> list[str]:
 
 
 def _movement(ctx: Ctx, after: pd.DataFrame) -> list[str]:
-    movement = module("movement", "w_segments", ctx)
-    seg = module("segments", "w_segments", ctx)
     prev_end = ctx.start - pd.Timedelta(days=1)
-    before_data = ctx.data.until(prev_end)
-    if before_data.visits.empty:
+    res = ctx.analyses.movement
+    if isinstance(res, Missing):
         raise Skip(t("missing_input", ctx.locale, what=t("in_history", ctx.locale)))
-    from clinicvalue.summary import summarize
-
-    summ = summarize(before_data.visits, prev_end, time_unit=ctx.profile.clv.time_unit)
-    before = seg.score_columns(before_data, summ, prev_end, ctx.profile)
-    res = movement.segment_transitions(before["segment_rfm8"], after["segment_rfm8"])
     ctx.section_metrics["movement"] = res.to_metrics()
     loc = ctx.locale
-    rank = list(movement.SEGMENT_RANK)
+    rank = list(SEGMENT_RANK)
     rows = [k for k in ["new", *rank] if k in res.matrix.index]
     cols = [k for k in [*rank, "left"] if k in res.matrix.columns]
     m = res.matrix.reindex(index=rows, columns=cols, fill_value=0)
@@ -271,29 +218,27 @@ def _movement(ctx: Ctx, after: pd.DataFrame) -> list[str]:
 def sec_clv(ctx: Ctx) -> list[str]:
     """Parameters with intervals, total CLV with its interval, CLV by segment, validation."""
     loc = ctx.locale
-    unc = module("clv_uncertainty", "w_clv", ctx)
-    model, frame = clv_fit(ctx)
-    summ = summary(ctx)
+    run = ctx.analyses
+    fit = run.clv
+    if isinstance(fit, Missing):
+        raise Skip(t("section_failed", loc, why=fit.reason))
+    model, frame = fit.model, fit.scores
+    summ = run.summary
     c = ctx.profile.clv
-    segs = None
-    try:
-        segs = scores(ctx)["segment_rfm8"]
-    except Skip:
-        pass
+    segs = run.segments["segment_rfm8"]
     notes: list[str] = []
-    try:
-        ci = unc.clv_intervals(model, summ, ctx.profile, segments=segs)
+    ci = run.clv_intervals
+    if not isinstance(ci, Missing):
         total, by, lvl = ci.total, ci.by_segment.copy(), ci.level
         ctx.section_metrics["clv"] = {**model.to_metrics(), "intervals_clv": ci.to_metrics()}
-    except Exception as exc:  # e.g. a singular Hessian on a small clinic: no interval
-        keys = segs.reindex(frame.index) if segs is not None else pd.Series("all", frame.index)
+    else:  # e.g. a singular Hessian on a small clinic: no interval
+        keys = segs.reindex(frame.index)
         by = frame["clv"].groupby(keys.astype("string").fillna("unknown")).agg(["sum", "size"])
         by = by.set_axis(["estimate", "patients"], axis=1).assign(lower=np.nan, upper=np.nan)
         total = {"estimate": float(frame["clv"].sum()), "lower": np.nan, "upper": np.nan}
         lvl = 0.9
-        notes.append(t("clv_no_interval", loc, why=str(exc)))
+        notes.append(t("clv_no_interval", loc, why=ci.reason))
         ctx.section_metrics["clv"] = model.to_metrics()
-    ctx.kpis["total_clv"] = float(total["estimate"])
     level = fmt_percent(lvl, loc, decimals=0)
     blocks = [
         _p(
@@ -313,7 +258,7 @@ def sec_clv(ctx: Ctx) -> list[str]:
     blocks.extend(note_html(n) for n in notes)
     # CLV by segment
     by = by.sort_values("estimate", ascending=False)
-    names = _seg_names(list(by.index), ctx) if segs is not None else [str(k) for k in by.index]
+    names = _seg_names(list(by.index), ctx)
     shown = by.set_axis(names)
     blocks.append(
         _chart(
@@ -340,7 +285,7 @@ def sec_clv(ctx: Ctx) -> list[str]:
         }
     )
     blocks.append(table_html(table, numeric=tuple(table.columns[1:])))
-    if segs is not None and total["estimate"] > 0:
+    if total["estimate"] > 0:
         best = by.index[0]
         ctx.findings.insert(
             0,
@@ -355,7 +300,9 @@ def sec_clv(ctx: Ctx) -> list[str]:
         )
     # parameters
     blocks.append(_h3("clv_params", ctx))
-    pint = unc.parameter_intervals(model)
+    pint = run.parameter_intervals
+    if isinstance(pint, Missing):
+        raise Skip(t("section_failed", loc, why=pint.reason))
     ptable = pd.DataFrame(
         {
             t("model", loc): [
@@ -401,13 +348,10 @@ def sec_clv(ctx: Ctx) -> list[str]:
 
 def _validation(ctx: Ctx, warnings: list[str]) -> list[str]:
     loc = ctx.locale
-    val = module("clv_validation", "w_clv", ctx)
-    plots = module("plots.clv", "w_clv", ctx)
     c = ctx.profile.clv
-    try:
-        v = val.validate(ctx.data.visits, ctx.end, ctx.profile)
-    except Exception as exc:  # too short a history for a holdout: say so in one line
-        raise Skip(t("clv_no_validation", loc, months=c.holdout_months, why=str(exc))) from exc
+    v = ctx.analyses.clv_validation
+    if isinstance(v, Missing):  # too short a history for a holdout: say so in one line
+        raise Skip(t("clv_no_validation", loc, months=c.holdout_months, why=v.reason))
     ctx.section_metrics["clv_validation"] = v.to_metrics()
     rows = [
         (
@@ -425,7 +369,7 @@ def _validation(ctx: Ctx, warnings: list[str]) -> list[str]:
         (t("val_regularity", loc), _num(v.regularity_k, loc, 2)),
     ]
     table = pd.DataFrame(rows, columns=[t("kpi", loc), t("value", loc)])
-    chart = charts.plot_svg(plots.plot_actual_vs_predicted, v, locale=loc, size=(4.6, 3.0))
+    chart = charts.plot_svg(plot_actual_vs_predicted, v, locale=loc, size=(4.6, 3.0))
     if finite(v.gg_correlation) and abs(v.gg_correlation) > c.gg_correlation_warning:
         warnings.append(
             t(
@@ -458,12 +402,9 @@ def sec_retention(ctx: Ctx, *, kpi_table: str = "") -> list[str]:
     """Cohort triangle, revisit rates with CIs, time to return, patient-base flow."""
     loc = ctx.locale
     blocks: list[str] = []
-    plots = module("plots.retention", "w_retention", ctx)
-    visits = ctx.data.visits
+    run = ctx.analyses
     # revisit rates
-    revisit = module("revisit", "w_retention", ctx)
-    returns = revisit.days_to_return(visits, ctx.end)
-    rates = revisit.revisit_rates(returns)
+    rates = run.revisit_rates
     ctx.section_metrics["revisit_rates"] = {
         str(int(r.window_days)): {
             "eligible": int(r.eligible),
@@ -489,14 +430,13 @@ def sec_retention(ctx: Ctx, *, kpi_table: str = "") -> list[str]:
         _pair(
             table_html(rtable, numeric=tuple(rtable.columns)),
             _chart(
-                charts.plot_svg(plots.plot_revisit_rates, rates, locale=loc, size=(4.2, 2.8)),
+                charts.plot_svg(plot_revisit_rates, rates, locale=loc, size=(4.2, 2.8)),
                 t("revisit_rates", loc),
             ),
         )
     )
     # time to return
-    surv = module("survival", "w_retention", ctx)
-    curve = surv.time_to_return(returns)
+    curve = run.time_to_return
     ctx.section_metrics["time_to_return"] = to_metrics(curve)
     row = curve.table.iloc[0]
     blocks.append(_h3("time_to_return", ctx))
@@ -507,15 +447,13 @@ def sec_retention(ctx: Ctx, *, kpi_table: str = "") -> list[str]:
                 "ttr_text",
                 loc,
                 median=_num(median, loc) if finite(median) else t("not_reached", loc),
-                p3=_pct(row.get("p_return_3m"), loc),
-                p12=_pct(row.get("p_return_12m"), loc),
             )
         )
     )
     blocks.append(
         _chart(
             charts.plot_svg(
-                plots.plot_time_to_return,
+                plot_time_to_return,
                 curve,
                 locale=loc,
                 size=(6.0, 2.8),
@@ -525,24 +463,20 @@ def sec_retention(ctx: Ctx, *, kpi_table: str = "") -> list[str]:
         )
     )
     # cohorts
-    cohorts = module("cohorts", "w_retention", ctx)
-    counts = cohorts.cohort_counts(visits, ctx.end)
-    matrix = cohorts.cohort_matrix(counts, ctx.end)
-    tri = matrix.tail(12)
+    tri = run.cohorts.tail(12)
     keep = [c for c in tri.columns if isinstance(c, int | np.integer) and 1 <= c <= 12]
     tri = tri[keep].dropna(how="all").dropna(axis=1, how="all")
     blocks.append(_h3("cohorts", ctx))
     blocks.append(_p(t("cohort_text", loc)))
     blocks.append(
         _chart(
-            charts.plot_svg(plots.plot_cohort_heatmap, tri, locale=loc, size=(7.2, 4.2)),
+            charts.plot_svg(plot_cohort_heatmap, tri, locale=loc, size=(7.2, 4.2)),
             t("cohorts", loc),
             wide=True,
         )
     )
     # flow
-    flow = module("flow", "w_retention", ctx)
-    fl = flow.patient_flow(visits, ctx.end, ctx.profile).tail(12)
+    fl = run.flow.tail(12)
     if len(fl):
         last = fl.iloc[-1]
         ctx.section_metrics["flow"] = {
@@ -565,7 +499,7 @@ def sec_retention(ctx: Ctx, *, kpi_table: str = "") -> list[str]:
         blocks.append(
             _chart(
                 charts.plot_svg(
-                    plots.plot_flow,
+                    plot_flow,
                     fl,
                     locale=loc,
                     size=(7.2, 3.0),
@@ -578,10 +512,7 @@ def sec_retention(ctx: Ctx, *, kpi_table: str = "") -> list[str]:
     if kpi_table:
         blocks.append(_h3("sec_trend_table", ctx))
         blocks.append(kpi_table)
-    try:
-        churn(ctx)
-    except Skip as skip:
-        blocks.append(note_html(str(skip)))
+    ctx.section_metrics["churn_warnings"] = run.churn.to_metrics()
     return blocks
 
 
@@ -606,21 +537,12 @@ def _flow_axes(ax: Any) -> None:
 def sec_economics(ctx: Ctx) -> list[str]:
     """CAC, LTV:CAC and payback by channel, revenue split, uplift, drivers, scenario A vs B."""
     loc = ctx.locale
-    econ = module("economics", "w_economics", ctx)
-    plots = module("plots.economics", "w_economics", ctx)
-    clv = _clv_or_none(ctx)
-    res = econ.economics(
-        ctx.data, ctx.profile, as_of=ctx.end, clv=clv["clv"] if clv is not None else None
-    )
+    res = ctx.analyses.economics
     ctx.section_metrics["economics"] = res.to_metrics()
     blocks: list[str] = []
     gm = ctx.profile.clinic.gross_margin
     if res.available and len(res.by_channel):
         by = res.by_channel
-        spend = float(by["spend"].sum())
-        ltv_margin = float((by["ltv_to_date"] * gm * by["new_patients"]).sum())
-        if spend > 0:
-            ctx.kpis["ltv_cac"] = ltv_margin / spend
         table = pd.DataFrame(
             {
                 t("channel", loc): [channel_label(c, loc) for c in by.index],
@@ -644,7 +566,7 @@ def sec_economics(ctx: Ctx) -> list[str]:
         )
         blocks.append(
             _chart(
-                charts.plot_svg(plots.plot_cac_vs_ltv, shown, locale=loc, size=(7.0, 2.8)),
+                charts.plot_svg(plot_cac_vs_ltv, shown, locale=loc, size=(7.0, 2.8)),
                 t("by_channel", loc),
             )
         )
@@ -674,7 +596,7 @@ def sec_economics(ctx: Ctx) -> list[str]:
         blocks.append(
             _chart(
                 charts.plot_svg(
-                    plots.plot_revenue_split,
+                    plot_revenue_split,
                     shown,
                     locale=loc,
                     size=(7.0, 2.6),
@@ -703,21 +625,9 @@ def _short_months(ax: Any, loc: str) -> None:
 
 def _uplift(ctx: Ctx, res: Any) -> list[str]:
     loc = ctx.locale
-    up = module("uplift", "w_economics", ctx)
-    model, _ = clv_fit(ctx)
-    v = ctx.data.visits
-    try:
-        u = up.retention_uplift(
-            model.params_,
-            n_patients=len(summary(ctx)),
-            spend_per_visit=float(v["amount"].mean()),
-            gross_margin=ctx.profile.clinic.gross_margin,
-            points=tuple(ctx.profile.economics.uplift_points),
-            cac=res.overall_cac,
-            time_unit=model.time_unit,
-        )
-    except Exception as exc:
-        raise Skip(t("section_failed", loc, why=str(exc))) from exc
+    u = ctx.analyses.uplift
+    if isinstance(u, Missing):
+        raise Skip(t("section_failed", loc, why=u.reason))
     ctx.section_metrics["retention_uplift"] = u.to_metrics()
     tb = u.table
     assumptions = [t(f"uplift_a{i}", loc) for i in range(1, 6)]
@@ -749,22 +659,14 @@ def _uplift(ctx: Ctx, res: Any) -> list[str]:
 
 def fmt_change_pp(p: float, loc: str) -> str:
     """Format a retention gain (a share) as percentage points."""
-    from clinicvalue.i18n import fmt_change
-
     return fmt_change(p, loc, kind="points")
 
 
 def _drivers(ctx: Ctx) -> list[str]:
     loc = ctx.locale
-    mod = module("drivers", "w_economics", ctx)
-    first_treatment = None
-    try:
-        d = mod.return_drivers(
-            ctx.data.visits, ctx.data.patients, ctx.end, ctx.profile,
-            first_treatment=first_treatment,
-        )  # fmt: skip
-    except Exception as exc:
-        raise Skip(t("drivers_none", loc, why=str(exc))) from exc
+    d = ctx.analyses.drivers
+    if isinstance(d, Missing):
+        raise Skip(t("drivers_none", loc, why=d.reason))
     ctx.section_metrics["drivers"] = d.to_metrics()
     tb = d.table.sort_values("odds_ratio", ascending=False)
     table = pd.DataFrame(
@@ -816,8 +718,6 @@ def _term(term: str, loc: str) -> str:
 
 def t_or(key: str, loc: str) -> str:
     """Return the report string ``key`` if there is one, else the key made readable."""
-    from clinicvalue.i18n import STRINGS
-
     if key in STRINGS:
         return t(key, loc)
     return key.replace("_", " ")
@@ -825,8 +725,7 @@ def t_or(key: str, loc: str) -> str:
 
 def _scenario(ctx: Ctx) -> list[str]:
     loc = ctx.locale
-    sc = module("scenario", "w_economics", ctx)
-    a, b = sc.article_clinic_a(), sc.article_clinic_b()
+    a, b = article_clinic_a(), article_clinic_b()
     rows = [
         (t("sc_kind", loc), t("sc_acq", loc), t("sc_ret", loc)),
         (t("sc_budget", loc), _money(a.budget, ctx), _money(b.budget, ctx)),
@@ -854,23 +753,7 @@ def _scenario(ctx: Ctx) -> list[str]:
 def sec_actions(ctx: Ctx, public_key: Any) -> list[str]:
     """Show counts per call list and the top ten churn warnings (pseudonymous keys only)."""
     loc = ctx.locale
-    actions = module("actions", "w_actions", ctx)
-    interrupted = None
-    try:
-        interrupted = scores(ctx)["interrupted"].ne("not_interrupted")
-    except Skip:
-        pass
-    lists = actions.action_lists(
-        ctx.data,
-        summary(ctx),
-        ctx.end,
-        ctx.profile,
-        clv=_clv_or_none(ctx),
-        interrupted=interrupted,
-        locale=loc,
-        top_n=200,
-        features=features(ctx),
-    )
+    lists = ctx.analyses.lists
     ctx.actions.update({str(k): v for k, v in lists.items()})
     ctx.section_metrics["actions"] = {
         str(k): {"eligible": int(v.attrs.get("eligible", len(v))), "listed": int(len(v))}
@@ -882,8 +765,8 @@ def sec_actions(ctx: Ctx, public_key: Any) -> list[str]:
     ]
     cols = [t("list", loc), t("list_qualify", loc), t("list_listed", loc)]
     table = pd.DataFrame(rows, columns=cols)
-    blocks = [_p(t("actions_text", loc, n=200)), table_html(table, numeric=tuple(cols[1:]))]
-    cw = churn(ctx)
+    blocks = [_p(t("actions_text", loc, n=LIST_LENGTH)), table_html(table, numeric=tuple(cols[1:]))]
+    cw = ctx.analyses.churn
     top = cw.table.head(10)
     if len(top):
         blocks.append(_h3("top_churn", ctx))

@@ -1,0 +1,1 @@
+"""Care: recalls, follow-ups and the staff call lists."""

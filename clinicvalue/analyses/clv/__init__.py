@@ -1,0 +1,1 @@
+"""Lifetime value: the visit and spend models, their uncertainty and validation."""

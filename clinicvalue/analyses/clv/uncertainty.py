@@ -1,0 +1,173 @@
+"""Uncertainty of lifetime value: parameter intervals and CLV intervals (issue 4).
+
+Parameter covariance is the inverse Hessian of the total negative log-likelihood in the
+log-parameters (central differences of the kit's analytic gradient at the optimum, equal
+to lifetimes' autograd Hessian to 1e-3; see :func:`clinicvalue.analyses.clv.model._log_covariance`).
+CLV intervals draw ``clv.bootstrap_draws``
+parameter vectors from the multivariate normal of the log-parameters (so every draw is
+positive; seeded with ``clv.seed``), BG/NBD and Gamma-Gamma independently, recompute
+every patient's CLV per draw and take percentiles of total and per-segment sums. Only
+parameter uncertainty is covered — not the patients' own randomness. Patients with
+identical (frequency, recency, T, monetary, segment) are computed once and weighted.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import TYPE_CHECKING
+
+import numpy as np
+import pandas as pd
+
+from clinicvalue.analyses.clv.model import ClvModel, clv_closed_form, gg_expected, monthly_rate
+from clinicvalue.errors import InputError
+
+if TYPE_CHECKING:
+    from clinicvalue.profile import ClinicProfile
+
+
+def parameter_intervals(model: ClvModel, *, level: float = 0.95) -> pd.DataFrame:
+    """Return estimate, lower and upper (log-normal) for each model parameter."""
+    from scipy.stats import norm
+
+    model._check_fitted()
+    z = float(norm.ppf(0.5 + level / 2))
+    rows = []
+    for params, cov, name in (
+        (model.params_, model.log_cov_, "bgnbd"),
+        (model.gg_params_, model.gg_log_cov_, "gamma_gamma"),
+    ):
+        if params is None:
+            continue
+        sd = np.sqrt(np.diag(cov))
+        for i, (k, v) in enumerate(params.items()):
+            rows.append((name, k, v, v * np.exp(-z * sd[i]), v * np.exp(z * sd[i])))
+    return pd.DataFrame(rows, columns=["model", "param", "estimate", "lower", "upper"]).set_index(
+        ["model", "param"]
+    )
+
+
+@dataclass(frozen=True, eq=False)
+class ClvIntervals:
+    """Total and per-segment CLV with percentile intervals from parameter draws."""
+
+    level: float
+    draws: int
+    total: dict[str, float]
+    by_segment: pd.DataFrame  # index segment; columns estimate, lower, upper, patients
+
+    def to_metrics(self) -> dict:
+        """Return JSON-ready intervals."""
+        return {
+            "level": self.level,
+            "draws": self.draws,
+            "total": dict(self.total),
+            "by_segment": {
+                str(k): {c: float(v) for c, v in row.items()}
+                for k, row in self.by_segment.iterrows()
+            },
+        }
+
+
+def _draw(params: dict[str, float], cov: np.ndarray, n: int, rng) -> list[dict[str, float]]:
+    if not np.all(np.isfinite(cov)):
+        raise InputError(
+            "the fitted model has no usable variance matrix (singular Hessian); "
+            "CLV intervals need more patients or a small clv.penalizer"
+        )
+    mean = np.log(np.array(list(params.values())))
+    logs = rng.multivariate_normal(mean, cov, size=n, method="cholesky")
+    return [dict(zip(params, np.exp(row), strict=True)) for row in logs]
+
+
+def clv_intervals(
+    model: ClvModel,
+    summary: pd.DataFrame,
+    profile: ClinicProfile,
+    *,
+    segments: pd.Series | None = None,
+    level: float = 0.90,
+    margin: bool = False,
+) -> ClvIntervals:
+    """Return CLV intervals for the total and for each segment by parameter draws.
+
+    Parameters
+    ----------
+    model
+        A fitted :class:`ClvModel`.
+    summary
+        The summary it scores (``frequency, recency, T, monetary``).
+    profile
+        Uses ``clv.horizon_months``, ``annual_discount_rate``, ``bootstrap_draws``,
+        ``seed`` and (with ``margin``) ``clinic.gross_margin``.
+    segments
+        Segment key per patient (indexed like ``summary``); one ``all`` segment if omitted.
+    level
+        Central interval coverage, e.g. 0.90 for the 5th–95th percentiles.
+    margin
+        Multiply by the gross margin.
+    """
+    model._check_fitted()
+    if not 0 < level < 1:
+        raise InputError(f"interval level must be between 0 and 1; got {level}")
+    c = profile.clv
+    if c.bootstrap_draws < 2:
+        raise InputError(f"clv.bootstrap_draws must be at least 2; got {c.bootstrap_draws}")
+    seg = (
+        pd.Series("all", index=summary.index)
+        if segments is None
+        else segments.reindex(summary.index).astype("string").fillna("unknown")
+    )
+    keys = ["frequency", "recency", "T", "monetary"]
+    frame = summary[keys].assign(segment=seg.to_numpy())
+    uniq = frame.groupby(keys + ["segment"], sort=False).size().rename("n").reset_index()
+    x, tx, T, m = (uniq[k].to_numpy(dtype="float64") for k in keys)
+    w = uniq["n"].to_numpy(dtype="float64")
+    codes, labels = pd.factorize(uniq["segment"], sort=True)
+    scale = profile.clinic.gross_margin if margin else 1.0
+    d = monthly_rate(c.annual_discount_rate)
+
+    def per_segment(bg: dict[str, float], gg: dict[str, float] | None) -> np.ndarray:
+        spend = (
+            gg_expected(gg, x, m)
+            if gg is not None
+            else np.where(x > 0, np.maximum(m, 0.0), model.mean_spend_)
+        )
+        v = clv_closed_form(
+            bg,
+            x,
+            tx,
+            T,
+            spend,
+            months=c.horizon_months,
+            monthly_discount_rate=d,
+            time_unit=model.time_unit,
+        )
+        return np.bincount(codes, weights=v * w * scale, minlength=len(labels))
+
+    rng = np.random.default_rng(c.seed)
+    bg_draws = _draw(model.params_, model.log_cov_, c.bootstrap_draws, rng)
+    gg_draws = (
+        _draw(model.gg_params_, model.gg_log_cov_, c.bootstrap_draws, rng)
+        if model.gg_params_ is not None
+        else [None] * c.bootstrap_draws
+    )
+    sims = np.array([per_segment(b, g) for b, g in zip(bg_draws, gg_draws, strict=True)])
+    point = per_segment(model.params_, model.gg_params_)
+    lo, hi = (1 - level) / 2 * 100, (1 + level) / 2 * 100
+    by_seg = pd.DataFrame(
+        {
+            "estimate": point,
+            "lower": np.percentile(sims, lo, axis=0),
+            "upper": np.percentile(sims, hi, axis=0),
+            "patients": np.bincount(codes, weights=w, minlength=len(labels)),
+        },
+        index=pd.Index(labels.astype(str), name="segment"),
+    )
+    tot = sims.sum(axis=1)
+    total = {
+        "estimate": float(point.sum()),
+        "lower": float(np.percentile(tot, lo)),
+        "upper": float(np.percentile(tot, hi)),
+    }
+    return ClvIntervals(level=level, draws=c.bootstrap_draws, total=total, by_segment=by_seg)

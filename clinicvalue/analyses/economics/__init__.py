@@ -1,0 +1,1 @@
+"""Economics: acquisition by channel, what retention is worth, drivers of return."""

@@ -1,0 +1,1 @@
+"""Retention: cohorts, revisit rates, time to return, flow and churn warnings."""

@@ -1,0 +1,372 @@
+"""One analysis run: every analysis of one clinic as of one day, each computed once.
+
+:func:`analyse` returns an :class:`Analyses`. Its parts are computed the first time they
+are read and then kept, so ``clinicvalue score`` pays only for the parts it writes while
+the monthly report reads them all; no part is ever computed twice, and every page, file
+and command that shows a quantity reads it from here. A part that cannot be computed (no
+repeat patient for the model, too short a history for a holdout, no marketing spend) is
+a :class:`Missing` with the reason, never an exception the caller has to guess at.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from functools import cached_property
+from typing import Any, TypeVar
+
+import numpy as np
+import pandas as pd
+
+from clinicvalue.analyses.care.lists import action_lists
+from clinicvalue.analyses.clv.model import ClvModel
+from clinicvalue.analyses.clv.uncertainty import ClvIntervals, clv_intervals, parameter_intervals
+from clinicvalue.analyses.clv.validation import ClvValidation, validate
+from clinicvalue.analyses.economics.channels import Economics, economics
+from clinicvalue.analyses.economics.drivers import Drivers, return_drivers
+from clinicvalue.analyses.economics.uplift import Uplift, retention_uplift
+from clinicvalue.analyses.kpis import MODEL_KPIS, core_kpis, monthly_series
+from clinicvalue.analyses.retention.churn import ChurnWarnings, churn_warnings
+from clinicvalue.analyses.retention.churn import score_columns as churn_columns
+from clinicvalue.analyses.retention.cohorts import cohort_counts, cohort_matrix
+from clinicvalue.analyses.retention.flow import patient_flow
+from clinicvalue.analyses.retention.revisit import (
+    REVISIT_COHORT_DAYS,
+    days_to_return,
+    revisit_rates,
+)
+from clinicvalue.analyses.retention.survival import ReturnCurve, time_to_return
+from clinicvalue.analyses.segments.concentration import Concentration, concentration
+from clinicvalue.analyses.segments.movement import TransitionResult, segment_transitions
+from clinicvalue.analyses.segments.schemes import score_columns
+from clinicvalue.data import ClinicData
+from clinicvalue.errors import ClinicValueError, InputError
+from clinicvalue.profile import ClinicProfile
+from clinicvalue.summarize.definitions import first_visits
+from clinicvalue.summarize.features import patient_features
+from clinicvalue.summarize.summary import summarize
+
+__all__ = ["Missing", "ClvFit", "Analyses", "analyse", "LIST_LENGTH"]
+
+T = TypeVar("T")
+LIST_LENGTH = 200  # rows per staff list in the monthly workbook
+
+
+@dataclass(frozen=True)
+class Missing:
+    """A part of the run that could not be computed, and why (one line for the report)."""
+
+    reason: str
+
+    def __bool__(self) -> bool:
+        return False
+
+
+@dataclass(frozen=True)
+class ClvFit:
+    """The fitted lifetime-value model and its per-patient predictions."""
+
+    model: ClvModel
+    scores: pd.DataFrame  # per patient: p_alive, expected visits, spend, clv …
+
+
+def _attempt(build: Any, *args: Any, **kwargs: Any) -> Any:
+    """Return ``build(*args, **kwargs)``, or :class:`Missing` when the data cannot support it.
+
+    Only the kit's own "this data cannot support it" errors and a singular matrix become
+    :class:`Missing`; a bug still raises.
+    """
+    try:
+        return build(*args, **kwargs)
+    except (ClinicValueError, np.linalg.LinAlgError) as exc:
+        return Missing(str(exc))
+
+
+@dataclass(frozen=True)
+class Analyses:
+    """Every analysis of one clinic as of one day (see :func:`analyse`).
+
+    Attributes are computed on first use and kept. Parts that may be impossible for a
+    clinic's data are typed ``X | Missing``.
+    """
+
+    data: ClinicData  # nothing after ``as_of``
+    as_of: pd.Timestamp
+    profile: ClinicProfile
+    locale: str = "en"  # for the few parts that still carry sentences (lists, reasons)
+
+    # --- per patient ------------------------------------------------------------------
+
+    @cached_property
+    def summary(self) -> pd.DataFrame:
+        """Per-patient summary (frequency, recency, T, monetary, totals)."""
+        return summarize(self.data.visits, self.as_of, time_unit=self.profile.clv.time_unit)
+
+    @cached_property
+    def features(self) -> pd.DataFrame:
+        """Per-patient visit features (one pass) for segments, churn flags and lists."""
+        return patient_features(self.data.visits, self.as_of, self.profile)
+
+    @cached_property
+    def first_visit(self) -> pd.Series:
+        """Each patient's first visit (the register's, when it knows an earlier one)."""
+        return first_visits(self.data.visits, self.data.patients)
+
+    # --- segments ----------------------------------------------------------------------
+
+    @cached_property
+    def segments(self) -> pd.DataFrame:
+        """Every scheme's segment per patient, with the R/F/M measures and scores."""
+        return score_columns(
+            self.data, self.summary, self.as_of, self.profile, features=self.features
+        )
+
+    @cached_property
+    def previous(self) -> Analyses | Missing:
+        """The same run as of the end of the previous month (for movement)."""
+        end = (self.as_of - pd.offsets.MonthEnd(1)).normalize()
+        before = self.data.until(end)
+        if before.visits.empty:
+            return Missing(f"no visits on or before {end:%Y-%m-%d}")
+        return Analyses(before, end, self.profile, self.locale)
+
+    @cached_property
+    def movement(self) -> TransitionResult | Missing:
+        """RFM-8 segment transitions since the end of the previous month."""
+        prev = self.previous
+        if isinstance(prev, Missing):
+            return prev
+        return segment_transitions(prev.segments["segment_rfm8"], self.segments["segment_rfm8"])
+
+    @cached_property
+    def concentration(self) -> Concentration | Missing:
+        """The 80/20 share and Gini of spend in the RFM window."""
+        rev = self.segments["monetary_window"]
+        rev = rev[rev > 0]
+        if rev.empty:
+            return Missing("no patient spent anything in the RFM window")
+        return concentration(rev)
+
+    # --- lifetime value -----------------------------------------------------------------
+
+    @cached_property
+    def clv(self) -> ClvFit | Missing:
+        """BG/NBD + Gamma-Gamma fitted on the summary, with per-patient predictions."""
+        c = self.profile.clv
+
+        def fit() -> ClvFit:
+            model = ClvModel(time_unit=c.time_unit, penalizer=c.penalizer).fit(self.summary)
+            return ClvFit(model, model.predict(self.summary, self.profile))
+
+        return _attempt(fit)
+
+    @cached_property
+    def clv_scores(self) -> pd.DataFrame | None:
+        """Per-patient CLV scores, or ``None`` without a model (lists then rank by spend)."""
+        fit = self.clv
+        return None if isinstance(fit, Missing) else fit.scores
+
+    @cached_property
+    def clv_intervals(self) -> ClvIntervals | Missing:
+        """Total and per-segment CLV with intervals from parameter uncertainty."""
+        fit = self.clv
+        if isinstance(fit, Missing):
+            return fit
+        return _attempt(
+            clv_intervals, fit.model, self.summary, self.profile,
+            segments=self.segments["segment_rfm8"],
+        )  # fmt: skip
+
+    @cached_property
+    def parameter_intervals(self) -> pd.DataFrame | Missing:
+        """The models' parameters with 95% intervals."""
+        fit = self.clv
+        return fit if isinstance(fit, Missing) else _attempt(parameter_intervals, fit.model)
+
+    @cached_property
+    def clv_validation(self) -> ClvValidation | Missing:
+        """Calibration/holdout check of the model and its assumption checks."""
+        return _attempt(validate, self.data.visits, self.as_of, self.profile)
+
+    # --- retention ----------------------------------------------------------------------
+
+    @cached_property
+    def returns(self) -> pd.DataFrame:
+        """Each patient's first and second visit and the days between them."""
+        return days_to_return(self.data.visits, self.as_of, first=self.first_visit)
+
+    @cached_property
+    def revisit_rates(self) -> pd.DataFrame:
+        """Recent cohorts' revisit rates within 30/90/180/365 days (the KPI's rule)."""
+        return revisit_rates(self.returns, cohort_days=REVISIT_COHORT_DAYS)
+
+    @cached_property
+    def time_to_return(self) -> ReturnCurve:
+        """Kaplan–Meier curve of days from the first to the second visit, all patients."""
+        return time_to_return(self.returns)
+
+    @cached_property
+    def cohorts(self) -> pd.DataFrame:
+        """Monthly acquisition cohorts' retention matrix."""
+        return cohort_matrix(cohort_counts(self.data.visits, self.as_of), self.as_of)
+
+    @cached_property
+    def flow(self) -> pd.DataFrame:
+        """Monthly active, new, reactivated and lost patients."""
+        return patient_flow(self.data.visits, self.as_of, self.profile, first=self.first_visit)
+
+    @cached_property
+    def churn_flags(self) -> pd.DataFrame:
+        """Per-patient churn flags and the overdue basis (``clinicvalue score``'s columns)."""
+        return churn_columns(
+            self.data, self.summary, self.as_of, self.profile,
+            clv=self.clv_scores, features=self.features,
+        )  # fmt: skip
+
+    @cached_property
+    def churn_flags_without_clv(self) -> pd.DataFrame:
+        """:attr:`churn_flags` when the lifetime-value model is not wanted (``--no-clv``)."""
+        return churn_columns(
+            self.data, self.summary, self.as_of, self.profile, features=self.features
+        )
+
+    @cached_property
+    def churn(self) -> ChurnWarnings:
+        """The churn warning list, ranked by value at risk (the patients' CLV)."""
+        return churn_warnings(
+            self.data, self.summary, self.as_of, self.profile,
+            clv=self.clv_scores, locale=self.locale, features=self.features,
+        )  # fmt: skip
+
+    # --- care ---------------------------------------------------------------------------
+
+    @cached_property
+    def lists(self) -> dict[str, pd.DataFrame]:
+        """The staff call lists (``attrs["eligible"]``: how many qualified)."""
+        interrupted = self.segments["interrupted"].ne("not_interrupted")
+        return action_lists(
+            self.data, self.summary, self.as_of, self.profile,
+            clv=self.clv_scores, interrupted=interrupted, locale=self.locale,
+            top_n=LIST_LENGTH, features=self.features,
+        )  # fmt: skip
+
+    # --- economics ----------------------------------------------------------------------
+
+    @cached_property
+    def economics(self) -> Economics:
+        """CAC, LTV and payback by channel; new vs returning revenue."""
+        scores = self.clv_scores
+        return economics(
+            self.data, self.profile, as_of=self.as_of,
+            clv=scores["clv"] if scores is not None else None,
+        )  # fmt: skip
+
+    @cached_property
+    def economics_without_clv(self) -> Economics:
+        """:attr:`economics` without the model's CLV per channel (``--no-clv``)."""
+        return economics(self.data, self.profile, as_of=self.as_of)
+
+    @cached_property
+    def uplift(self) -> Uplift | Missing:
+        """What +N points of (modelled) 12-month retention would earn."""
+        fit = self.clv
+        if isinstance(fit, Missing):
+            return fit
+        return _attempt(
+            retention_uplift,
+            fit.model.params_,
+            n_patients=len(self.summary),
+            spend_per_visit=float(self.data.visits["amount"].mean()),
+            gross_margin=self.profile.clinic.gross_margin,
+            points=tuple(self.profile.economics.uplift_points),
+            cac=self.economics.overall_cac,
+            time_unit=fit.model.time_unit,
+        )
+
+    @cached_property
+    def drivers(self) -> Drivers | Missing:
+        """Odds of returning within N days by channel, first treatment and age band."""
+        return _attempt(
+            return_drivers, self.data.visits, self.data.patients, self.as_of, self.profile
+        )
+
+    # --- the owner's KPIs ---------------------------------------------------------------
+
+    @cached_property
+    def month(self) -> str:
+        """The calendar month of ``as_of`` (``YYYY-MM``)."""
+        return f"{self.as_of:%Y-%m}"
+
+    @cached_property
+    def series(self) -> pd.DataFrame:
+        """The core KPIs of the 12 months ending with :attr:`month`."""
+        d = self.data
+        return monthly_series(d.visits, month=self.month, profile=self.profile, patients=d.patients)
+
+    @cached_property
+    def last_year(self) -> dict[str, float]:
+        """The core KPIs of the same month a year earlier."""
+        month = f"{self.as_of - pd.DateOffset(months=12):%Y-%m}"
+        d = self.data
+        return core_kpis(d.visits, month=month, profile=self.profile, patients=d.patients)
+
+    @cached_property
+    def kpis(self) -> dict[str, Any]:
+        """Return the month's KPIs: the core ones of :attr:`series` plus the model ones."""
+        out: dict[str, Any] = dict(self.series.iloc[-1].to_dict())
+        out.update(dict.fromkeys(MODEL_KPIS))
+        cw = self.churn
+        out["at_risk_patients"] = int(len(cw.table))
+        if cw.basis == "clv":
+            out["clv_at_risk"] = float(cw.value_at_risk_total)
+        ci = self.clv_intervals
+        if not isinstance(ci, Missing):
+            out["total_clv"] = float(ci.total["estimate"])
+        elif self.clv_scores is not None:
+            out["total_clv"] = float(self.clv_scores["clv"].sum())
+        out["ltv_cac"] = self.ltv_cac
+        return out
+
+    @cached_property
+    def ltv_cac(self) -> float | None:
+        """Lifetime value (to date, at gross margin) of new patients ÷ acquisition spend."""
+        res = self.economics
+        if not (res.available and len(res.by_channel)):
+            return None
+        by = res.by_channel
+        spend = float(by["spend"].sum())
+        gm = self.profile.clinic.gross_margin
+        margin = float((by["ltv_to_date"] * gm * by["new_patients"]).sum())
+        return margin / spend if spend > 0 else None
+
+
+def analyse(
+    data: ClinicData,
+    as_of: str | pd.Timestamp,
+    profile: ClinicProfile | None = None,
+    *,
+    locale: str | None = None,
+) -> Analyses:
+    """Return the analysis run of ``data`` as of ``as_of``.
+
+    Parameters
+    ----------
+    data
+        The loaded clinic; nothing after ``as_of`` is used.
+    as_of
+        Observation end (for the monthly report, the month's last day).
+    profile
+        Thresholds (defaults from the source articles when omitted).
+    locale
+        Language of the sentences the call lists still carry (default: the profile's).
+
+    Raises
+    ------
+    InputError
+        When no visit falls on or before ``as_of``.
+    """
+    prof = profile or ClinicProfile()
+    day = pd.Timestamp(as_of).normalize()
+    clipped = data.until(day)
+    if clipped.visits.empty:
+        raise InputError(f"no visits on or before {day:%Y-%m-%d}; check the date and the file")
+    return Analyses(clipped, day, prof, locale or prof.clinic.locale)

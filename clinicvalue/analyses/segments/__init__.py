@@ -1,0 +1,1 @@
+"""Segments: RFM scores, the articles' schemes, movement, concentration."""

@@ -1,0 +1,124 @@
+"""RFM measures and 1–5 scores per patient (002, 004, 000).
+
+Scoring rule: a value's score is ``ceil(5 × pct_rank)`` where ``pct_rank`` is its average
+rank divided by the number of patients (``Series.rank(method="average", pct=True)``), so
+equal values always get equal scores and fewer than five distinct values simply use fewer
+scores. R is scored on ``-recency_days`` (recent = 5). When every patient has the same value
+the dimension carries no information and everyone scores 3 (the middle).
+
+Money is ``amount`` (net of refunds), or ``self_pay`` when ``profile.rfm.self_pay_only`` is on
+(insurer-paid shares such as Taiwan's NHI left out). The same money column feeds membership
+tiers and spend points (:mod:`clinicvalue.analyses.segments.schemes`).
+
+Speed: R, F and M come from :func:`clinicvalue.summarize.features.patient_features`, one
+DuckDB aggregation per patient, so a million patients score in seconds.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+import pyarrow as pa
+import pyarrow.compute as pc
+
+from clinicvalue.profile import ClinicProfile
+from clinicvalue.summarize.features import align_features, money_column, patient_features
+
+__all__ = [
+    "index_positions",
+    "money_column",
+    "quintile_score",
+    "rfm_from_features",
+    "rfm_table",
+]
+
+
+def _pct_rank(v: np.ndarray) -> np.ndarray:
+    """Return ``Series.rank(method="average", pct=True)`` for values without NaN.
+
+    Sorting the distinct values once: each value's average rank is the middle of the
+    positions its ties take.
+    """
+    uniques, inverse, counts = np.unique(v, return_inverse=True, return_counts=True)
+    ends = np.cumsum(counts)
+    average = ends - (counts - 1) / 2.0
+    return average[inverse.ravel()] / len(v)
+
+
+def quintile_score(values: pd.Series, *, reverse: bool = False) -> pd.Series:
+    """Score values 1–5 by percentile rank; ties share a score; all equal → 3."""
+    if len(values) == 0:
+        return pd.Series([], index=values.index, dtype="int64")
+    v = values.to_numpy(dtype=float, na_value=np.nan)
+    if np.isnan(v).any():
+        s = pd.Series(v, index=values.index)
+        if s.nunique(dropna=False) <= 1:
+            return pd.Series(3, index=values.index, dtype="int64")
+        pct = (-s if reverse else s).rank(method="average", pct=True).to_numpy()
+    else:
+        if v.min() == v.max():
+            return pd.Series(3, index=values.index, dtype="int64")
+        pct = _pct_rank(-v if reverse else v)
+    return pd.Series(np.clip(np.ceil(5 * pct), 1, 5).astype(np.int64), index=values.index)
+
+
+def _arrow_strings(values: object) -> pa.Array:
+    arr = values.array if isinstance(values, pd.Index | pd.Series) else values
+    out = pa.array(arr, from_pandas=True)
+    if not (pa.types.is_string(out.type) or pa.types.is_large_string(out.type)):
+        raise TypeError("not strings")
+    return out.cast(pa.large_string())
+
+
+def index_positions(values: pd.Series | pd.Index | np.ndarray, index: pd.Index) -> np.ndarray:
+    """Return the position in ``index`` of each value (−1 when absent), as ``int64``.
+
+    String ids are hashed by Arrow without making Python objects, so a million patients
+    over millions of visits take well under a second; other types use ``get_indexer``.
+    """
+    try:
+        v, k = _arrow_strings(values), _arrow_strings(index)
+    except (TypeError, pa.ArrowInvalid, pa.ArrowTypeError):
+        return np.asarray(pd.Index(index).get_indexer(np.asarray(values)), dtype=np.int64)
+    pos = pc.index_in(v, value_set=k).fill_null(-1)
+    return pos.to_numpy(zero_copy_only=False).astype(np.int64)
+
+
+def rfm_from_features(features: pd.DataFrame, as_of: pd.Timestamp | str) -> pd.DataFrame:
+    """Return the :func:`rfm_table` frame from :func:`patient_features` output."""
+    out = pd.DataFrame(index=features.index)
+    days = (pd.Timestamp(as_of).normalize() - features["last_visit"]).dt.days
+    out["recency_days"] = days.astype("int64") if days.notna().all() else days
+    out["frequency_window"] = features["visits_window"].astype("int64")
+    out["monetary_window"] = features["spend_window"].astype(float)
+    out["r_score"] = quintile_score(out["recency_days"], reverse=True)  # ranks: O(n log n)
+    out["f_score"] = quintile_score(out["frequency_window"])
+    out["m_score"] = quintile_score(out["monetary_window"])
+    return out
+
+
+def rfm_table(
+    visits: pd.DataFrame,
+    as_of: pd.Timestamp,
+    profile: ClinicProfile,
+    *,
+    patients: pd.Index | None = None,
+) -> pd.DataFrame:
+    """Return R (days), F and M in the look-back window with 1–5 scores, per patient.
+
+    Parameters
+    ----------
+    visits
+        Canonical visits (``patient_id``, ``visit_date``, ``amount``, optional ``self_pay``).
+    as_of
+        Reference day; visits after it are ignored.
+    profile
+        Uses ``profile.rfm.window_months`` and ``profile.rfm.self_pay_only``.
+    patients
+        Patients to score (default: everyone with a visit up to ``as_of``). Patients with
+        no visit in the window get F = 0 and M = 0.
+    """
+    features = patient_features(visits, as_of, profile)
+    if patients is not None:
+        features = align_features(features, patients, as_of)
+    return rfm_from_features(features, as_of)

@@ -1,0 +1,1 @@
+"""Per-patient summaries and features: one pass over the visits per patient."""

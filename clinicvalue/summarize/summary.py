@@ -1,0 +1,233 @@
+"""Per-patient summary as of a date, computed with DuckDB.
+
+The summary is what every model and segmentation starts from: one row per patient
+seen on or before the as-of date, in lifetimes' convention (FHL 2005):
+
+- ``frequency`` (x): repeat visits, i.e. distinct visit days less one;
+- ``recency`` (t_x): time from the first to the last visit;
+- ``T``: time from the first visit to the end of the as-of day;
+- ``monetary``: mean spend over the repeat visits (0 with no repeat), as
+  Gamma-Gamma expects.
+
+Times are in days (``D``), weeks (``W``, days / 7) or months (``M``, days / 30.4375),
+fractional, as lifetimes' ``summary_data_from_transaction_data(freq="D",
+freq_multiplier=7)`` gives for weeks. The SQL is plain enough to run on Spark SQL.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import duckdb
+import pandas as pd
+
+from clinicvalue.errors import InputError, check_option
+
+__all__ = [
+    "TIME_UNITS",
+    "UNIT_DAYS",
+    "summarize",
+    "summary_from_features",
+    "summary_sql",
+    "calibration_holdout",
+]
+
+TIME_UNITS = ("D", "W", "M")
+UNIT_DAYS = {"D": 1.0, "W": 7.0, "M": 365.25 / 12}
+
+SUMMARY_COLUMNS = (
+    "first_visit",
+    "last_visit",
+    "visits",
+    "frequency",
+    "recency",
+    "T",
+    "total_spend",
+    "first_spend",
+    "monetary",
+)
+
+
+def _per_patient_select(source: str, day: str, unit_days: float) -> str:
+    """Return the query giving the summary columns from per-patient totals in ``source``.
+
+    ``source`` has ``patient_id, first_visit, last_visit, visits, total_spend, first_spend``.
+    """
+    return f"""
+SELECT
+    patient_id,
+    first_visit,
+    last_visit,
+    visits,
+    visits - 1 AS frequency,
+    DATEDIFF('day', first_visit, last_visit) / {unit_days!r} AS recency,
+    DATEDIFF('day', first_visit, DATE '{day}') / {unit_days!r} AS T,
+    total_spend,
+    first_spend,
+    CASE WHEN visits > 1 THEN (total_spend - first_spend) / (visits - 1) ELSE 0 END AS monetary
+FROM {source}
+ORDER BY patient_id
+"""
+
+
+def summary_sql(source: str, as_of: pd.Timestamp, unit_days: float) -> str:
+    """Return the summary query over a table or view named ``source``.
+
+    ``source`` needs ``patient_id``, ``visit_date`` (date or timestamp) and ``amount``;
+    several rows on one patient-day are one visit. The query is ANSI enough for
+    DuckDB and Spark SQL alike.
+    """
+    day = pd.Timestamp(as_of).strftime("%Y-%m-%d")
+    return f"""
+WITH days AS (
+    SELECT patient_id, CAST(visit_date AS DATE) AS visit_day, SUM(amount) AS amount
+    FROM {source}
+    WHERE CAST(visit_date AS DATE) <= DATE '{day}'
+    GROUP BY patient_id, CAST(visit_date AS DATE)
+),
+per_patient AS (
+    SELECT
+        patient_id,
+        MIN(visit_day) AS first_visit,
+        MAX(visit_day) AS last_visit,
+        COUNT(*) AS visits,
+        SUM(amount) AS total_spend,
+        MIN_BY(amount, visit_day) AS first_spend
+    FROM days
+    GROUP BY patient_id
+){_per_patient_select("per_patient", day, unit_days)}"""
+
+
+def _check_visits(visits: pd.DataFrame) -> None:
+    missing = [c for c in ("patient_id", "visit_date", "amount") if c not in visits.columns]
+    if missing:
+        raise InputError(f"visits table lacks required column(s): {', '.join(missing)}")
+
+
+def summarize(
+    visits: pd.DataFrame | Any,
+    as_of: str | pd.Timestamp,
+    *,
+    time_unit: str = "W",
+    connection: duckdb.DuckDBPyConnection | None = None,
+) -> pd.DataFrame:
+    """Summarise visits per patient as of the end of ``as_of``.
+
+    Parameters
+    ----------
+    visits
+        Visits (or line items: rows on one patient-day are merged) with
+        ``patient_id``, ``visit_date``, ``amount``; a pandas frame or a DuckDB relation.
+    as_of
+        The observation end; visits after this day are ignored.
+    time_unit
+        ``"D"``, ``"W"`` or ``"M"`` for ``recency`` and ``T``.
+    connection
+        A DuckDB connection to use (a new in-memory one by default).
+
+    Returns
+    -------
+    pandas.DataFrame
+        Indexed by ``patient_id`` (string), columns ``first_visit, last_visit, visits,
+        frequency, recency, T, total_spend, first_spend, monetary``.
+    """
+    check_option("time_unit", time_unit, TIME_UNITS)
+    if isinstance(visits, pd.DataFrame):
+        _check_visits(visits)
+    as_of = pd.Timestamp(as_of)
+    return _run(visits, lambda name: summary_sql(name, as_of, UNIT_DAYS[time_unit]), connection)
+
+
+def _run(source: Any, sql_for: Any, connection: duckdb.DuckDBPyConnection | None) -> pd.DataFrame:
+    """Register ``source``, run ``sql_for(its name)`` on it and return the tidied summary."""
+    con = connection or duckdb.connect()
+    con.register("_cv_summary_source", source)
+    try:
+        out = con.execute(sql_for("_cv_summary_source")).df()
+    finally:
+        con.unregister("_cv_summary_source")
+        if connection is None:
+            con.close()
+    return _tidy(out)
+
+
+def summary_from_features(
+    features: pd.DataFrame,
+    as_of: str | pd.Timestamp,
+    *,
+    time_unit: str = "W",
+    connection: duckdb.DuckDBPyConnection | None = None,
+) -> pd.DataFrame:
+    """Return :func:`summarize`'s frame from :func:`~.features.patient_features`.
+
+    The features already hold each patient's first and last visit, visit days, spend and
+    first-day spend, so the summary needs no second pass over the visits; the summary's
+    own formulas (the query :func:`summary_sql` ends with) run on them.
+    """
+    check_option("time_unit", time_unit, TIME_UNITS)
+    cols = ["first_visit", "last_visit", "visits", "total_spend", "first_spend"]
+    day = pd.Timestamp(as_of).strftime("%Y-%m-%d")
+    return _run(
+        features[cols].reset_index(),
+        lambda name: _per_patient_select(name, day, UNIT_DAYS[time_unit]),
+        connection,
+    )
+
+
+def _tidy(out: pd.DataFrame) -> pd.DataFrame:
+    out["patient_id"] = out["patient_id"].astype("string")
+    out = out.set_index("patient_id")
+    for col in ("first_visit", "last_visit"):
+        out[col] = pd.to_datetime(out[col]).astype("datetime64[ns]")
+    for col in ("visits", "frequency"):
+        out[col] = out[col].astype("int64")
+    for col in ("recency", "T", "total_spend", "first_spend", "monetary"):
+        out[col] = out[col].astype("float64")
+    return out[list(SUMMARY_COLUMNS)]
+
+
+def calibration_holdout(
+    visits: pd.DataFrame,
+    calibration_end: str | pd.Timestamp,
+    observation_end: str | pd.Timestamp,
+    *,
+    time_unit: str = "W",
+) -> pd.DataFrame:
+    """Split visits into a calibration summary and holdout counts.
+
+    Only patients first seen on or before ``calibration_end`` are kept (as in
+    lifetimes' ``calibration_and_holdout_data``).
+
+    Returns
+    -------
+    pandas.DataFrame
+        The calibration summary (columns suffixed ``_cal``) plus ``frequency_holdout``
+        (visit days in the holdout), ``monetary_holdout`` (mean spend per holdout
+        visit, 0 with none) and ``duration_holdout`` (holdout length in the unit).
+    """
+    check_option("time_unit", time_unit, TIME_UNITS)
+    _check_visits(visits)
+    cal_end = pd.Timestamp(calibration_end).normalize()
+    obs_end = pd.Timestamp(observation_end).normalize()
+    if obs_end <= cal_end:
+        raise InputError(
+            f"observation end {obs_end:%Y-%m-%d} must be after calibration end {cal_end:%Y-%m-%d}"
+        )
+    cal = summarize(visits, cal_end, time_unit=time_unit)
+    cal.columns = [f"{c}_cal" for c in cal.columns]
+    days = (
+        visits.loc[
+            (visits["visit_date"] > cal_end) & (visits["visit_date"] <= obs_end),
+            ["patient_id", "visit_date", "amount"],
+        ]
+        .assign(visit_date=lambda d: d["visit_date"].dt.normalize())
+        .groupby(["patient_id", "visit_date"], observed=True)["amount"]
+        .sum()
+        .groupby(level="patient_id")
+        .agg(["size", "mean"])
+    )
+    days.index = days.index.astype("string")
+    cal["frequency_holdout"] = days["size"].reindex(cal.index).fillna(0).astype("int64")
+    cal["monetary_holdout"] = days["mean"].reindex(cal.index).fillna(0.0).astype("float64")
+    cal["duration_holdout"] = (obs_end - cal_end).days / UNIT_DAYS[time_unit]
+    return cal

@@ -1,0 +1,1 @@
+"""Text: locale-aware formatting and the report's strings."""

@@ -1,0 +1,109 @@
+"""Tests for analyses.economics.channels on a hand-checked 12-patient, 2-channel fixture.
+
+Hand computation (gross margin 1.0):
+google: spend 3000+2000+1000 = 6000 for 6 new patients → CAC 1000 each month;
+flyer: 1000 × 3 months for 6 new patients → CAC 500.
+Every first visit is 500. Returns: p01 Feb 1000, Mar 1000; p02 Mar 500; p07 Feb 500;
+p03 13 months later 100.
+google LTV to date = (3000+2000+500+100)/6 = 933.33; 12-month LTV = 5500/6 = 916.67.
+flyer LTV = 3500/6 = 583.33 → LTV:CAC 1.1667, pays back in month 1 (500 ≥ 500).
+google cumulative margin/patient 500, 666.7, 916.7, …, 933.3 < 1000 → not paid back.
+Retention spend 600 / 4 returning patients (p01, p02, p03, p07) = 150; overall CAC
+9000/12 = 750 → acquisition-to-retention cost ratio 5.0.
+"""
+
+from __future__ import annotations
+
+import json
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from clinicvalue.analyses.economics.channels import economics, model_block, revenue_new_vs_returning
+from clinicvalue.profile import ClinicProfile
+from tests.support.clinics import PROFILE, fixture_data
+
+
+def test_cac_by_channel_and_month():
+    e = economics(fixture_data(), PROFILE)
+    cac = e.cac.set_index(["channel", "month"])["cac"]
+    assert cac[("google", pd.Timestamp("2025-01-01"))] == pytest.approx(1000)
+    assert cac[("google", pd.Timestamp("2025-03-01"))] == pytest.approx(1000)
+    assert cac[("flyer", pd.Timestamp("2025-02-01"))] == pytest.approx(500)
+    assert len(e.cac) == 6  # retention spend is not acquisition
+
+
+def test_ltv_ltv_cac_and_payback():
+    by = economics(fixture_data(), PROFILE).by_channel
+    assert by.loc["google", "cac"] == pytest.approx(1000)
+    assert by.loc["google", "ltv_to_date"] == pytest.approx(5600 / 6)
+    assert by.loc["google", "ltv_12m"] == pytest.approx(5500 / 6)
+    assert by.loc["flyer", "ltv_cac"] == pytest.approx(3500 / 6 / 500)
+    assert by.loc["flyer", "payback_months"] == 1
+    assert np.isnan(by.loc["google", "payback_months"])
+
+
+def test_margin_lowers_ltv_cac_and_delays_payback():
+    by = economics(fixture_data(), ClinicProfile().replace(clinic__gross_margin=0.5)).by_channel
+    assert by.loc["flyer", "ltv_cac"] == pytest.approx(3500 / 6 * 0.5 / 500)
+    assert np.isnan(by.loc["flyer", "payback_months"])
+
+
+def test_cost_ratio():
+    e = economics(fixture_data(), PROFILE)
+    assert e.overall_cac == pytest.approx(750)
+    assert e.retained_patients == 4
+    assert e.retention_cost == pytest.approx(150)
+    assert e.acq_to_ret_ratio == pytest.approx(5.0)
+
+
+def test_revenue_new_vs_returning():
+    s = revenue_new_vs_returning(fixture_data(), PROFILE)
+    assert list(s["new_revenue"].iloc[:3]) == [2500, 2000, 1500]
+    assert list(s["returning_revenue"]) == [0, 1500, 1500, 100]
+    assert s["new_revenue"].sum() + s["returning_revenue"].sum() == 6000 + 3100
+
+
+def test_clv_by_channel():
+    clv = pd.Series(
+        np.r_[np.full(6, 2000.0), np.full(6, 800.0)],
+        index=pd.Index([f"p{i:02d}" for i in range(1, 13)], dtype="string"),
+    )
+    by = economics(fixture_data(), PROFILE, clv=clv).by_channel
+    assert by.loc["google", "clv"] == pytest.approx(2000)
+    assert by.loc["flyer", "clv"] == pytest.approx(800)
+
+
+def test_missing_spend_is_a_note_not_an_error():
+    e = economics(fixture_data(with_spend=False), PROFILE)
+    assert e.available is False
+    assert "No marketing spend" in e.note
+    assert e.to_metrics()["overall_cac"] is None
+    assert (
+        model_block(fixture_data(False), pd.DataFrame(), pd.Timestamp("2025-04-01"), PROFILE)
+        is None
+    )
+
+
+def test_model_block_is_json_ready():
+    block = model_block(fixture_data(), pd.DataFrame(), pd.Timestamp("2026-03-01"), PROFILE)
+    text = json.dumps(block)
+    assert block["acquisition_to_retention_cost_ratio"] == pytest.approx(5.0)
+    assert block["by_channel"]["google"]["payback_months"] is None
+    assert "flyer" in text
+
+
+def test_model_block_with_uplift():
+    summary = pd.DataFrame(index=pd.Index([f"p{i:02d}" for i in range(1, 13)]))
+    params = dict(r=0.5, alpha=5.0, a=2.0, b=6.0)
+    block = model_block(
+        fixture_data(), summary, pd.Timestamp("2026-03-01"), PROFILE, bgnbd_params=params,
+        time_unit="M",
+    )  # fmt: skip
+    up = block["retention_uplift"]
+    assert up["n_patients"] == 12
+    assert up["cac"] == pytest.approx(750)
+    assert up["spend_per_visit"] == pytest.approx(9100 / 17)
+    assert [s["points"] for s in up["scenarios"]] == [0.01, 0.05, 0.10]
+    json.dumps(block)

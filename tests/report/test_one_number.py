@@ -1,0 +1,140 @@
+"""Every figure that appears in more than one place of a report is the same number.
+
+The report model (PDF/HTML pages and ``metrics.json``), the staff workbook and
+``clinicvalue score`` for the same day all read one analysis run; these tests build each
+and compare value at risk, active and new patients, revisit rates, 12-month return,
+revenue, lifetime value and segment counts.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import openpyxl
+import pandas as pd
+import pytest
+
+from clinicvalue.analyses.scoring import score_patients
+from clinicvalue.data import ClinicData
+from clinicvalue.load import load_clinic
+from clinicvalue.profile import ClinicProfile, load_profile
+from clinicvalue.report.excel import write_actions
+from clinicvalue.report.monthly import MonthlyReport, build_monthly
+from clinicvalue.synth import synthesize, write_synthetic
+from clinicvalue.text.i18n import fmt_money, fmt_number, fmt_percent
+from tests.support.paths import SAMPLES
+
+MONTH = "2026-10"
+AS_OF = "2026-10-31"
+
+
+def _load(folder: Path) -> tuple[ClinicData, ClinicProfile]:
+    prof = load_profile(folder / "clinic.toml") if (folder / "clinic.toml").exists() else None
+    prof = prof or ClinicProfile()
+    extra = {
+        k: str(folder / f"{k}.csv")
+        for k in ("patients", "spend", "plans")
+        if (folder / f"{k}.csv").exists()
+    }
+    return load_clinic(str(folder / "visits.csv"), profile=prof, **extra), prof
+
+
+@pytest.fixture(scope="module", params=["dental sample", "synthetic general"])
+def clinic(request, tmp_path_factory) -> tuple[ClinicData, ClinicProfile, MonthlyReport]:
+    if request.param == "dental sample":
+        data, prof = _load(SAMPLES / "dental")
+    else:
+        folder = tmp_path_factory.mktemp("general")
+        write_synthetic(synthesize("general", patients=1500, seed=11), folder)
+        data, prof = _load(folder)
+    report = build_monthly(data, month=MONTH, profile=prof, locale="en")
+    return data, prof, report
+
+
+def _html(report: MonthlyReport) -> str:
+    return "".join(s.html for s in report.sections.values())
+
+
+def test_every_section_was_built(clinic):
+    _, _, report = clinic
+    assert {k: s.status for k, s in report.sections.items()} == dict.fromkeys(report.sections, "ok")
+
+
+def test_value_at_risk_is_one_number(clinic):
+    _, prof, report = clinic
+    m = report.metrics
+    kpi = m["kpis"]["clv_at_risk"]
+    assert kpi is not None and kpi > 0
+    assert m["analyses"]["churn_warnings"]["value_at_risk_total"] == pytest.approx(kpi, rel=1e-12)
+    shown = fmt_money(kpi, prof.clinic.currency, "en")
+    assert shown in _html(report)  # the actions page's sentence
+    assert any(t["value"] == shown for t in m["tiles"] if t["key"] == "clv_at_risk")
+
+
+def test_active_and_new_patients_are_one_number(clinic):
+    _, _, report = clinic
+    m = report.metrics
+    flow = m["analyses"]["flow"]
+    assert flow["active_end"] == m["kpis"]["active_patients"]
+    assert flow["new"] == m["kpis"]["new_patients"]
+    previous = m["trend"]["2026-09"]
+    assert flow["active_start"] == previous["active_patients"]
+
+
+def test_revisit_and_twelve_month_return_are_one_number(clinic):
+    _, _, report = clinic
+    m = report.metrics
+    rates = m["analyses"]["revisit_rates"]
+    assert rates["90"]["rate"] == pytest.approx(m["kpis"]["revisit_rate_90d"], rel=1e-12)
+    html = _html(report)
+    for window in ("90", "365"):
+        assert fmt_percent(rates[window]["rate"], "en") in html
+    # the model's 12-month figure is labelled as a model estimate, never as retention alone
+    assert "Modelled 12-month retention" in html
+    assert ">12-month retention<" not in html
+
+
+def test_revenue_is_one_number(clinic):
+    data, _, report = clinic
+    m = report.metrics
+    month = data.visits[data.visits["visit_date"].dt.strftime("%Y-%m") == MONTH]
+    assert m["kpis"]["revenue"] == pytest.approx(float(month["amount"].sum()), rel=1e-12)
+    assert m["trend"][MONTH]["revenue"] == m["kpis"]["revenue"]
+    assert m["kpis"]["revenue_new"] + m["kpis"]["revenue_returning"] == pytest.approx(
+        m["kpis"]["revenue"], rel=1e-12
+    )
+
+
+def test_new_patient_revenue_matches_the_revenue_split_chart(clinic):
+    data, prof, report = clinic
+    from clinicvalue.analyses.economics.channels import revenue_new_vs_returning
+
+    split = revenue_new_vs_returning(data.until(pd.Timestamp(AS_OF)), prof)
+    row = split.loc[pd.Timestamp(f"{MONTH}-01")]
+    assert row["new_revenue"] == pytest.approx(report.metrics["kpis"]["revenue_new"], rel=1e-12)
+
+
+def test_score_command_agrees_with_the_report(clinic):
+    data, prof, report = clinic
+    m = report.metrics
+    scores = score_patients(data, AS_OF, prof).table
+    assert float(scores["clv"].sum()) == pytest.approx(m["kpis"]["total_clv"], rel=1e-9)
+    counts = scores["segment_rfm8"].value_counts().to_dict()
+    assert counts == m["analyses"]["segments"]["rfm8"]
+    tiers = scores["tier_value5"].value_counts().to_dict()
+    assert tiers == m["analyses"]["segments"]["value_tier"]
+    flagged = m["kpis"]["at_risk_patients"]
+    assert flagged == m["analyses"]["churn_warnings"]["n_patients"]
+    assert int(scores["churn_flags"].fillna("").ne("").sum()) == flagged
+
+
+def test_workbook_lists_the_counts_the_report_shows(clinic, tmp_path):
+    _, _, report = clinic
+    path = write_actions(report.actions, tmp_path / "actions.xlsx", locale="en")
+    book = openpyxl.load_workbook(path, read_only=True)
+    rows = sum(max(ws.max_row - 1, 0) for ws in book.worksheets)
+    listed = sum(v["listed"] for v in report.metrics["analyses"]["actions"].values())
+    assert rows == listed
+    html = _html(report)
+    for v in report.metrics["analyses"]["actions"].values():
+        assert fmt_number(v["eligible"], "en") in html

@@ -6,9 +6,7 @@ The data flow, one folder per step: ``load`` (exports → canonical tables) →
 ``plots`` → ``report``. Everything users call is importable from here.
 """
 
-from importlib.metadata import PackageNotFoundError
-from importlib.metadata import version as _dist_version
-
+from clinicvalue._version import __version__ as __version__
 from clinicvalue.analyses.care.lists import action_lists, call_list
 from clinicvalue.analyses.clv.model import ClvModel
 from clinicvalue.analyses.clv.regularity import wheat_morrison
@@ -59,11 +57,6 @@ from clinicvalue.summarize.features import patient_features
 from clinicvalue.summarize.summary import calibration_holdout, summarize
 from clinicvalue.summarize.treatments import treatment_category
 from clinicvalue.synth import SyntheticClinic, synthesize, write_synthetic
-
-try:
-    __version__ = _dist_version("clinicvalue")
-except PackageNotFoundError:  # a source tree that was never installed
-    __version__ = "0+unknown"
 
 __all__ = [
     "Analyses",

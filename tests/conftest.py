@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import atexit
 import os
+import shutil
 import tempfile
 from pathlib import Path
 
@@ -10,5 +12,6 @@ from pathlib import Path
 # notebook kernels they start, which inherit the environment) keep theirs in a folder of
 # their own instead of the user's ~/.config.
 _SECRETS = Path(tempfile.mkdtemp(prefix="cv-test-secret-"))
+atexit.register(shutil.rmtree, _SECRETS, ignore_errors=True)
 os.environ["CLINICVALUE_SECRET_FILE"] = str(_SECRETS / "secret")
 os.environ.pop("CLINICVALUE_SECRET", None)

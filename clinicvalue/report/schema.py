@@ -11,6 +11,8 @@ import json
 from importlib import resources
 from typing import Any
 
+from clinicvalue._version import __version__
+
 __all__ = ["METRICS_SCHEMA_VERSION", "MODEL_SCHEMA_VERSION", "kit_version", "metrics_schema"]
 
 METRICS_SCHEMA_VERSION = 1
@@ -19,8 +21,6 @@ MODEL_SCHEMA_VERSION = 1
 
 def kit_version() -> str:
     """Return the installed kit's version."""
-    from clinicvalue import __version__
-
     return __version__
 
 

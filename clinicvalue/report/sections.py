@@ -18,7 +18,7 @@ import pandas as pd
 from clinicvalue.analyses.economics.scenario import article_clinic_a, article_clinic_b
 from clinicvalue.analyses.run import LIST_LENGTH, Missing
 from clinicvalue.analyses.segments.labels import segment_action, segment_label
-from clinicvalue.analyses.segments.movement import SEGMENT_RANK
+from clinicvalue.analyses.segments.schemes import RFM8_KEYS
 from clinicvalue.errors import OptionError
 from clinicvalue.plots.clv import plot_actual_vs_predicted
 from clinicvalue.plots.economics import plot_cac_vs_ltv, plot_revenue_split
@@ -122,7 +122,7 @@ def sec_segments(ctx: Ctx) -> list[str]:
     loc = ctx.locale
     sc = ctx.analyses.segments
     col = "segment_rfm8"
-    order = list(SEGMENT_RANK)[:8]
+    order = list(RFM8_KEYS)
     counts = sc[col].value_counts()
     keys = [k for k in order if k in counts.index] + [k for k in counts.index if k not in order]
     counts = counts.reindex(keys)
@@ -190,7 +190,7 @@ def _movement(ctx: Ctx, after: pd.DataFrame) -> list[str]:
         raise Skip(t("missing_input", ctx.locale, what=t("in_history", ctx.locale)))
     ctx.section_metrics["movement"] = res.to_metrics()
     loc = ctx.locale
-    rank = list(SEGMENT_RANK)
+    rank = list(RFM8_KEYS)
     rows = [k for k in ["new", *rank] if k in res.matrix.index]
     cols = [k for k in [*rank, "left"] if k in res.matrix.columns]
     m = res.matrix.reindex(index=rows, columns=cols, fill_value=0)
@@ -651,6 +651,7 @@ def _uplift(ctx: Ctx, res: Any) -> list[str]:
             )
         ),
         table_html(table, numeric=tuple(table.columns)),
+        *[note_html(t("uplift_skipped", loc, points=fmt_change_pp(p, loc))) for p in u.skipped],
         f'<p class="cv-small">{esc(t("assumptions", loc))}</p>',
         '<ol class="cv-small">' + "".join(f"<li>{esc(a)}</li>" for a in assumptions) + "</ol>",
     ]

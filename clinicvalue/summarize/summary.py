@@ -25,15 +25,18 @@ from clinicvalue.errors import InputError, check_option
 
 __all__ = [
     "TIME_UNITS",
+    "MONTH_DAYS",
     "UNIT_DAYS",
     "summarize",
     "summary_from_features",
     "summary_sql",
+    "visit_days_sql",
     "calibration_holdout",
 ]
 
 TIME_UNITS = ("D", "W", "M")
-UNIT_DAYS = {"D": 1.0, "W": 7.0, "M": 365.25 / 12}
+MONTH_DAYS = 365.25 / 12  # the kit's one month, wherever months meet days
+UNIT_DAYS = {"D": 1.0, "W": 7.0, "M": MONTH_DAYS}
 
 SUMMARY_COLUMNS = (
     "first_visit",
@@ -70,6 +73,22 @@ ORDER BY patient_id
 """
 
 
+def visit_days_sql(source: str, as_of: pd.Timestamp) -> str:
+    """Return the query of one row per visit: ``patient_id, visit_day, amount``.
+
+    The visit rule in SQL, for sources that are line items (Parquet, Spark tables): the
+    rows of one patient on one calendar day up to ``as_of`` are one visit, their amounts
+    summed. Every query of the kit that counts visits starts from it.
+    """
+    day = pd.Timestamp(as_of).strftime("%Y-%m-%d")
+    return f"""
+    SELECT patient_id, CAST(visit_date AS DATE) AS visit_day, SUM(amount) AS amount
+    FROM {source}
+    WHERE CAST(visit_date AS DATE) <= DATE '{day}'
+    GROUP BY patient_id, CAST(visit_date AS DATE)
+"""
+
+
 def summary_sql(source: str, as_of: pd.Timestamp, unit_days: float) -> str:
     """Return the summary query over a table or view named ``source``.
 
@@ -79,12 +98,7 @@ def summary_sql(source: str, as_of: pd.Timestamp, unit_days: float) -> str:
     """
     day = pd.Timestamp(as_of).strftime("%Y-%m-%d")
     return f"""
-WITH days AS (
-    SELECT patient_id, CAST(visit_date AS DATE) AS visit_day, SUM(amount) AS amount
-    FROM {source}
-    WHERE CAST(visit_date AS DATE) <= DATE '{day}'
-    GROUP BY patient_id, CAST(visit_date AS DATE)
-),
+WITH days AS ({visit_days_sql(source, as_of)}),
 per_patient AS (
     SELECT
         patient_id,

@@ -401,6 +401,11 @@ STRINGS.update(
             "模型估计 {base} 的患者在 12 个月后仍是本诊所患者（模型估计值，并非上方观察到的"
             "复诊率）。若将 {n} 位现有患者的留存率提高，可增加：",
         ),
+        "uplift_skipped": (
+            "Left out: a gain of {points}, which would take modelled retention past 100%.",
+            "未列入：提升 {points} 會使模型估計的留存率超過 100%。",
+            "未列入：提升 {points} 会使模型估计的留存率超过 100%。",
+        ),
         "retention_gain": ("Retention gain", "留存提升", "留存提升"),
         "retention_12m": (
             "Modelled 12-month retention",

@@ -30,11 +30,11 @@ S = pd.DataFrame(
 def test_sizes_bars(locale):
     ax = plot_segment_sizes(S, locale=locale)
     heights = [p.get_height() for p in ax.patches]
-    # all eight RFM-8 keys in order core, value, potential, general, at_risk, lost,
-    # sleeping, inactive: core 2/4 patients and 80/100 revenue; general 1/4, 0.2;
-    # inactive 1/4, 0; the rest empty
+    # all eight RFM-8 keys from most to least valuable: core, value, potential, at_risk,
+    # general, lost, sleeping, inactive: core 2/4 patients and 80/100 revenue; general
+    # 1/4, 0.2; inactive 1/4, 0; the rest empty
     assert heights == pytest.approx(
-        [0.5, 0, 0, 0.25, 0, 0, 0, 0.25] + [0.8, 0, 0, 0.2, 0, 0, 0, 0.0]
+        [0.5, 0, 0, 0, 0.25, 0, 0, 0.25] + [0.8, 0, 0, 0, 0.2, 0, 0, 0.0]
     )
     labels = [t.get_text() for t in ax.get_xticklabels()]
     assert labels[0] == {"en": "Core", "zh-Hant": "核心客戶", "zh-Hans": "核心客户"}[locale]
@@ -68,7 +68,7 @@ def test_sizes_revenue_override_and_bad_column():
     rev = pd.Series({"A": 0.0, "B": 0.0, "C": 1.0, "D": 3.0})
     ax = plot_segment_sizes(S, revenue=rev)
     heights = [p.get_height() for p in ax.patches]
-    assert heights[8:] == pytest.approx([0, 0, 0, 0.75, 0, 0, 0, 0.25])
+    assert heights[8:] == pytest.approx([0, 0, 0, 0, 0.75, 0, 0, 0.25])
     with pytest.raises(OptionError, match="tier_value5"):
         plot_segment_sizes(S, scheme_column="r_score")
     plt.close("all")

@@ -20,6 +20,7 @@ from clinicvalue.errors import check_option
 from clinicvalue.privacy import contact_allowed, pseudonym_secret, pseudonymize
 from clinicvalue.profile import ClinicProfile
 from clinicvalue.summarize.features import patient_features
+from clinicvalue.summarize.summary import MONTH_DAYS
 
 __all__ = ["LOCALES", "LISTS", "action_lists", "call_list"]
 
@@ -153,7 +154,6 @@ _EXTRA: dict[str, tuple[str, str, str]] = {
     ),
 }
 _IDX = {"en": 0, "zh-Hant": 1, "zh-Hans": 2}
-_MONTH_DAYS = 30.4375
 
 
 def _fill(template: str, **fields: pd.Series) -> pd.Series:
@@ -251,7 +251,7 @@ def action_lists(
     recalls = care._recalls(features["next_recall_due"], as_of, profile)
     # patients away longer than the dormant limit go on the reactivation list instead
     away = (as_of - recalls["patient_id"].map(last)).dt.days
-    recalls = recalls[~(away > profile.activity.dormant_months * _MONTH_DAYS).to_numpy()]
+    recalls = recalls[~(away > profile.activity.dormant_months * MONTH_DAYS).to_numpy()]
     n = recalls["overdue_days"].astype("int64").astype("string")
     late = _fill(_EXTRA["recall_overdue"][i], n=n)
     recalls["reason"] = late.where(recalls["overdue_days"].gt(0).to_numpy(), pd.NA)

@@ -11,10 +11,9 @@ import pandas as pd
 
 from clinicvalue.analyses.retention.churn import next_recall_due
 from clinicvalue.profile import ClinicProfile
+from clinicvalue.summarize.summary import MONTH_DAYS
 
 __all__ = ["recall_schedule", "followup_schedule", "birthday_list", "reactivation_list"]
-
-_MONTH_DAYS = 30.4375
 
 
 def recall_schedule(
@@ -127,7 +126,7 @@ def reactivation_list(
     """
     as_of = pd.Timestamp(as_of)
     val = (value if value is not None else summary["total_spend"]).reindex(summary.index)
-    months = (as_of - summary["last_visit"]).dt.days / _MONTH_DAYS
+    months = (as_of - summary["last_visit"]).dt.days / MONTH_DAYS
     dormant = months > profile.care.reactivation_min_months
     high = val >= val[dormant].median() if dormant.any() else dormant
     pick = dormant & high

@@ -30,17 +30,19 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 import pandas as pd
+from scipy import integrate
 from scipy.optimize import minimize
-from scipy.special import digamma, expit, gammaln, hyp2f1
+from scipy.special import betaln, digamma, expit, gammaln, hyp2f1
 
 from clinicvalue.errors import ConvergenceError, InputError, NotFittedError, check_option
+from clinicvalue.summarize.summary import MONTH_DAYS, UNIT_DAYS
 
 if TYPE_CHECKING:
     from clinicvalue.profile import ClinicProfile
 
 TIME_UNITS = ("D", "W", "M")
 # lifetimes' customer_lifetime_value: time units per month.
-UNITS_PER_MONTH = {"W": 4.345, "M": 1.0, "D": 30.0}
+UNITS_PER_MONTH = {u: MONTH_DAYS / UNIT_DAYS[u] for u in TIME_UNITS}  # the kit's one month
 LADDER: tuple[tuple[str, float, float], ...] = (
     ("default", 1e-7, 0.0),
     ("loose_tolerance", 1e-5, 0.0),
@@ -113,6 +115,26 @@ def bgnbd_expected(params: dict[str, float], t, x, t_x, T) -> np.ndarray:
     x, t_x, T = (np.asarray(v, dtype="float64") for v in (x, t_x, T))
     t = np.asarray(t, dtype="float64")
     return _expected_given_alive(params, t, x, T) * bgnbd_p_alive(params, x, t_x, T)
+
+
+def bgnbd_new_patient_visits(params: dict[str, float], t: float) -> float:
+    """Return E[X(t)], expected repeat visits in (0, t] of a new patient (FHL 2005, eq. 7)."""
+    if abs(params["a"] - 1) < 1e-9:  # removable singularity at a = 1
+        params = {**params, "a": 1 + 1e-7}
+    return float(_expected_given_alive(params, np.float64(t), 0.0, 0.0))
+
+
+def bgnbd_new_patient_alive(params: dict[str, float], t: float) -> float:
+    """Return the chance a new patient has not dropped out by ``t``: E over λ, p of e^(−λpt)."""
+    r, alpha, a, b = (float(params[k]) for k in ("r", "alpha", "a", "b"))
+    log_beta = betaln(a, b)
+
+    def f(p: float) -> float:
+        dens = np.exp((a - 1) * np.log(p) + (b - 1) * np.log1p(-p) - log_beta)
+        return (alpha / (alpha + p * t)) ** r * dens
+
+    value, _ = integrate.quad(f, 0.0, 1.0, limit=200)
+    return float(value)
 
 
 def bgnbd_expected_months(

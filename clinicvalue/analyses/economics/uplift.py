@@ -20,12 +20,14 @@ from typing import Any
 
 import numpy as np
 import pandas as pd
-from scipy import integrate, optimize, special
+from scipy import optimize
 
+from clinicvalue.analyses.clv.model import (
+    UNITS_PER_MONTH,
+    bgnbd_new_patient_alive,
+    bgnbd_new_patient_visits,
+)
 from clinicvalue.errors import InputError, check_option
-
-#: months per model time unit
-_UNITS_PER_MONTH = {"D": 365.25 / 12, "W": 365.25 / 12 / 7, "M": 1.0}
 
 ASSUMPTIONS = [
     "Retention means the share of patients still active (not dropped out) 12 months after "
@@ -56,26 +58,6 @@ def _check(params: dict[str, float]) -> tuple[float, float, float, float]:
     return r, alpha, a, b
 
 
-def survival(t: float, r: float, alpha: float, a: float, b: float) -> float:
-    """Return P(alive at t) for a new patient under BG/NBD."""
-    log_beta = special.betaln(a, b)
-
-    def f(p: float) -> float:
-        dens = np.exp((a - 1) * np.log(p) + (b - 1) * np.log1p(-p) - log_beta)
-        return (alpha / (alpha + p * t)) ** r * dens
-
-    value, _ = integrate.quad(f, 0.0, 1.0, limit=200)
-    return float(value)
-
-
-def expected_visits(t: float, r: float, alpha: float, a: float, b: float) -> float:
-    """Return expected repeat visits in (0, t] for a new patient under BG/NBD."""
-    if abs(a - 1) < 1e-9:  # removable singularity at a = 1 (FHL 2005, eq. 7)
-        a = 1 + 1e-7
-    hyp = special.hyp2f1(r, b, a + b - 1, t / (alpha + t))
-    return float((a + b - 1) / (a - 1) * (1 - (alpha / (alpha + t)) ** r * hyp))
-
-
 @dataclass(frozen=True)
 class Uplift:
     """Margin gained by raising 12-month retention, with the acquisition comparison."""
@@ -88,6 +70,7 @@ class Uplift:
     gross_margin: float
     cac: float
     assumptions: tuple[str, ...]
+    skipped: tuple[float, ...] = ()  # gains the clinic cannot reach (retention + gain ≥ 100%)
 
     def to_metrics(self) -> dict[str, Any]:
         """Return a JSON-ready dict."""
@@ -100,6 +83,7 @@ class Uplift:
             "gross_margin": self.gross_margin,
             "cac": None if np.isnan(self.cac) else self.cac,
             "scenarios": rows,
+            "skipped_points": list(self.skipped),
             "assumptions": list(self.assumptions),
         }
 
@@ -140,25 +124,30 @@ def retention_uplift(
         ``table`` has one row per point: ``points, retention, b_scale, extra_visits,
         margin_gained, margin_per_new_patient, new_patients_equivalent, acquisition_cost``.
     """
-    check_option("time_unit", time_unit, tuple(_UNITS_PER_MONTH))
+    check_option("time_unit", time_unit, tuple(UNITS_PER_MONTH))
     r, alpha, a, b = _check(params)
-    t = horizon_months * _UNITS_PER_MONTH[time_unit]
-    base_s = survival(t, r, alpha, a, b)
-    base_x = expected_visits(t, r, alpha, a, b)
+    t = horizon_months * UNITS_PER_MONTH[time_unit]
+    base = {"r": r, "alpha": alpha, "a": a, "b": b}
+
+    def alive(scale: float) -> float:
+        return bgnbd_new_patient_alive({**base, "b": b * scale}, t)
+
+    base_s = alive(1.0)
+    base_x = bgnbd_new_patient_visits(base, t)
     margin_new = (1 + base_x) * spend_per_visit * gross_margin
-    rows = []
+    rows, skipped = [], []
     for d in points:  # three what-if points, not patients
         target = base_s + d
-        if not 0 < d < 1 - base_s:
-            raise InputError(
-                f"A retention gain of {d:.0%} is impossible: baseline 12-month retention is "
-                f"{base_s:.1%}, so gains must be above 0 and below {1 - base_s:.1%}."
-            )
+        if not 0 < d:
+            raise InputError(f"a retention gain must be above 0; got {d}")
+        if d >= 1 - base_s:  # the clinic cannot gain this much: skip it, say so
+            skipped.append(float(d))
+            continue
         hi = 2.0
-        while survival(t, r, alpha, a, b * hi) < target:
+        while alive(hi) < target:
             hi *= 2
-        k = optimize.brentq(lambda s, g=target: survival(t, r, alpha, a, b * s) - g, 1.0, hi)
-        extra = expected_visits(t, r, alpha, a, b * k) - base_x
+        k = optimize.brentq(lambda s, g=target: alive(s) - g, 1.0, hi)
+        extra = bgnbd_new_patient_visits({**base, "b": b * k}, t) - base_x
         gained = n_patients * extra * spend_per_visit * gross_margin
         equiv = gained / margin_new if margin_new > 0 else float("nan")
         rows.append(
@@ -173,8 +162,10 @@ def retention_uplift(
                 "acquisition_cost": equiv * cac,
             }
         )
+    columns = ["points", "retention", "b_scale", "extra_visits", "margin_gained"]
+    columns += ["margin_per_new_patient", "new_patients_equivalent", "acquisition_cost"]
     return Uplift(
-        pd.DataFrame(rows),
+        pd.DataFrame(rows, columns=columns),
         base_s,
         base_x,
         int(n_patients),
@@ -182,4 +173,5 @@ def retention_uplift(
         float(gross_margin),
         float(cac),
         tuple(ASSUMPTIONS),
+        tuple(skipped),
     )

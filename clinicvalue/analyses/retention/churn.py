@@ -32,6 +32,7 @@ from clinicvalue.errors import InputError, check_option
 from clinicvalue.profile import ClinicProfile
 from clinicvalue.summarize._labels import string_labels
 from clinicvalue.summarize.features import align_features, patient_features
+from clinicvalue.summarize.summary import MONTH_DAYS
 from clinicvalue.text.i18n import LOCALES
 
 __all__ = [
@@ -44,7 +45,6 @@ __all__ = [
 ]
 
 FLAGS = ("overdue", "low_satisfaction", "complaint", "spend_decline")
-_MONTH_DAYS = 30.4375
 
 
 def _ids(index: pd.Index) -> pd.Index:
@@ -123,7 +123,7 @@ def _flags(
         _point(basis, labels, ok, codes, ["condition:" + str(k) for k in keys])
     out["normal_interval"] = interval
     out["interval_basis"] = string_labels(basis, labels)
-    dormant = days_since > profile.activity.dormant_months * _MONTH_DAYS
+    dormant = days_since > profile.activity.dormant_months * MONTH_DAYS
     out["overdue"] = (days_since > interval) & ~dormant
 
     sat = features["last_satisfaction"].to_numpy(dtype="float64")

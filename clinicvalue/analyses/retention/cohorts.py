@@ -13,6 +13,7 @@ import numpy as np
 import pandas as pd
 
 from clinicvalue.errors import InputError, check_option
+from clinicvalue.summarize.summary import visit_days_sql
 
 __all__ = ["COHORT_KINDS", "COHORT_METRICS", "cohort_sql", "cohort_counts", "cohort_matrix"]
 
@@ -32,7 +33,6 @@ def cohort_sql(source: str, as_of: pd.Timestamp | str, *, group_column: str | No
     ``months_since`` is computed as ``year * 12 + month`` arithmetic, so the query avoids
     DuckDB-only functions.
     """
-    day = pd.Timestamp(as_of).strftime("%Y-%m-%d")
     if group_column:
         groups = f"""
 groups AS (
@@ -46,12 +46,7 @@ groups AS (
     else:  # no second pass over the source just to attach a NULL group
         groups, group_join, group_value = "", "", "CAST(NULL AS VARCHAR(1))"
     return f"""
-WITH days AS (
-    SELECT patient_id, CAST(visit_date AS DATE) AS visit_day, SUM(amount) AS amount
-    FROM {source}
-    WHERE CAST(visit_date AS DATE) <= DATE '{day}'
-    GROUP BY patient_id, CAST(visit_date AS DATE)
-),
+WITH days AS ({visit_days_sql(source, as_of)}),
 firsts AS (
     SELECT patient_id, MIN(visit_day) AS first_day
     FROM days

@@ -6,56 +6,36 @@ from dataclasses import dataclass
 
 import pandas as pd
 
+from clinicvalue.analyses.segments.schemes import ACTIVITY_KEYS, MEMBER_KEYS, RFM8_KEYS, TIER_KEYS
 from clinicvalue.errors import check_option
 
 __all__ = ["LEFT", "NEW", "SCHEME_RANK", "SEGMENT_RANK", "TransitionResult", "segment_transitions"]
 
 NEW = "new"
 LEFT = "left"
-# Higher = more valuable. Upgrades move to a higher rank. RFM-8 (002) order follows the
-# article's strategy intensity; value tiers (000), activity (004) and membership likewise.
-SEGMENT_RANK: dict[str, int] = {
-    "core": 8,
-    "value": 7,
-    "potential": 6,
-    "at_risk": 5,
-    "general": 4,
-    "lost": 3,
-    "sleeping": 2,
-    "inactive": 1,
-    "platinum_vip": 5,
-    "high_potential": 4,
-    "dormant_high_value": 3,
-    "stable_value": 2,
-    "low_value": 1,
-    "active": 3,
-    "lapsing": 2,
-    "dormant": 1,
-    "brilliant": 3,
-    "elite": 2,
-    "basic": 1,
-}
-#: Per scheme (names of :mod:`clinicvalue.analyses.segments.labels`); needed where keys collide:
-#: ``general`` is an RFM-8 segment and the lowest four-level membership tier.
+
+
+def _ranks(keys: tuple[str, ...]) -> dict[str, int]:
+    """Return each key's rank, higher = more valuable, from its scheme's order."""
+    return {k: len(keys) - i for i, k in enumerate(keys)}
+
+
+#: Per scheme (names of :mod:`clinicvalue.analyses.segments.labels`), from the schemes' own
+#: order (:data:`~clinicvalue.analyses.segments.schemes.SCHEME_KEYS`); per scheme because
+#: keys collide: ``general`` is an RFM-8 segment and the lowest four-level membership tier.
 SCHEME_RANK: dict[str, dict[str, int]] = {
-    "rfm8": {k: SEGMENT_RANK[k] for k in ("core", "value", "potential", "at_risk")}
-    | {k: SEGMENT_RANK[k] for k in ("general", "lost", "sleeping", "inactive")},
-    "tier5": {
-        k: SEGMENT_RANK[k]
-        for k in ("platinum_vip", "high_potential", "dormant_high_value", "stable_value")
-    }
-    | {"low_value": 1},
-    "activity": {"active": 3, "lapsing": 2, "dormant": 1},
-    "membership": {
-        "brilliant": 3,
-        "elite": 2,
-        "basic": 1,
-        "platinum": 4,
-        "gold": 3,
-        "silver": 2,
-        "general": 1,
-    },
+    "rfm8": _ranks(RFM8_KEYS),
+    "tier5": _ranks(TIER_KEYS),
+    "activity": _ranks(ACTIVITY_KEYS),
+    "membership": _ranks(MEMBER_KEYS["three"]) | _ranks(MEMBER_KEYS["four"]),
 }
+#: Higher = more valuable: RFM-8, value tiers, activity and three-level membership together.
+SEGMENT_RANK: dict[str, int] = (
+    SCHEME_RANK["rfm8"]
+    | SCHEME_RANK["tier5"]
+    | SCHEME_RANK["activity"]
+    | _ranks(MEMBER_KEYS["three"])
+)
 
 
 @dataclass(frozen=True)

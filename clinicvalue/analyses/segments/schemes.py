@@ -42,6 +42,7 @@ from clinicvalue.errors import check_option
 from clinicvalue.profile import ClinicProfile
 from clinicvalue.summarize._labels import string_labels
 from clinicvalue.summarize.features import align_features, patient_features
+from clinicvalue.summarize.summary import MONTH_DAYS
 
 __all__ = [
     "ACTIVITY_KEYS",
@@ -62,8 +63,11 @@ __all__ = [
     "value_tier",
 ]
 
-RFM8_KEYS = ("core", "value", "potential", "general", "at_risk", "lost", "sleeping", "inactive")
-TIER_KEYS = ("platinum_vip", "high_potential", "stable_value", "dormant_high_value", "low_value")
+#: each scheme's keys from most to least valuable: display order and movement rank
+RFM8_KEYS = ("core", "value", "potential", "at_risk", "general", "lost", "sleeping", "inactive")
+TIER_KEYS = ("platinum_vip", "high_potential", "dormant_high_value", "stable_value", "low_value")
+# RFM-8 by code (R low) * 4 + (F low) * 2 + (M low): HHH core … LLL inactive
+_RFM8_BY_CODE = ("core", "value", "potential", "general", "at_risk", "lost", "sleeping", "inactive")
 ACTIVITY_KEYS = ("active", "lapsing", "dormant")
 TREATMENT_KEYS = ("high_value", "routine", "unknown")
 INTERRUPTED_KEYS = (
@@ -95,7 +99,6 @@ SCHEME_KEYS: dict[str, tuple[str, ...]] = {
     "interrupted": INTERRUPTED_KEYS,
     "membership": MEMBER_KEYS["three"] + MEMBER_KEYS["four"],
 }
-_MONTH_DAYS = 30.4375
 
 
 def _keys(code: np.ndarray, keys: tuple[str, ...], index: pd.Index, name: str) -> pd.Series:
@@ -122,7 +125,7 @@ def rfm8_segment(rfm: pd.DataFrame, profile: ClinicProfile) -> pd.Series:
     """Return the eight-segment key (002) per patient from an :func:`rfm_table` frame."""
     r, f, m = _high(rfm, profile)
     code = (~r).astype(int) * 4 + (~f).astype(int) * 2 + (~m).astype(int)
-    return _keys(code, RFM8_KEYS, rfm.index, "segment_rfm8")
+    return _keys(code, _RFM8_BY_CODE, rfm.index, "segment_rfm8")
 
 
 def value_tier(rfm: pd.DataFrame, profile: ClinicProfile) -> pd.Series:
@@ -135,14 +138,14 @@ def value_tier(rfm: pd.DataFrame, profile: ClinicProfile) -> pd.Series:
         (r >= hi) & (m >= hi),
         (r <= lo) & (m <= lo),
     ]
-    # TIER_KEYS positions: platinum 0, dormant 3, high potential 1, low 4, stable 2
-    code = np.select(conds, [0, 3, 1, 4], default=2)
+    # TIER_KEYS positions: platinum 0, dormant 2, high potential 1, low 4, stable 3
+    code = np.select(conds, [0, 2, 1, 4], default=3)
     return _keys(code, TIER_KEYS, rfm.index, "tier_value5")
 
 
 def activity_layer(recency_days: pd.Series, profile: ClinicProfile) -> pd.Series:
     """Return ``active`` / ``lapsing`` / ``dormant`` (004) from days since the last visit."""
-    months = recency_days.to_numpy(dtype=float) / _MONTH_DAYS
+    months = recency_days.to_numpy(dtype=float) / MONTH_DAYS
     code = np.select(
         [months <= profile.activity.active_months, months > profile.activity.dormant_months],
         [0, 2],
@@ -223,7 +226,7 @@ def interrupted_category(
         ],
         dtype=float,
     )[cat]
-    months = recency_days.to_numpy(dtype=float) / _MONTH_DAYS
+    months = recency_days.to_numpy(dtype=float) / MONTH_DAYS
     return _keys(np.where(months > wait, cat, 4), INTERRUPTED_KEYS, index, "interrupted")
 
 

@@ -8,6 +8,7 @@ from lifetimes.datasets import load_cdnow_summary_data_with_monetary_value
 
 from clinicvalue.analyses.clv.model import (
     SCORE_COLUMNS,
+    UNITS_PER_MONTH,
     ClvModel,
     bgnbd_expected,
     bgnbd_p_alive,
@@ -66,17 +67,25 @@ def test_predictions_equal_lifetimes(cdnow, fitted):
 
 
 def test_clv_equals_lifetimes_customer_lifetime_value(cdnow, fitted):
+    """lifetimes counts a month as 4.345 weeks; the kit's month is 365.25 / 12 days.
+
+    So lifetimes is given the same model in months (time and alpha divided by the weeks
+    in the kit's month) and asked with ``freq="M"``: the same CLV in the same months.
+    """
     bg, gg = _lt(fitted)
+    weeks = UNITS_PER_MONTH["W"]
+    bg.params_ = bg.params_.copy()
+    bg.params_["alpha"] = fitted.params_["alpha"] / weeks
     d = monthly_rate(0.10)
     want = gg.customer_lifetime_value(
         bg,
         cdnow["frequency"],
-        cdnow["recency"],
-        cdnow["T"],
+        cdnow["recency"] / weeks,
+        cdnow["T"] / weeks,
         cdnow["monetary"],
         time=12,
         discount_rate=d,
-        freq="W",
+        freq="M",
     )
     got = fitted.clv(cdnow, months=12, annual_discount_rate=0.10)
     np.testing.assert_allclose(got.to_numpy(), want.to_numpy(), rtol=1e-6)
@@ -356,7 +365,9 @@ def test_predict_reuses_month_ends_equal_to_methods(cdnow, fitted):
     out = fitted.predict(cdnow, prof)
     for mths in (3, 6, 12):
         np.testing.assert_allclose(
-            out[f"exp_visits_{mths}m"], fitted.expected_visits(cdnow, mths * 4.345), rtol=1e-12
+            out[f"exp_visits_{mths}m"],
+            fitted.expected_visits(cdnow, mths * UNITS_PER_MONTH["W"]),
+            rtol=1e-12,
         )
     want = fitted.clv(cdnow, months=6, annual_discount_rate=prof.clv.annual_discount_rate)
     np.testing.assert_allclose(out["clv"], want, rtol=1e-12)

@@ -16,8 +16,18 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from scipy import integrate, stats
 
-from clinicvalue.analyses.economics.uplift import expected_visits, retention_uplift, survival
+from clinicvalue.analyses.clv.model import bgnbd_new_patient_alive, bgnbd_new_patient_visits
+from clinicvalue.analyses.economics.uplift import retention_uplift
 from clinicvalue.errors import InputError, OptionError
+
+
+def survival(t, r, alpha, a, b):
+    return bgnbd_new_patient_alive(dict(r=r, alpha=alpha, a=a, b=b), t)
+
+
+def expected_visits(t, r, alpha, a, b):
+    return bgnbd_new_patient_visits(dict(r=r, alpha=alpha, a=a, b=b), t)
+
 
 P = dict(r=0.5, alpha=5.0, a=2.0, b=6.0)
 
@@ -93,8 +103,18 @@ def test_errors():
         retention_uplift({**P, "a": 0.3, "b": 0.5}, n_patients=1, spend_per_visit=1, gross_margin=1)
     with pytest.raises(InputError, match="must all be positive"):
         retention_uplift({**P, "b": -1}, n_patients=1, spend_per_visit=1, gross_margin=1)
-    with pytest.raises(InputError, match="is impossible"):
-        retention_uplift(P, n_patients=1, spend_per_visit=1, gross_margin=1, points=(0.5,))
+    with pytest.raises(InputError, match="must be above 0"):
+        retention_uplift(P, n_patients=1, spend_per_visit=1, gross_margin=1, points=(0.0,))
+
+
+def test_a_gain_the_clinic_cannot_reach_is_skipped_and_said():
+    """Baseline 80.4%: +10 points is possible, +30 is not (it would pass 100%)."""
+    u = retention_uplift(
+        P, n_patients=1, spend_per_visit=1, gross_margin=1, points=(0.1, 0.3), time_unit="M"
+    )
+    assert u.table["points"].tolist() == [0.1]
+    assert u.skipped == (0.3,)
+    assert u.to_metrics()["skipped_points"] == [0.3]
     with pytest.raises(OptionError, match="time_unit must be one of"):
         retention_uplift(P, n_patients=1, spend_per_visit=1, gross_margin=1, time_unit="Y")
 

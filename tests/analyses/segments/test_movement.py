@@ -28,3 +28,16 @@ def test_membership_scheme_ranks_general_lowest():
     assert list(r.upgrades) == ["A"] and list(r.downgrades) == ["B"]
     with pytest.raises(OptionError, match="membership"):
         segment_transitions(before, after, scheme="rfm9")
+
+
+def test_movement_ranks_follow_each_schemes_own_order():
+    """One order per scheme: the display order is the rank, most valuable first."""
+    from clinicvalue.analyses.segments.movement import SCHEME_RANK
+    from clinicvalue.analyses.segments.schemes import MEMBER_KEYS, SCHEME_KEYS
+
+    for scheme in ("rfm8", "tier5", "activity"):
+        ranks = SCHEME_RANK[scheme]
+        assert sorted(ranks, key=ranks.get, reverse=True) == list(SCHEME_KEYS[scheme])
+    for levels in MEMBER_KEYS.values():
+        ranks = [SCHEME_RANK["membership"][k] for k in levels]
+        assert ranks == sorted(ranks, reverse=True)

@@ -20,6 +20,7 @@ setup(
         "clinicvalue": ["py.typed"],
         "clinicvalue.templates": ["*.css", "*.html"],
         "clinicvalue.schemas": ["*.json"],
+        "clinicvalue.text": ["glossary.toml", "locales/*.toml"],
         "clinicvalue.notebooks": ["*.ipynb"],
         "clinicvalue.samples": ["README.md"],
         "clinicvalue.samples.dental": ["*.csv", "*.toml"],

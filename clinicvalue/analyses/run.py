@@ -23,6 +23,7 @@ from clinicvalue.analyses.clv.uncertainty import ClvIntervals, clv_intervals, pa
 from clinicvalue.analyses.clv.validation import ClvValidation, validate
 from clinicvalue.analyses.economics.channels import Economics, economics
 from clinicvalue.analyses.economics.drivers import Drivers, return_drivers
+from clinicvalue.analyses.economics.scenario import article_clinic_a, article_clinic_b
 from clinicvalue.analyses.economics.uplift import Uplift, retention_uplift
 from clinicvalue.analyses.kpis import MODEL_KPIS, core_kpis, monthly_series
 from clinicvalue.analyses.retention.churn import ChurnWarnings, churn_warnings
@@ -37,7 +38,7 @@ from clinicvalue.analyses.retention.revisit import (
 from clinicvalue.analyses.retention.survival import ReturnCurve, time_to_return
 from clinicvalue.analyses.segments.concentration import Concentration, concentration
 from clinicvalue.analyses.segments.movement import TransitionResult, segment_transitions
-from clinicvalue.analyses.segments.schemes import score_columns
+from clinicvalue.analyses.segments.schemes import RFM8_KEYS, score_columns
 from clinicvalue.data import ClinicData
 from clinicvalue.errors import ClinicValueError, InputError
 from clinicvalue.profile import ClinicProfile
@@ -45,7 +46,7 @@ from clinicvalue.summarize.definitions import first_visits
 from clinicvalue.summarize.features import patient_features
 from clinicvalue.summarize.summary import summarize
 
-__all__ = ["Missing", "ClvFit", "Analyses", "analyse", "LIST_LENGTH"]
+__all__ = ["Missing", "ClvFit", "Analyses", "analyse", "run_metrics", "LIST_LENGTH"]
 
 T = TypeVar("T")
 LIST_LENGTH = 200  # rows per staff list in the monthly workbook
@@ -337,6 +338,59 @@ class Analyses:
         gm = self.profile.clinic.gross_margin
         margin = float((by["ltv_to_date"] * gm * by["new_patients"]).sum())
         return margin / spend if spend > 0 else None
+
+
+def _finite_or_none(x: Any) -> float | None:
+    return float(x) if isinstance(x, int | float | np.number) and np.isfinite(x) else None
+
+
+def run_metrics(run: Analyses) -> dict[str, Any]:
+    """Return every computed part of ``run`` as JSON-ready values (``metrics.json``).
+
+    Parts the data could not support are left out; the report says why in their place.
+    """
+    out: dict[str, Any] = {}
+    sc = run.segments
+    keys = [k for k in RFM8_KEYS if k in set(sc["segment_rfm8"].dropna())]
+    keys += [k for k in sc["segment_rfm8"].dropna().unique() if k not in keys]
+    counts = sc["segment_rfm8"].value_counts().reindex(keys)
+    revenue = sc.groupby("segment_rfm8")["monetary_window"].sum().reindex(keys).fillna(0.0)
+    out["segments"] = {
+        "rfm8": {str(k): int(v) for k, v in counts.items()},
+        "rfm8_revenue": {str(k): float(v) for k, v in revenue.items()},
+        "value_tier": {str(k): int(v) for k, v in sc["tier_value5"].value_counts().items()},
+    }
+    for name in ("concentration", "movement", "clv_validation", "drivers"):
+        part = getattr(run, name)
+        if not isinstance(part, Missing):
+            out[name] = part.to_metrics()
+    fit = run.clv
+    if not isinstance(fit, Missing):
+        ci = run.clv_intervals
+        out["clv"] = fit.model.to_metrics()
+        if not isinstance(ci, Missing):
+            out["clv"]["intervals_clv"] = ci.to_metrics()
+    out["revisit_rates"] = {
+        str(int(r.window_days)): {"eligible": int(r.eligible), "rate": _finite_or_none(r.rate)}
+        for r in run.revisit_rates.itertuples()
+    }
+    out["time_to_return"] = run.time_to_return.to_metrics()
+    flow = run.flow
+    if len(flow):
+        last = flow.iloc[-1]
+        out["flow"] = {k: _finite_or_none(last[k]) for k in flow.columns}
+    out["churn_warnings"] = run.churn.to_metrics()
+    out["economics"] = run.economics.to_metrics()
+    uplift = run.uplift
+    if not isinstance(uplift, Missing):
+        out["retention_uplift"] = uplift.to_metrics()
+    out["scenario"] = {"a": article_clinic_a().to_metrics(), "b": article_clinic_b().to_metrics()}
+    out["actions"] = {
+        str(k): {"eligible": int(v.attrs.get("eligible", len(v))), "listed": int(len(v))}
+        for k, v in run.lists.items()
+    }
+    out["quality"] = run.data.quality.to_metrics()
+    return out
 
 
 def analyse(

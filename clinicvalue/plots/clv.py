@@ -10,88 +10,13 @@ from matplotlib.axes import Axes
 
 from clinicvalue.errors import check_option
 from clinicvalue.plots._style import PALETTE, font_families, get_ax, styled
+from clinicvalue.text.catalogue import LOCALES, by_locale
 
 if TYPE_CHECKING:
     from clinicvalue.analyses.clv.validation import ClvValidation
 
-LOCALES = ("en", "zh-Hant", "zh-Hans")
 
-_LABELS: dict[str, dict[str, str]] = {
-    "actual": {"en": "Actual", "zh-Hant": "實際", "zh-Hans": "实际"},
-    "predicted": {"en": "Predicted", "zh-Hant": "預測", "zh-Hans": "预测"},
-    "model": {"en": "Model", "zh-Hant": "模型", "zh-Hans": "模型"},
-    "by_freq_title": {
-        "en": "Holdout visits by calibration visits",
-        "zh-Hant": "驗證期回診次數（依校準期回診分組）",
-        "zh-Hans": "验证期复诊次数（按校准期复诊分组）",
-    },
-    "cal_repeats": {
-        "en": "Repeat visits in calibration",
-        "zh-Hant": "校準期回診次數",
-        "zh-Hans": "校准期复诊次数",
-    },
-    "mean_holdout": {
-        "en": "Mean holdout visits",
-        "zh-Hant": "驗證期平均回診",
-        "zh-Hans": "验证期平均复诊",
-    },
-    "period_title": {
-        "en": "Patients by number of repeat visits",
-        "zh-Hant": "依回診次數的病人數",
-        "zh-Hans": "按复诊次数的患者数",
-    },
-    "repeat_visits": {"en": "Repeat visits", "zh-Hant": "回診次數", "zh-Hans": "复诊次数"},
-    "patients": {"en": "Patients", "zh-Hant": "病人數", "zh-Hans": "患者数"},
-    "cum_title": {
-        "en": "Cumulative repeat visits: actual vs model",
-        "zh-Hant": "累計回診：實際與模型",
-        "zh-Hans": "累计复诊：实际与模型",
-    },
-    "cum_visits": {
-        "en": "Cumulative repeat visits",
-        "zh-Hant": "累計回診次數",
-        "zh-Hans": "累计复诊次数",
-    },
-    "holdout_start": {"en": "Holdout starts", "zh-Hant": "驗證期開始", "zh-Hans": "验证期开始"},
-    "week": {"en": "Week", "zh-Hant": "週", "zh-Hans": "周"},
-    "palive_title": {
-        "en": "Probability still active",
-        "zh-Hant": "仍在就診的機率",
-        "zh-Hans": "仍在就诊的概率",
-    },
-    "recency": {
-        "en": "Recency (time of last visit)",
-        "zh-Hant": "最近回診時間",
-        "zh-Hans": "最近复诊时间",
-    },
-    "p_alive": {"en": "P(active)", "zh-Hant": "仍在就診機率", "zh-Hans": "仍在就诊概率"},
-    "clv": {"en": "Lifetime value", "zh-Hant": "終身價值", "zh-Hans": "终身价值"},
-    "p_alive_dist_title": {
-        "en": "Distribution of P(active)",
-        "zh-Hant": "仍在就診機率分布",
-        "zh-Hans": "仍在就诊概率分布",
-    },
-    "clv_dist_title": {
-        "en": "Distribution of lifetime value",
-        "zh-Hant": "終身價值分布",
-        "zh-Hans": "终身价值分布",
-    },
-    "segment_title": {
-        "en": "Lifetime value by segment",
-        "zh-Hant": "各分群終身價值",
-        "zh-Hans": "各分群终身价值",
-    },
-    "channel_title": {
-        "en": "Lifetime value by channel",
-        "zh-Hant": "各來源管道終身價值",
-        "zh-Hans": "各来源渠道终身价值",
-    },
-    "total_clv": {
-        "en": "Total lifetime value",
-        "zh-Hant": "終身價值總額",
-        "zh-Hans": "终身价值总额",
-    },
-}
+_LABELS: dict[str, dict[str, str]] = by_locale("plots.clv")
 
 
 def _t(key: str, locale: str) -> str:

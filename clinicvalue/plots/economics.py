@@ -9,43 +9,9 @@ from clinicvalue.analyses.economics.channels import Economics
 from clinicvalue.analyses.economics.uplift import Uplift
 from clinicvalue.errors import check_option
 from clinicvalue.plots._style import GOOD, PALETTE, get_ax, styled
+from clinicvalue.text.catalogue import LOCALES, by_locale
 
-LOCALES = ("en", "zh-Hant", "zh-Hans")
-_T = {
-    "cac_ltv_title": {
-        "en": "Acquisition cost vs lifetime value by channel",
-        "zh-Hant": "各渠道獲客成本與終身價值",
-        "zh-Hans": "各渠道获客成本与终身价值",
-    },
-    "cac": {"en": "CAC", "zh-Hant": "獲客成本", "zh-Hans": "获客成本"},
-    "ltv": {"en": "LTV (margin)", "zh-Hant": "終身價值（毛利）", "zh-Hans": "终身价值（毛利）"},
-    "guide": {"en": "3 × CAC", "zh-Hant": "3 倍獲客成本", "zh-Hans": "3 倍获客成本"},
-    "amount": {"en": "Amount per patient", "zh-Hant": "每位患者金額", "zh-Hans": "每位患者金额"},
-    "rev_title": {
-        "en": "Revenue from new vs returning patients",
-        "zh-Hant": "新患者與回診患者營收",
-        "zh-Hans": "新患者与复诊患者营收",
-    },
-    "new": {"en": "New patients", "zh-Hant": "新患者", "zh-Hans": "新患者"},
-    "returning": {"en": "Returning patients", "zh-Hant": "回診患者", "zh-Hans": "复诊患者"},
-    "revenue": {"en": "Revenue", "zh-Hant": "營收", "zh-Hans": "营收"},
-    "uplift_title": {
-        "en": "Margin gained by higher 12-month retention",
-        "zh-Hant": "提升 12 個月留存率帶來的毛利",
-        "zh-Hans": "提升 12 个月留存率带来的毛利",
-    },
-    "points": {
-        "en": "Retention gain (percentage points)",
-        "zh-Hant": "留存率提升（百分點）",
-        "zh-Hans": "留存率提升（百分点）",
-    },
-    "margin": {"en": "Margin gained", "zh-Hant": "增加毛利", "zh-Hans": "增加毛利"},
-    "acq_cost": {
-        "en": "Same margin via acquisition (cost)",
-        "zh-Hant": "以獲客取得同等毛利的成本",
-        "zh-Hans": "以获客取得同等毛利的成本",
-    },
-}
+_T = by_locale("plots.economics")
 
 
 def _t(key: str, locale: str) -> str:

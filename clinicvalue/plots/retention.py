@@ -10,37 +10,11 @@ from matplotlib.ticker import PercentFormatter
 from clinicvalue.analyses.retention.survival import ReturnCurve
 from clinicvalue.errors import check_option
 from clinicvalue.plots._style import BAD, GOOD, PALETTE, get_ax, styled
+from clinicvalue.text.catalogue import LOCALES, by_locale
 
 __all__ = ["plot_cohort_heatmap", "plot_revisit_rates", "plot_time_to_return", "plot_flow"]
 
-_LOCALES = ("en", "zh-Hant", "zh-Hans")
-_L = {
-    "cohort_title": {
-        "en": "Retention by cohort",
-        "zh-Hant": "各月新病人回診率",
-        "zh-Hans": "各月新病人回诊率",
-    },
-    "months_since": {
-        "en": "Months since first visit",
-        "zh-Hant": "首診後月數",
-        "zh-Hans": "首诊后月数",
-    },
-    "cohort": {"en": "First-visit month", "zh-Hant": "首診月份", "zh-Hans": "首诊月份"},
-    "revisit_title": {"en": "Revisit rate", "zh-Hant": "回診率", "zh-Hans": "回诊率"},
-    "within_days": {"en": "Within days", "zh-Hant": "天數內", "zh-Hans": "天数内"},
-    "km_title": {"en": "Time to return", "zh-Hant": "回診所需時間", "zh-Hans": "回诊所需时间"},
-    "days": {"en": "Days since first visit", "zh-Hant": "首診後天數", "zh-Hans": "首诊后天数"},
-    "returned": {"en": "Share returned", "zh-Hant": "已回診比例", "zh-Hans": "已回诊比例"},
-    "flow_title": {"en": "Patient base flow", "zh-Hant": "病人數流動", "zh-Hans": "病人数流动"},
-    "new": {"en": "New", "zh-Hant": "新病人", "zh-Hans": "新病人"},
-    "reactivated": {"en": "Reactivated", "zh-Hant": "回流", "zh-Hans": "回流"},
-    "lost": {"en": "Lost", "zh-Hant": "流失", "zh-Hans": "流失"},
-    "active": {
-        "en": "Active (end of month)",
-        "zh-Hant": "活躍病人（月底）",
-        "zh-Hans": "活跃病人（月底）",
-    },
-}
+_L = by_locale("plots.retention")
 
 
 def _t(key: str, locale: str) -> str:
@@ -51,7 +25,7 @@ def plot_cohort_heatmap(
     matrix: pd.DataFrame, *, ax: Axes | None = None, locale: str = "en"
 ) -> Axes:
     """Draw the cohort triangle; unreached (NaN) cells stay blank, shares annotated in %."""
-    check_option("locale", locale, _LOCALES)
+    check_option("locale", locale, LOCALES)
     values = matrix.drop(columns="cohort_size", errors="ignore").astype("float64")
     with styled(locale):
         ax = get_ax(ax, figsize=(8.0, 0.35 * len(values) + 1.5))
@@ -79,7 +53,7 @@ def plot_cohort_heatmap(
 
 def plot_revisit_rates(rates: pd.DataFrame, *, ax: Axes | None = None, locale: str = "en") -> Axes:
     """Draw revisit rates per window as bars with Wilson CI whiskers (first group)."""
-    check_option("locale", locale, _LOCALES)
+    check_option("locale", locale, LOCALES)
     r = rates[rates["group"] == rates["group"].iloc[0]]
     with styled(locale):
         ax = get_ax(ax)
@@ -97,7 +71,7 @@ def plot_revisit_rates(rates: pd.DataFrame, *, ax: Axes | None = None, locale: s
 
 def plot_time_to_return(curve: ReturnCurve, *, ax: Axes | None = None, locale: str = "en") -> Axes:
     """Draw Kaplan–Meier cumulative return curves with confidence bands per group."""
-    check_option("locale", locale, _LOCALES)
+    check_option("locale", locale, LOCALES)
     with styled(locale):
         ax = get_ax(ax)
         for i, (name, c) in enumerate(curve.curves.groupby("group", sort=True)):
@@ -117,7 +91,7 @@ def plot_time_to_return(curve: ReturnCurve, *, ax: Axes | None = None, locale: s
 
 def plot_flow(flow: pd.DataFrame, *, ax: Axes | None = None, locale: str = "en") -> Axes:
     """Draw new and reactivated (up) and lost (down) bars with the active line."""
-    check_option("locale", locale, _LOCALES)
+    check_option("locale", locale, LOCALES)
     with styled(locale):
         ax = get_ax(ax)
         x = np.arange(len(flow))

@@ -13,29 +13,13 @@ from clinicvalue.analyses.segments.schemes import SCHEME_COLUMNS
 from clinicvalue.analyses.segments.summary import segmentation_summary
 from clinicvalue.errors import check_option
 from clinicvalue.plots._style import PALETTE, get_ax, styled
+from clinicvalue.text.catalogue import triples
 
 _MEAN_COLS = ("monetary_window",)
 
 __all__ = ["plot_lorenz", "plot_rf_heatmap", "plot_segment_sizes", "plot_transitions"]
 
-_TXT = {
-    "sizes": (
-        "Patients and revenue by segment",
-        "各分群患者數與營收占比",
-        "各分群患者数与营收占比",
-    ),
-    "patients": ("Share of patients", "患者占比", "患者占比"),
-    "revenue": ("Share of revenue", "營收占比", "营收占比"),
-    "rf": ("Mean spend by R and F score", "各 R×F 分數平均消費", "各 R×F 分数平均消费"),
-    "trans": ("Segment movement", "分群移動", "分群移动"),
-    "before": ("Before", "期初", "期初"),
-    "after": ("After", "期末", "期末"),
-    "lorenz": (
-        "Revenue concentration (Lorenz)",
-        "營收集中度（洛倫茲曲線）",
-        "营收集中度（洛伦兹曲线）",
-    ),
-}
+_TXT = triples("plots.segments")
 
 
 def _t(key: str, locale: str) -> str:

@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass, field
-from html import escape
 from typing import Any
 
 import pandas as pd
@@ -18,7 +17,7 @@ from clinicvalue.data import ClinicData
 from clinicvalue.profile import ClinicProfile
 from clinicvalue.text.i18n import fmt_money
 
-__all__ = ["Skip", "Ctx", "finite", "esc", "to_metrics"]
+__all__ = ["Skip", "Ctx", "finite"]
 
 
 class Skip(Exception):
@@ -27,17 +26,16 @@ class Skip(Exception):
 
 @dataclass
 class Ctx:
-    """One report run: the analyses, the month, the locale and what the sections gather."""
+    """One report run: the analyses, the month, the locale and what it is compared with."""
 
     analyses: Analyses
     month: str
     start: pd.Timestamp
     locale: str
     currency: str
-    section_metrics: dict[str, Any] = field(default_factory=dict)
-    actions: dict[str, pd.DataFrame] = field(default_factory=dict)
-    notes: dict[str, str] = field(default_factory=dict)
-    findings: list[str] = field(default_factory=list)
+    previous: dict[str, Any] = field(default_factory=dict)  # last month's KPIs, if compared
+    last_year: dict[str, Any] = field(default_factory=dict)  # the same month a year ago
+    notes: dict[str, str] = field(default_factory=dict)  # e.g. last month's unreadable file
 
     @property
     def data(self) -> ClinicData:
@@ -67,14 +65,3 @@ class Ctx:
 def finite(x: object) -> bool:
     """Return whether ``x`` is a finite real number."""
     return isinstance(x, int | float) and not isinstance(x, bool) and math.isfinite(float(x))
-
-
-def esc(text: object) -> str:
-    """Escape text for HTML."""
-    return escape(str(text))
-
-
-def to_metrics(obj: Any) -> Any:
-    """Return ``obj.to_metrics()`` when it has one, else ``None``."""
-    fn = getattr(obj, "to_metrics", None)
-    return fn() if callable(fn) else None

@@ -6,29 +6,15 @@ from pathlib import Path
 
 import pandas as pd
 
+from clinicvalue.text.catalogue import LOCALES, triples
 from clinicvalue.text.i18n import STRINGS, t
 from clinicvalue.writers import atomic_path, format_sheet, sheet_frame
 
 __all__ = ["COLUMN_LABELS", "write_actions"]
 
 #: Column → (en, zh-Hant, zh-Hans) headers; other columns keep their own name.
-COLUMN_LABELS: dict[str, tuple[str, str, str]] = {
-    "patient_key": ("Patient key", "病患代碼", "患者代码"),
-    "patient_id": ("Patient ID", "病歷號", "病历号"),
-    "name": ("Name", "姓名", "姓名"),
-    "phone": ("Phone", "電話", "电话"),
-    "segment": ("Segment", "分群", "分群"),
-    "reason": ("Reason", "原因", "原因"),
-    "due_date": ("Due date", "到期日", "到期日"),
-    "last_visit": ("Last visit", "最近就診", "最近就诊"),
-    "clv": ("Lifetime value", "終身價值", "终身价值"),
-    "priority": ("Priority", "優先順序", "优先顺序"),
-    "action": ("Action", "建議行動", "建议行动"),
-    "task": ("Task", "任務", "任务"),
-    "script": ("Suggested script", "建議話術", "建议话术"),
-    "value_at_risk": ("Value at risk", "風險價值", "风险价值"),
-}
-_IDX = {"en": 0, "zh-Hant": 1, "zh-Hans": 2}
+COLUMN_LABELS: dict[str, tuple[str, str, str]] = triples("workbook")
+_IDX = {loc: i for i, loc in enumerate(LOCALES)}
 
 
 def _sheet_name(name: str, used: set[str]) -> str:

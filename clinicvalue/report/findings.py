@@ -5,60 +5,13 @@ from __future__ import annotations
 import math
 import re
 
+from clinicvalue.text.catalogue import LOCALES, triples
 from clinicvalue.text.i18n import fmt_change, fmt_money, fmt_number, fmt_percent
 
 __all__ = ["write_findings"]
 
-_T = {
-    "active": (
-        "Active patients stand at {value} ({change} vs last month).",
-        "活躍病患為 {value} 人（較上月 {change}）。",
-        "活跃患者为 {value} 人（较上月 {change}）。",
-    ),
-    "returning": (
-        "Returning patients brought {share} of this month's revenue ({money}).",
-        "本月營收有 {share} 來自舊病患（{money}）。",
-        "本月营收有 {share} 来自老患者（{money}）。",
-    ),
-    "revisit_target": (
-        "The 90-day revisit rate is {value}, {status} of {target}.",
-        "90 天回診率為 {value}，{status}（目標 {target}）。",
-        "90 天复诊率为 {value}，{status}（目标 {target}）。",
-    ),
-    "revisit": (
-        "The 90-day revisit rate is {value} ({change} vs last year).",
-        "90 天回診率為 {value}（較去年同期 {change}）。",
-        "90 天复诊率为 {value}（较去年同期 {change}）。",
-    ),
-    "at_risk": (
-        "{n} patients show a churn warning sign; their predicted lifetime value is {money}.",
-        "{n} 位病患出現流失預警訊號，其預測終身價值合計 {money}。",
-        "{n} 位患者出现流失预警信号，其预测终身价值合计 {money}。",
-    ),
-    "at_risk_only": (
-        "{n} patients show a churn warning sign and are on this month's call list.",
-        "{n} 位病患出現流失預警訊號，已列入本月電話關懷名單。",
-        "{n} 位患者出现流失预警信号，已列入本月电话关怀名单。",
-    ),
-    "ltv_cac": (
-        "A new patient is worth {ratio}× what it costs to acquire one.",
-        "每位新病患的終身價值為獲客成本的 {ratio} 倍。",
-        "每位新患者的终身价值为获客成本的 {ratio} 倍。",
-    ),
-    "new": (
-        "{n} new patients came this month ({change} vs last month).",
-        "本月新病患 {n} 人（較上月 {change}）。",
-        "本月新患者 {n} 人（较上月 {change}）。",
-    ),
-    "spend": (
-        "Average spend per visit was {money} ({change} vs last month).",
-        "平均每次就診消費 {money}（較上月 {change}）。",
-        "平均每次就诊消费 {money}（较上月 {change}）。",
-    ),
-    "met": ("meeting the target", "已達目標", "已达目标"),
-    "missed": ("short of the target", "未達目標", "未达目标"),
-}
-_IDX = {"en": 0, "zh-Hant": 1, "zh-Hans": 2}
+_T = triples("findings")
+_IDX = {loc: i for i, loc in enumerate(LOCALES)}
 
 
 def _ok(x: object) -> bool:

@@ -1,89 +1,50 @@
-"""Build the monthly report model: KPI tiles, findings, sections, action lists, metrics.
+"""Build the monthly report model: one analysis run, its sections as views, its metrics.
 
-Each section is built behind a guard: a missing analysis module or a missing input
-(patients, spend, plans) becomes one line in the report instead of a failure. The model
-holds only text, formatted tables and SVG charts, so showing it computes nothing.
+:func:`build_monthly` runs :func:`~clinicvalue.analyses.run.analyse` once for the month's
+last day, builds every section of :data:`~clinicvalue.report.views.VIEWS` from it and
+gathers ``metrics.json`` from the same run. A part the data cannot support becomes one
+line in its section. The model holds only text, formatted tables and charts, so showing
+it computes nothing.
 """
 
 from __future__ import annotations
 
 import math
-from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
 
+import numpy as np
 import pandas as pd
 
-from clinicvalue.analyses.run import analyse
+from clinicvalue.analyses.run import analyse, run_metrics
 from clinicvalue.data import ClinicData
 from clinicvalue.errors import ClinicValueError, InputError, StaleDataError, check_option
 from clinicvalue.names import month_bounds
-from clinicvalue.privacy import pseudonym_secret, pseudonymize
 from clinicvalue.profile import ClinicProfile
-from clinicvalue.report import charts, sections
-from clinicvalue.report.context import Ctx as _Ctx
-from clinicvalue.report.context import Skip as _Skip
-from clinicvalue.report.context import esc as _esc
-from clinicvalue.report.context import finite as _finite
-from clinicvalue.report.findings import write_findings
-from clinicvalue.report.html import (
-    findings_html,
-    note_html,
-    section_html,
-    svg_img,
-    table_html,
-    tiles_html,
-)
-from clinicvalue.report.kpis import KPIS, kpi_def
+from clinicvalue.report.context import Ctx, Skip
+from clinicvalue.report.kpis import KPIS, format_kpi
 from clinicvalue.report.schema import METRICS_SCHEMA_VERSION, kit_version
-from clinicvalue.text.i18n import (
-    LOCALES,
-    fmt_change,
-    fmt_date,
-    fmt_money,
-    fmt_month,
-    fmt_number,
-    fmt_percent,
-    t,
-    visit_notes,
-)
+from clinicvalue.report.views import SECTION_KEYS, VIEWS, View, summary
+from clinicvalue.report.views.blocks import Note, SectionView
+from clinicvalue.report.views.render import render_section
+from clinicvalue.text.i18n import LOCALES, fmt_date, fmt_month, t
 
 __all__ = ["TILE_KEYS", "SECTION_KEYS", "Section", "MonthlyReport", "build_monthly", "format_kpi"]
 
-TILE_KEYS = (
-    "active_patients",
-    "new_patients",
-    "revisit_rate_90d",
-    "revenue_new",
-    "revenue_returning",
-    "avg_spend_per_visit",
-    "at_risk_patients",
-    "clv_at_risk",
-    "total_clv",
-    "ltv_cac",
-)
-SECTION_KEYS = (
-    "summary",
-    "segments",
-    "clv",
-    "retention",
-    "economics",
-    "actions",
-    "quality",
-    "appendix",
-)
+TILE_KEYS = summary.TILE_KEYS
 
 
 @dataclass(frozen=True)
 class Section:
-    """One report section as HTML, with its status for ``metrics.json``."""
+    """One report section: its view (blocks) and its HTML, with its status."""
 
     key: str
     title: str
     html: str
     status: str = "ok"  # ok, missing or failed
     note: str = ""
+    view: SectionView | None = None
 
     def _repr_html_(self) -> str:
         return self.html
@@ -107,211 +68,27 @@ class MonthlyReport:
         """Return section ``key`` (one of :data:`SECTION_KEYS`)."""
         return self.sections[key]
 
+    def _repr_html_(self) -> str:
+        """Show every section, in the order of :data:`~clinicvalue.report.views.VIEWS`."""
+        return "".join(self.sections[key].html for key in SECTION_KEYS)
+
     def cover(self) -> dict[str, str]:
         """Return the cover's texts (clinic, title, month, dates) for rendering."""
         return dict(self.metrics["cover"])
 
 
-def format_kpi(key: str, value: float | None, *, currency: str, locale: str) -> str:
-    """Format a KPI value as the report shows it."""
-    kind = kpi_def(key).kind
-    if value is None or (isinstance(value, float) and not math.isfinite(value)):
-        return t("na", locale)
-    if kind == "money":
-        return fmt_money(value, currency, locale)
-    if kind == "rate":
-        return fmt_percent(value, locale)
-    if kind == "ratio":
-        return fmt_number(value, locale, decimals=1) + "×"
-    return fmt_number(value, locale)
-
-
-def _change(key: str, now: object, before: object, *, label: str, locale: str) -> dict | None:
-    if not (_finite(now) and _finite(before)):
-        return None
-    d = kpi_def(key)
-    if d.change_kind == "points":
-        diff = float(now) - float(before)  # type: ignore[arg-type]
-    elif before:
-        diff = float(now) / float(before) - 1  # type: ignore[arg-type]
-    else:
-        return None
-    direction = "up" if diff > 1e-12 else "down" if diff < -1e-12 else "flat"
-    good = None if direction == "flat" else (direction == "up") == d.higher_is_better
-    return {
-        "text": fmt_change(diff, locale, kind=d.change_kind),
-        "value": diff,
-        "direction": direction,
-        "good": good,
-        "label": label,
-    }
-
-
-def _trend_table(ctx: _Ctx) -> str:
-    loc = ctx.locale
-    series = ctx.analyses.series
-    i = LOCALES.index(loc)
-    table = pd.DataFrame(
-        {
-            t("month", loc): [fmt_month(m, loc) for m in series.index],
-            **{
-                kpi_def(k).label[i]: [
-                    format_kpi(k, v, currency=ctx.currency, locale=loc) for v in series[k]
-                ]
-                for k in (
-                    "active_patients",
-                    "new_patients",
-                    "revisit_rate_90d",
-                    "returning_revenue_share",
-                )
-            },
-        }
-    )
-    return table_html(table, numeric=tuple(table.columns[1:]))
-
-
-def _sec_segments(ctx: _Ctx) -> list[str]:
-    return sections.sec_segments(ctx)
-
-
-def _sec_clv(ctx: _Ctx) -> list[str]:
-    return sections.sec_clv(ctx)
-
-
-def _sec_retention(ctx: _Ctx) -> list[str]:
-    return sections.sec_retention(ctx, kpi_table=_trend_table(ctx))
-
-
-def _sec_economics(ctx: _Ctx) -> list[str]:
-    return sections.sec_economics(ctx)
-
-
-def _sec_actions(ctx: _Ctx) -> list[str]:
-    return sections.sec_actions(ctx, lambda ids: _keys(ids, ctx))
-
-
-def _keys(ids: pd.Index, ctx: _Ctx) -> pd.Series:
-    return pseudonymize(pd.Series(ids.astype("string")), pseudonym_secret(ctx.profile))
-
-
-_PII = ("patient_id", "name", "phone")
-
-
-def _public_top(frame: pd.DataFrame, ctx: _Ctx, *, n: int = 5) -> pd.DataFrame:
-    """Return the first ``n`` rows with pseudonymous keys only (no IDs, names, phones)."""
-    top = frame.head(n).copy()
-    if "patient_key" not in top and "patient_id" in top:
-        key = pseudonymize(top["patient_id"], pseudonym_secret(ctx.profile))
-        top.insert(0, "patient_key", key.to_numpy())
-    top = top.drop(columns=[c for c in _PII if c in top])
-    top = top.rename(columns={"patient_key": t("patient_key", ctx.locale)})
-    return top.astype(str)
-
-
-def _sec_quality(ctx: _Ctx) -> list[str]:
-    loc = ctx.locale
-    q = ctx.data.quality
-    rows = []
-    for table, info in q.files.items():
-        rows.append(
-            (
-                f"{table}: {info.get('file', '')}",
-                fmt_number(info.get("rows_read", 0), loc),
-                fmt_number(info.get("rows_kept", 0), loc),
-                fmt_number(info.get("rows_rejected", 0), loc),
-            )
-        )
-    blocks = []
-    if rows:
-        cols = [
-            t(k, loc)
-            for k in (
-                "quality_file",
-                "quality_rows_read",
-                "quality_rows_kept",
-                "quality_rows_rejected",
-            )
-        ]
-        blocks.append(table_html(pd.DataFrame(rows, columns=cols), numeric=tuple(cols[1:])))
-    if not q.n_rejected:
-        blocks.append(note_html(t("quality_clean", loc)))
-    notes = list(q.notes)
-    visits_info = q.files.get("visits", {})
-    if "visits" in visits_info:  # the visits file's own notes, in the report's language
-        currency = ctx.profile.clinic.currency
-        english = set(visit_notes(visits_info, "en", currency))
-        notes = visit_notes(visits_info, loc, currency) + [n for n in notes if n not in english]
-    if "previous" in ctx.notes:
-        notes.append(ctx.notes["previous"])
-    if notes:
-        items = "".join(f"<li>{_esc(n)}</li>" for n in notes)
-        blocks.append(f"<h3>{t('quality_notes', loc)}</h3><ul>{items}</ul>")
-    ctx.section_metrics["quality"] = q.to_metrics()
-    return blocks
-
-
-def _sec_appendix(ctx: _Ctx) -> list[str]:
-    loc = ctx.locale
-    i = LOCALES.index(loc)
-    months = ctx.profile.activity.kpi_active_months
-    table = pd.DataFrame(
-        {
-            t("kpi", loc): [k.label[i] for k in KPIS],
-            t("formula", loc): [k.formula[i].format(active=months) for k in KPIS],
-        }
-    )
-    params = []
-    for sec, values in ctx.profile.to_dict().items():
-        if not isinstance(values, dict):
-            continue
-        for key, value in values.items():
-            if isinstance(value, dict) and len(str(value)) > 80:
-                value = f"{len(value)} entries"
-            params.append((f"{sec}.{key}", str(value)))
-    ptable = pd.DataFrame(params, columns=[t("parameters", loc), t("value", loc)])
-    return [
-        table_html(table),
-        f"<h3>{t('methods', loc)}</h3><p>{_esc(t('methods_text', loc))}</p>",
-        f"<h3>{t('parameters', loc)}</h3>",
-        table_html(ptable),
-    ]
-
-
-_BUILDERS: dict[str, tuple[str, Callable[[_Ctx], list[str]]]] = {
-    "segments": ("sec_segments", _sec_segments),
-    "clv": ("sec_clv", _sec_clv),
-    "retention": ("sec_retention", _sec_retention),
-    "economics": ("sec_economics", _sec_economics),
-    "actions": ("sec_actions", _sec_actions),
-    "quality": ("sec_quality", _sec_quality),
-    "appendix": ("sec_appendix", _sec_appendix),
-}
-
-
-def _guarded(key: str, ctx: _Ctx) -> Section:
-    title_key, build = _BUILDERS[key]
-    title = t(title_key, ctx.locale)
+def _section(view: View, ctx: Ctx) -> Section:
+    """Build one section; what the data cannot support becomes its one line."""
+    title = t(view.title, ctx.locale)
     try:
-        blocks = build(ctx)
-    except _Skip as skip:
-        return Section(
-            key,
-            title,
-            section_html(key, title, [note_html(str(skip))], short=True),
-            "missing",
-            str(skip),
-        )
-    except ClinicValueError as exc:
-        note = t("section_failed", ctx.locale, why=str(exc))
-        return Section(
-            key, title, section_html(key, title, [note_html(note)], short=True), "failed", note
-        )
-    except Exception as exc:  # an analysis bug must not sink the whole report
-        note = t("section_failed", ctx.locale, why=f"{type(exc).__name__}: {exc}")
-        return Section(
-            key, title, section_html(key, title, [note_html(note)], short=True), "failed", note
-        )
-    return Section(key, title, section_html(key, title, blocks))
+        shown = SectionView(view.key, title, tuple(view.build(ctx)))
+    except Skip as skip:
+        shown = SectionView(view.key, title, (Note(str(skip)),), "missing", str(skip))
+    except (ClinicValueError, np.linalg.LinAlgError) as exc:
+        why = t("section_failed", ctx.locale, why=str(exc))
+        shown = SectionView(view.key, title, (Note(why),), "failed", why)
+    html = render_section(shown, short=shown.status != "ok")
+    return Section(view.key, title, html, shown.status, shown.note, shown)
 
 
 def build_monthly(
@@ -373,51 +150,12 @@ def build_monthly(
     last_year = dict(run.last_year)
     if partial:  # a part month against whole ones would read as a collapse: compare nothing
         previous, last_year, prev_source = {}, {}, "not compared (partial month)"
-    ctx = _Ctx(run, month, start, loc, currency)
+    ctx = Ctx(run, month, start, loc, currency, previous=previous, last_year=last_year)
     if unreadable:
         ctx.notes["previous"] = t("previous_unreadable", loc, reason=unreadable)
-
-    built: dict[str, Section] = {}
-    for key in ("segments", "clv", "retention", "economics", "actions", "quality", "appendix"):
-        built[key] = _guarded(key, ctx)
-
-    findings = write_findings(
-        kpis,
-        previous=previous,
-        last_year=last_year,
-        targets=prof.targets,
-        currency=currency,
-        locale=loc,
-        extra=ctx.findings,
-    )
-    tiles = []
-    i = LOCALES.index(loc)
-    for key in TILE_KEYS:
-        d = kpi_def(key)
-        target = prof.targets.get(key)
-        tile: dict[str, Any] = {
-            "key": key,
-            "label": d.label[i],
-            "value": format_kpi(key, kpis.get(key), currency=currency, locale=loc),
-            "mom": _change(key, kpis.get(key), previous.get(key), label=t("mom", loc), locale=loc),
-            "yoy": _change(key, kpis.get(key), last_year.get(key), label=t("yoy", loc), locale=loc),
-        }
-        if target is not None:
-            tile["target"] = (
-                f"{t('target', loc)} {format_kpi(key, target, currency=currency, locale=loc)}"
-            )
-        tiles.append(tile)
-    summary_blocks = [
-        tiles_html(tiles),
-        findings_html(t("findings", loc), findings),
-        f"<h3>{t('sec_trend', loc)}</h3>",
-        svg_img(charts.trend_chart(series, locale=loc, currency=currency), alt=t("sec_trend", loc)),
-    ]
-    title = t("sec_summary", loc)
-    sections = {
-        "summary": Section("summary", title, section_html("summary", title, summary_blocks)),
-        **built,
-    }
+    sections = {view.key: _section(view, ctx) for view in VIEWS}
+    tiles = summary.tiles(ctx)
+    findings = summary.findings(ctx)
 
     made = generated or datetime.now(UTC)
     cover = {
@@ -457,7 +195,7 @@ def build_monthly(
         "sections": {
             k: {"title": s.title, "status": s.status, "note": s.note} for k, s in sections.items()
         },
-        "analyses": ctx.section_metrics,
+        "analyses": run_metrics(run),
         "trend": {
             m: {k: _clean(v) for k, v in row.items()} for m, row in series.to_dict("index").items()
         },
@@ -477,7 +215,7 @@ def build_monthly(
         sections=sections,
         findings=findings,
         metrics=metrics,
-        actions=ctx.actions,
+        actions={str(k): v for k, v in run.lists.items()},
     )
 
 

@@ -43,7 +43,7 @@ def test_validation_charts_all_locales(result, locale):
 
 
 def test_titles_localised(result):
-    assert pc.plot_period_transactions(result, locale="zh-Hant").get_title() == "依回診次數的病人數"
+    assert pc.plot_period_transactions(result, locale="zh-Hant").get_title() == "依回診次數的病患數"
     assert pc.plot_period_transactions(result, locale="zh-Hans").get_title() == "按复诊次数的患者数"
     assert pc.plot_actual_vs_predicted(result).get_xlabel() == "Repeat visits in calibration"
 

@@ -38,7 +38,7 @@ def test_cac_vs_ltv_bars(locale):
     assert heights[len(by) :] == pytest.approx(list(by["ltv_to_date"]))  # margin 1.0
     assert [t.get_text() for t in ax.get_xticklabels()] == list(by.index)
     if locale == "zh-Hant":
-        assert ax.get_title() == "各渠道獲客成本與終身價值"
+        assert ax.get_title() == "各管道獲客成本與終身價值"
     _draw(ax, locale)
 
 

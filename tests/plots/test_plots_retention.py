@@ -50,14 +50,14 @@ def test_heatmap_annotates_reached_cells_only() -> None:
     ax = plot_cohort_heatmap(m, locale="zh-Hant")
     texts = [t.get_text() for t in ax.texts]
     assert texts == ["100%", "0%", "0%", "100%", "0%"]  # Jan: 0..2, Feb: 0..1; Feb m2 blank
-    assert ax.get_title() == "各月新病人回診率"
+    assert ax.get_title() == "各月新病患回診率"
 
 
 def test_revisit_bars_heights() -> None:
     rates = revisit_rates(days_to_return(_visits(), AS_OF), windows=(30, 90))
     ax = plot_revisit_rates(rates, locale="zh-Hans")
     assert [p.get_height() for p in ax.patches] == pytest.approx(rates["rate"].tolist())
-    assert ax.get_title() == "回诊率"
+    assert ax.get_title() == "复诊率"
 
 
 def test_km_and_flow() -> None:
@@ -66,7 +66,7 @@ def test_km_and_flow() -> None:
     flow = patient_flow(_visits(), AS_OF, ClinicProfile())
     ax2 = plot_flow(flow, locale="zh-Hant")
     assert len(ax2.patches) == 3 * len(flow)
-    assert ax2.get_legend_handles_labels()[1] == ["新病人", "回流", "流失"]
+    assert ax2.get_legend_handles_labels()[1] == ["新病患", "回流", "流失"]
 
 
 def test_bad_locale() -> None:

@@ -44,7 +44,7 @@ def test_sizes_bars(locale):
 @pytest.mark.parametrize(
     ("column", "values", "first_label"),
     [
-        ("tier_value5", ["platinum_vip", "low_value", "low_value", "stable_value"], "白金VIP患者"),
+        ("tier_value5", ["platinum_vip", "low_value", "low_value", "stable_value"], "白金VIP病患"),
         ("activity", ["active", "active", "dormant", "lapsing"], "活躍"),
         ("treatment_value", ["high_value", "routine", "unknown", "unknown"], "高價值療程"),
         ("interrupted", ["consult_only"] + ["not_interrupted"] * 3, "諮詢未成交"),

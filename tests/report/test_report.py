@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import html
 import os
+import re
 import warnings
 
 import pandas as pd
@@ -122,7 +124,8 @@ def test_an_unreadable_last_month_is_a_note_in_the_report_not_silence(visits, tm
     rep = build_monthly(data, month="2026-10", locale="en", previous_metrics=prev)
     assert rep.metrics["kpis_previous_source"] == "recomputed"
     assert rep.metrics["kpis_previous_unreadable"].startswith("JSONDecodeError")
-    assert "Last month&#x27;s metrics.json could not be read" in rep.section("quality").html
+    shown = html.unescape(rep.section("quality").html)
+    assert "Last month's metrics.json could not be read" in shown
     assert read_metrics(tmp_path / "none.json") is None
 
 
@@ -278,20 +281,17 @@ def test_charts_draw_traditional_labels_without_missing_glyphs(visits):
 
 
 def test_action_top_entries_show_pseudonymous_keys_only(visits):
-    from clinicvalue.analyses.run import analyse
-    from clinicvalue.report.monthly import _Ctx, _public_top
+    """The actions page names flagged patients by their pseudonymous key, never their id."""
+    from clinicvalue.report.monthly import build_monthly
 
-    start, end = month_bounds("2026-10")
-    ctx = _Ctx(
-        analyse(ClinicData(visits, visits), end, ClinicProfile()), "2026-10", start, "en", "TWD"
-    )
-    frame = pd.DataFrame(
-        {"patient_id": ["00001"], "name": ["王小明"], "phone": ["0912"], "reason": ["x"]}
-    )
-    top = _public_top(frame, ctx)
-    assert list(top.columns) == ["Patient key", "reason"]
-    assert top.iloc[0, 0].startswith("P-")
-    assert "王小明" not in top.to_string() and "00001" not in top.to_string()
+    data = ClinicData(visits, visits)
+    report = build_monthly(data, month="2026-10", profile=ClinicProfile(), locale="en")
+    html = report.section("actions").html
+    ids = set(visits["patient_id"].astype(str))
+    cells = set(re.findall(r"<td[^>]*>([^<]*)</td>", html))
+    assert not ids & cells
+    if report.metrics["kpis"]["at_risk_patients"]:
+        assert any(c.startswith("P-") for c in cells)
 
 
 def test_findings_drop_unknown_changes():

@@ -101,3 +101,12 @@ def test_no_report_string_is_defined_twice():
     ]
     strings = [k for k in keys if k in i18n.STRINGS]
     assert sorted({k for k in strings if strings.count(k) > 1}) == []
+
+
+def test_huge_numbers_are_written_in_scientific_notation():
+    """A degenerate fit's interval bound must not stop the report."""
+    from clinicvalue.text.i18n import fmt_number
+
+    assert fmt_number(3.2e40, "zh-Hant", decimals=3) == "3.2e+40"
+    assert fmt_number(-1e16, "en") == "-1e+16"
+    assert fmt_number(123456.0, "en") == "123,456"

@@ -21,33 +21,15 @@ from clinicvalue.privacy import contact_allowed, pseudonym_secret, pseudonymize
 from clinicvalue.profile import ClinicProfile
 from clinicvalue.summarize.features import patient_features
 from clinicvalue.summarize.summary import MONTH_DAYS
+from clinicvalue.text.catalogue import LOCALES, triples
 
 __all__ = ["LOCALES", "LISTS", "action_lists", "call_list"]
 
-LOCALES = ("en", "zh-Hant", "zh-Hans")
 
+# task prefix → locale → (reason, suggested script)
 _TEXT: dict[str, dict[str, tuple[str, str]]] = {
-    # task prefix → locale → (reason, suggested script)
-    "recall": {
-        "en": ("recall due", "Remind of the check-up due and offer two time slots."),
-        "zh-Hant": ("回診到期", "提醒回診時間已到，主動提供兩個可預約時段。"),
-        "zh-Hans": ("回诊到期", "提醒回诊时间已到，主动提供两个可预约时段。"),
-    },
-    "followup": {
-        "en": ("post-visit follow-up", "Ask how they feel since the visit and about any pain."),
-        "zh-Hant": ("療後關懷", "詢問療後感受與是否疼痛不適。"),
-        "zh-Hans": ("疗后关怀", "询问疗后感受与是否疼痛不适。"),
-    },
-    "birthday": {
-        "en": ("birthday", "Send birthday wishes; no sales pitch."),
-        "zh-Hant": ("生日", "送上生日祝福，不推銷。"),
-        "zh-Hans": ("生日", "送上生日祝福，不推销。"),
-    },
-    "reactivate": {
-        "en": ("not seen for a long time", "Invite back for a free check-up (old friends return)."),
-        "zh-Hant": ("久未回診", "邀請回來做免費檢查（老朋友回歸）。"),
-        "zh-Hans": ("久未回诊", "邀请回来做免费检查（老朋友回归）。"),
-    },
+    k: {loc: (reason[i], triples("lists.script")[k][i]) for i, loc in enumerate(LOCALES)}
+    for k, reason in triples("lists.reason").items()
 }
 
 
@@ -130,30 +112,8 @@ def call_list(
 #: Keys of :func:`action_lists`, in sheet order.
 LISTS = ("churn_warnings", "recalls_due", "followups", "birthdays", "reactivation", "vip_referrers")
 
-_EXTRA: dict[str, tuple[str, str, str]] = {
-    # en, zh-Hant, zh-Hans; {placeholders} filled per row
-    "recall_overdue": ("recall overdue by {n} days", "回診已逾期 {n} 天", "回诊已逾期 {n} 天"),
-    "followup": (
-        "follow-up {after} after the visit on {date}",
-        "{date} 就診後 {after}關懷",
-        "{date} 就诊后 {after}关怀",
-    ),
-    "hours": (" h", " 小時", " 小时"),
-    "days": (" days", " 天", " 天"),
-    "interrupted": ("treatment not finished", "療程中斷未完成", "疗程中断未完成"),
-    "interrupted_script": (
-        "Invite back to finish the planned treatment; offer a written treatment plan.",
-        "邀請回來完成療程，並提供書面治療計畫。",
-        "邀请回来完成疗程，并提供书面治疗计划。",
-    ),
-    "referrer": ("referred {n} new patients", "介紹了 {n} 位新病患", "介绍了 {n} 位新患者"),
-    "referrer_script": (
-        "Thank them personally for their referrals; mention the referral reward if any.",
-        "親自感謝其介紹新病患，如有介紹獎勵一併告知。",
-        "亲自感谢其介绍新患者，如有介绍奖励一并告知。",
-    ),
-}
-_IDX = {"en": 0, "zh-Hant": 1, "zh-Hans": 2}
+_EXTRA: dict[str, tuple[str, str, str]] = triples("lists.text")
+_IDX = {loc: i for i, loc in enumerate(LOCALES)}
 
 
 def _fill(template: str, **fields: pd.Series) -> pd.Series:

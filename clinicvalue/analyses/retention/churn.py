@@ -33,7 +33,7 @@ from clinicvalue.profile import ClinicProfile
 from clinicvalue.summarize._labels import string_labels
 from clinicvalue.summarize.features import align_features, patient_features
 from clinicvalue.summarize.summary import MONTH_DAYS
-from clinicvalue.text.i18n import LOCALES
+from clinicvalue.text.catalogue import LOCALES, table, triples
 
 __all__ = [
     "FLAGS",
@@ -229,84 +229,16 @@ def score_columns(
 
 # --- the warning list (002) -------------------------------------------------------------
 
-_LOC = {"en": 0, "zh-Hant": 1, "zh-Hans": 2}
-_JOIN = ("; ", "；", "；")
+_LOC = {loc: i for i, loc in enumerate(LOCALES)}
+_JOIN = tuple(table("churn", loc)["join"] for loc in LOCALES)
 
-_OVERDUE = {
-    "condition": (
-        "overdue: {days} days since last visit; {label} patients normally return within {n} days",
-        "逾期未回診：距上次就診 {days} 天；{label}患者通常 {n} 天內回診",
-        "逾期未回诊：距上次就诊 {days} 天；{label}患者通常 {n} 天内回诊",
-    ),
-    "treatment": (
-        "overdue: {days} days since last visit; after {label}, patients normally return "
-        "within {n} days",
-        "逾期未回診：距上次就診 {days} 天；{label}後通常 {n} 天內回診",
-        "逾期未回诊：距上次就诊 {days} 天；{label}后通常 {n} 天内回诊",
-    ),
-    "own": (
-        "overdue: {days} days since last visit; this patient usually returns within {n} days",
-        "逾期未回診：距上次就診 {days} 天；此病患通常 {n} 天內回診",
-        "逾期未回诊：距上次就诊 {days} 天；该患者通常 {n} 天内回诊",
-    ),
-}
-_REASON = {
-    "low_satisfaction": (
-        "last satisfaction score {score} (below {limit})",
-        "最近一次滿意度 {score} 分（低於 {limit} 分）",
-        "最近一次满意度 {score} 分（低于 {limit} 分）",
-    ),
-    "complaint": ("complaint on {date}", "{date} 有客訴", "{date} 有客诉"),
-    "spend_decline": (
-        "spend down {pct}% (last {m} months vs the {m} before)",
-        "消費下降 {pct}%（近 {m} 個月對比前 {m} 個月）",
-        "消费下降 {pct}%（近 {m} 个月对比前 {m} 个月）",
-    ),
-}
+_OVERDUE = triples("churn.overdue")
+_REASON = triples("churn.reason")
 # condition or treatment-category key → label; unknown keys show as written
-_LABELS = {
-    "hypertension": ("hypertension", "高血壓", "高血压"),
-    "diabetes": ("diabetes", "糖尿病", "糖尿病"),
-    "hyperlipidemia": ("hyperlipidemia", "高血脂", "高血脂"),
-    "cleaning": ("a cleaning", "洗牙", "洁牙"),
-    "implant": ("an implant", "植牙", "种植牙"),
-    "orthodontics": ("an orthodontic visit", "矯正回診", "正畸复诊"),
-    "crown": ("a crown", "牙冠", "牙冠"),
-    "root_canal": ("a root canal", "根管治療", "根管治疗"),
-    "filling": ("a filling", "補牙", "补牙"),
-    "extraction": ("an extraction", "拔牙", "拔牙"),
-    "whitening": ("whitening", "美白", "美白"),
-    "checkup": ("a check-up", "檢查", "检查"),
-    "consult": ("a consultation", "諮詢", "咨询"),
-}
+_LABELS = triples("churn.label")
 # suggested script for the most pressing flag (service recovery first)
 _PRIMARY_ORDER = ("complaint", "low_satisfaction", "overdue", "spend_decline")
-_SCRIPT = {
-    "complaint": (
-        "Apologise for the experience, ask what went wrong and how we can put it right; "
-        "tell the manager.",
-        "為這次的不愉快致歉，詢問問題所在與如何補救，並轉告主管。",
-        "为这次的不愉快致歉，询问问题所在与如何补救，并转告主管。",
-    ),
-    "low_satisfaction": (
-        "Thank them for their feedback, ask what could have been better and offer a time "
-        "with their preferred doctor.",
-        "感謝回饋，詢問哪裡可以做得更好，並提供偏好醫師的可約時段。",
-        "感谢反馈，询问哪里可以做得更好，并提供偏好医师的可约时段。",
-    ),
-    "overdue": (
-        "Personal call: \u201cWe noticed you haven't been back \u2014 is anything wrong?\u201d "
-        "Offer two time slots.",
-        "專人致電：「我們注意到您好久沒回來了，是不是有什麼問題？」並提供兩個可預約時段。",
-        "专人致电：\u201c我们注意到您好久没回来了，是不是有什么问题？\u201d并提供两个可预约时段。",
-    ),
-    "spend_decline": (
-        "Personal call: \u201cWe haven't seen you as often lately \u2014 is anything wrong?\u201d "
-        "Ask about their current needs.",
-        "專人致電：「最近比較少見到您，是不是有什麼問題？」了解目前的需求。",
-        "专人致电：\u201c最近比较少见到您，是不是有什么问题？\u201d了解目前的需求。",
-    ),
-}
+_SCRIPT = triples("churn.script")
 
 
 def _render(template: str, index: pd.Index, **fields: pd.Series) -> pd.Series:

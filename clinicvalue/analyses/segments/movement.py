@@ -6,7 +6,7 @@ from dataclasses import dataclass
 
 import pandas as pd
 
-from clinicvalue.analyses.segments.schemes import ACTIVITY_KEYS, MEMBER_KEYS, RFM8_KEYS, TIER_KEYS
+from clinicvalue.analyses.segments.schemes import MEMBER_KEYS, SCHEME_KEYS
 from clinicvalue.errors import check_option
 
 __all__ = ["LEFT", "NEW", "SCHEME_RANK", "SEGMENT_RANK", "TransitionResult", "segment_transitions"]
@@ -20,15 +20,13 @@ def _ranks(keys: tuple[str, ...]) -> dict[str, int]:
     return {k: len(keys) - i for i, k in enumerate(keys)}
 
 
-#: Per scheme (names of :mod:`clinicvalue.analyses.segments.labels`), from the schemes' own
-#: order (:data:`~clinicvalue.analyses.segments.schemes.SCHEME_KEYS`); per scheme because
-#: keys collide: ``general`` is an RFM-8 segment and the lowest four-level membership tier.
+#: Per scheme (names of :mod:`clinicvalue.analyses.segments.labels`), from each scheme's own
+#: key order in :data:`~clinicvalue.analyses.segments.schemes.SCHEME_KEYS`, so a new scheme
+#: is ranked without touching this module. Membership ranks each level system on its own:
+#: ``general`` is an RFM-8 segment and the lowest four-level membership tier.
 SCHEME_RANK: dict[str, dict[str, int]] = {
-    "rfm8": _ranks(RFM8_KEYS),
-    "tier5": _ranks(TIER_KEYS),
-    "activity": _ranks(ACTIVITY_KEYS),
-    "membership": _ranks(MEMBER_KEYS["three"]) | _ranks(MEMBER_KEYS["four"]),
-}
+    name: _ranks(keys) for name, keys in SCHEME_KEYS.items() if name != "membership"
+} | {"membership": _ranks(MEMBER_KEYS["three"]) | _ranks(MEMBER_KEYS["four"])}
 #: Higher = more valuable: RFM-8, value tiers, activity and three-level membership together.
 SEGMENT_RANK: dict[str, int] = (
     SCHEME_RANK["rfm8"]

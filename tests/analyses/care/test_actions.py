@@ -63,7 +63,7 @@ def test_duplicates_and_top_n() -> None:
 def test_localised_reason_traditional_and_simplified() -> None:
     hant = call_list(_tasks(), _patients(), PROFILE, locale="zh-Hant")
     hans = call_list(_tasks(), _patients(), PROFILE, locale="zh-Hans")
-    assert hant["reason"].iloc[1] == "回診到期" and hans["reason"].iloc[1] == "回诊到期"
+    assert hant["reason"].iloc[1] == "回診到期" and hans["reason"].iloc[1] == "复诊到期"
 
 
 def test_names_only_when_contact_allowed() -> None:

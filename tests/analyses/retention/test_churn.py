@@ -93,19 +93,19 @@ REASONS = {
     # (patient, flag): (en, zh-Hant, zh-Hans), worked out by hand from _data()
     ("htn", "overdue"): (
         "overdue: 95 days since last visit; hypertension patients normally return within 60 days",
-        "逾期未回診：距上次就診 95 天；高血壓患者通常 60 天內回診",
-        "逾期未回诊：距上次就诊 95 天；高血压患者通常 60 天内回诊",
+        "逾期未回診：距上次就診 95 天；高血壓病患通常 60 天內回診",
+        "逾期未复诊：距上次就诊 95 天；高血压患者通常 60 天内复诊",
     ),
     ("own", "overdue"): (
         "overdue: 20 days since last visit; this patient usually returns within 15 days",
         "逾期未回診：距上次就診 20 天；此病患通常 15 天內回診",
-        "逾期未回诊：距上次就诊 20 天；该患者通常 15 天内回诊",
+        "逾期未复诊：距上次就诊 20 天；该患者通常 15 天内复诊",
     ),
     ("ort", "overdue"): (
         "overdue: 90 days since last visit; after an orthodontic visit, patients normally "
         "return within 60 days",
         "逾期未回診：距上次就診 90 天；矯正回診後通常 60 天內回診",
-        "逾期未回诊：距上次就诊 90 天；正畸复诊后通常 60 天内回诊",
+        "逾期未复诊：距上次就诊 90 天；正畸复诊后通常 60 天内复诊",
     ),
     ("own", "low_satisfaction"): (
         "last satisfaction score 70 (below 80)",

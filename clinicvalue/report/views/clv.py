@@ -1,0 +1,223 @@
+"""The lifetime-value section: total and per-segment CLV, parameters, holdout validation."""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+
+from clinicvalue.analyses.run import Missing
+from clinicvalue.plots.clv import plot_actual_vs_predicted
+from clinicvalue.report import charts
+from clinicvalue.report.context import Ctx, Skip, finite
+from clinicvalue.report.views._format import (
+    figure,
+    grid,
+    heading,
+    money,
+    note,
+    num,
+    para,
+    pct,
+    seg_names,
+    t_or,
+    together,
+    warn,
+)
+from clinicvalue.report.views.blocks import Block
+from clinicvalue.text.i18n import fmt_date, fmt_number, fmt_percent, t
+
+__all__ = ["view", "clv_finding"]
+
+
+def _by_segment(ctx: Ctx) -> tuple[dict, pd.DataFrame, float, list[str]]:
+    """Return the CLV total, CLV by segment (most first), the interval level and notes."""
+    run = ctx.analyses
+    fit = run.clv
+    if isinstance(fit, Missing):
+        raise Skip(t("section_failed", ctx.locale, why=fit.reason))
+    notes: list[str] = []
+    ci = run.clv_intervals
+    if not isinstance(ci, Missing):
+        total, by, lvl = ci.total, ci.by_segment.copy(), ci.level
+    else:  # e.g. a singular Hessian on a small clinic: no interval
+        frame = fit.scores
+        keys = run.segments["segment_rfm8"].reindex(frame.index)
+        by = frame["clv"].groupby(keys.astype("string").fillna("unknown")).agg(["sum", "size"])
+        by = by.set_axis(["estimate", "patients"], axis=1).assign(lower=np.nan, upper=np.nan)
+        total = {"estimate": float(frame["clv"].sum()), "lower": np.nan, "upper": np.nan}
+        lvl = 0.9
+        notes.append(t("clv_no_interval", ctx.locale, why=ci.reason))
+    return total, by.sort_values("estimate", ascending=False), lvl, notes
+
+
+def clv_finding(ctx: Ctx) -> str | None:
+    """Return the executive summary's sentence on where the lifetime value sits."""
+    try:
+        total, by, _, _ = _by_segment(ctx)
+    except Skip:
+        return None
+    if not total["estimate"] > 0:
+        return None
+    loc = ctx.locale
+    return t(
+        "finding_clv",
+        loc,
+        segment=seg_names([by.index[0]], ctx)[0],
+        share=fmt_percent(by["estimate"].iloc[0] / total["estimate"], loc),
+        total=ctx.money(total["estimate"]),
+        months=ctx.profile.clv.horizon_months,
+    )
+
+
+def view(ctx: Ctx) -> list[Block]:
+    """Show total CLV with its interval, CLV by segment, the parameters and the validation."""
+    loc = ctx.locale
+    run = ctx.analyses
+    total, by, lvl, notes = _by_segment(ctx)
+    fit = run.clv
+    assert not isinstance(fit, Missing)  # _by_segment skips the section otherwise
+    model = fit.model
+    summ = run.summary
+    c = ctx.profile.clv
+    level = fmt_percent(lvl, loc, decimals=0)
+    blocks = [
+        para(
+            t(
+                "clv_total_text",
+                loc,
+                total=ctx.money(total["estimate"]),
+                lower=money(total["lower"], ctx),
+                upper=money(total["upper"], ctx),
+                level=level,
+                months=c.horizon_months,
+                n=fmt_number(len(summ), loc),
+                per=ctx.money(total["estimate"] / max(len(summ), 1)),
+            )
+        )
+    ]
+    blocks.extend(note(n) for n in notes)
+    # CLV by segment
+    names = seg_names(list(by.index), ctx)
+    shown = by.set_axis(names)
+    blocks.append(
+        figure(
+            charts.bar_with_interval(
+                shown, title=t("clv_by_segment", loc), xlabel=t("total_clv", loc), locale=loc
+            ),
+            t("clv_by_segment", loc),
+        )
+    )
+    table = pd.DataFrame(
+        {
+            t("segment", loc): names,
+            t("patients", loc): [num(v, loc) for v in by["patients"]],
+            t("total_clv", loc): [ctx.money(v) for v in by["estimate"]],
+            t("interval", loc, level=level): [
+                f"{money(lo, ctx)} – {money(hi, ctx)}" if finite(lo) else "—"
+                for lo, hi in zip(by["lower"], by["upper"], strict=True)
+            ],
+            t("clv_per_patient", loc): [
+                ctx.money(e / p) if p else t("na", loc)
+                for e, p in zip(by["estimate"], by["patients"], strict=True)
+            ],
+            t("share_clv", loc): [
+                pct(e / total["estimate"] if total["estimate"] else float("nan"), loc)
+                for e in by["estimate"]
+            ],
+        }
+    )
+    blocks.append(grid(table, numeric=tuple(table.columns[1:])))
+    # parameters
+    blocks.append(heading("clv_params", ctx))
+    pint = run.parameter_intervals
+    if isinstance(pint, Missing):
+        raise Skip(t("section_failed", loc, why=pint.reason))
+    ptable = pd.DataFrame(
+        {
+            t("model", loc): [
+                "BG/NBD" if m == "bgnbd" else "Gamma-Gamma" for m in pint.index.get_level_values(0)
+            ],
+            t("parameter", loc): list(pint.index.get_level_values(1)),
+            t("estimate", loc): [num(v, loc, 3) for v in pint["estimate"]],
+            t("interval", loc, level="95%"): [
+                f"{num(lo, loc, 3)} – {num(hi, loc, 3)}"
+                for lo, hi in zip(pint["lower"], pint["upper"], strict=True)
+            ],
+        }
+    )
+    step = model.fit_step_
+    blocks.append(grid(ptable, numeric=tuple(ptable.columns[2:])))
+    blocks.append(
+        para(
+            t(
+                "clv_fit_text",
+                loc,
+                step=t_or(f"step_{step}", loc) if step == "default" else step,
+                unit=t(f"unit_{model.time_unit}", loc),
+                n=fmt_number(model.n_patients_, loc),
+                repeat=fmt_number(model.n_repeat_, loc),
+            )
+        )
+    )
+    warnings: list[str] = []
+    if model.gg_params_ is None:
+        warnings.append(t("warn_gg_fallback", loc))
+    if step != "default":
+        warnings.append(t("warn_fit_step", loc, step=step))
+    # validation
+    try:
+        blocks.append(together(heading("clv_validation", ctx), *_validation(ctx, warnings)))
+    except Skip as skip:
+        blocks.extend([heading("clv_validation", ctx), note(str(skip))])
+    if warnings:
+        blocks.append(heading("clv_warnings", ctx))
+        blocks.append(warn(warnings))
+    return blocks
+
+
+def _validation(ctx: Ctx, warnings: list[str]) -> list[Block]:
+    loc = ctx.locale
+    c = ctx.profile.clv
+    v = ctx.analyses.clv_validation
+    if isinstance(v, Missing):  # too short a history for a holdout: say so in one line
+        raise Skip(t("clv_no_validation", loc, months=c.holdout_months, why=v.reason))
+    rows = [
+        (
+            t("holdout", loc),
+            f"{fmt_date(v.calibration_end + pd.Timedelta(days=1), loc)} – "
+            f"{fmt_date(v.observation_end, loc)}",
+        ),
+        (t("val_patients", loc), fmt_number(v.n_patients, loc)),
+        (t("val_actual", loc), num(v.actual_total, loc)),
+        (t("val_predicted", loc), num(v.predicted_total, loc)),
+        (t("val_aggregate", loc), pct(v.aggregate_error, loc)),
+        (t("val_mae", loc), num(v.mae, loc, 2)),
+        (t("val_rmse", loc), num(v.rmse, loc, 2)),
+        (t("val_gg_corr", loc), num(v.gg_correlation, loc, 2)),
+        (t("val_regularity", loc), num(v.regularity_k, loc, 2)),
+    ]
+    table = pd.DataFrame(rows, columns=[t("kpi", loc), t("value", loc)])
+    chart = charts.plot_svg(plot_actual_vs_predicted, v, locale=loc, size=(4.6, 3.0))
+    if finite(v.gg_correlation) and abs(v.gg_correlation) > c.gg_correlation_warning:
+        warnings.append(
+            t(
+                "warn_gg_corr",
+                loc,
+                corr=fmt_number(v.gg_correlation, loc, decimals=2),
+                limit=fmt_number(c.gg_correlation_warning, loc, decimals=2),
+            )
+        )
+    if finite(v.regularity_k) and v.regularity_k > c.regularity_warning:
+        warnings.append(
+            t(
+                "warn_regularity",
+                loc,
+                k=fmt_number(v.regularity_k, loc, decimals=2),
+                limit=fmt_number(c.regularity_warning, loc, decimals=1),
+            )
+        )
+    return [
+        para(t("clv_validation_text", loc, months=c.holdout_months)),
+        grid(table, numeric=(t("value", loc),)),
+        figure(chart, t("clv_validation", loc)),
+    ]

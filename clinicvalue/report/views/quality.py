@@ -1,0 +1,46 @@
+"""The data-quality section: rows read, kept and rejected per file, and the loader's notes."""
+
+from __future__ import annotations
+
+import pandas as pd
+
+from clinicvalue.report.context import Ctx
+from clinicvalue.report.views._format import grid, heading, note
+from clinicvalue.report.views.blocks import Block, ItemList
+from clinicvalue.text.i18n import fmt_number, t, visit_notes
+
+__all__ = ["view"]
+
+_COLUMNS = ("quality_file", "quality_rows_read", "quality_rows_kept", "quality_rows_rejected")
+
+
+def view(ctx: Ctx) -> list[Block]:
+    """Show rows per file, a clean-bill line when nothing was rejected, and the notes."""
+    loc = ctx.locale
+    q = ctx.data.quality
+    rows = [
+        (
+            f"{table}: {info.get('file', '')}",
+            fmt_number(info.get("rows_read", 0), loc),
+            fmt_number(info.get("rows_kept", 0), loc),
+            fmt_number(info.get("rows_rejected", 0), loc),
+        )
+        for table, info in q.files.items()
+    ]
+    blocks: list[Block] = []
+    if rows:
+        cols = [t(k, loc) for k in _COLUMNS]
+        blocks.append(grid(pd.DataFrame(rows, columns=cols), numeric=tuple(cols[1:])))
+    if not q.n_rejected:
+        blocks.append(note(t("quality_clean", loc)))
+    notes = list(q.notes)
+    visits_info = q.files.get("visits", {})
+    if "visits" in visits_info:  # the visits file's own notes, in the report's language
+        currency = ctx.profile.clinic.currency
+        english = set(visit_notes(visits_info, "en", currency))
+        notes = visit_notes(visits_info, loc, currency) + [n for n in notes if n not in english]
+    if "previous" in ctx.notes:
+        notes.append(ctx.notes["previous"])
+    if notes:
+        blocks += [heading("quality_notes", ctx), ItemList(tuple(notes))]
+    return blocks

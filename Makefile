@@ -53,11 +53,11 @@ test-fast: $(STAMP_DEV)
 	$(PY) -m pytest -q -m "not slow"
 
 lint: $(STAMP_DEV)
-	$(VENV)/bin/ruff check clinicvalue tests
-	$(VENV)/bin/ruff format --check clinicvalue tests
+	$(VENV)/bin/ruff check clinicvalue tests benchmarks
+	$(VENV)/bin/ruff format --check clinicvalue tests benchmarks
 
 bench: system $(STAMP_BENCH)
-	$(VENV)/bin/clinicvalue bench
+	$(VENV)/bin/python -m benchmarks.bench
 
 clean:
 	rm -rf $(VENV) .pytest_cache .ruff_cache .hypothesis

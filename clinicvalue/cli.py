@@ -180,32 +180,6 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--out", default="reports", metavar="DIR")
     p.set_defaults(func=_cmd_demo)
 
-    p = _command(sub, "bench", help="time the kit against the plain lifetimes pipeline")
-    p.add_argument("--patients", type=int, default=1_000_000)
-    p.add_argument("--seed", type=int, default=7)
-    p.add_argument("--out", default="bench_results", metavar="DIR")
-    p.add_argument("--no-report", action="store_true", help="skip timing the monthly report")
-    p.add_argument(
-        "--report-patients",
-        type=int,
-        default=20_000,
-        metavar="N",
-        help="size of the clinic the monthly report is timed on (default 20000)",
-    )
-    p.add_argument(
-        "--no-lifetimes",
-        action="store_true",
-        help="time the kit alone (for sizes where the plain lifetimes pipeline cannot run)",
-    )
-    p.add_argument(
-        "--no-analyses",
-        action="store_true",
-        help="skip timing retention and staff lists (they read the visit log into pandas)",
-    )
-    p.add_argument(
-        "--step-timeout", type=float, default=3600.0, metavar="SECONDS", help="limit per step"
-    )
-    p.set_defaults(func=_cmd_bench)
     return parser
 
 
@@ -403,22 +377,6 @@ def _cmd_demo(args: argparse.Namespace) -> int:
 
     run_demo(args.out)
     return 0
-
-
-def _cmd_bench(args: argparse.Namespace) -> int:
-    from clinicvalue.bench import run_bench
-
-    result = run_bench(
-        patients=args.patients,
-        seed=args.seed,
-        out=args.out,
-        report=not args.no_report,
-        report_patients=args.report_patients,
-        compare_lifetimes=not args.no_lifetimes,
-        analyses=not args.no_analyses,
-        step_timeout=args.step_timeout,
-    )
-    return 0 if result.meets_targets is not False else 1
 
 
 def main(argv: Sequence[str] | None = None) -> int:

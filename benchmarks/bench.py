@@ -43,7 +43,10 @@ from clinicvalue.errors import OptionError
 from clinicvalue.profile import ClinicProfile
 from clinicvalue.progress import step
 
-__all__ = ["BenchResult", "run_bench", "machine_info", "PARAM_NAMES", "PARAM_RTOL"]
+__all__ = ["BenchResult", "run_bench", "machine_info", "main", "PARAM_NAMES", "PARAM_RTOL"]
+
+#: The repository root: the worker and data modules run as ``python -m benchmarks.…``.
+ROOT = Path(__file__).resolve().parents[1]
 
 PARAM_NAMES = ("r", "alpha", "a", "b", "p", "q", "v")
 PARAM_RTOL = 1e-4
@@ -327,6 +330,8 @@ def _run_child(
 ) -> dict[str, Any]:
     """Run a child process; return its wall time, exit status and own peak RSS (MiB)."""
     start = time.perf_counter()
+    env = dict(os.environ if env is None else env)
+    env["PYTHONPATH"] = os.pathsep.join(p for p in (str(ROOT), env.get("PYTHONPATH", "")) if p)
     proc = subprocess.Popen(args, env=env)  # noqa: S603 - our own module, fixed arguments
     status, maxrss_kb, killed = 0, 0, False
     while True:
@@ -356,7 +361,7 @@ def _run_pipeline(
     spec_path, out_path = work / f"{pipeline}.spec.json", work / f"{pipeline}.json"
     spec_path.write_text(json.dumps(spec), encoding="utf-8")
     proc = _run_child(
-        [sys.executable, "-m", "clinicvalue._bench_worker", str(spec_path), str(out_path)],
+        [sys.executable, "-m", "benchmarks.worker", str(spec_path), str(out_path)],
         timeout=timeout,
     )
     if out_path.exists():
@@ -466,7 +471,7 @@ def run_bench(
                 [
                     sys.executable,
                     "-m",
-                    "clinicvalue._bench_data",
+                    "benchmarks.data",
                     str(patients),
                     str(seed),
                     str(work),
@@ -557,3 +562,50 @@ def _with_path(result: BenchResult, path: str) -> BenchResult:
     from dataclasses import replace
 
     return replace(result, json_path=path)
+
+
+def main(argv: list[str] | None = None) -> int:
+    """``python -m benchmarks.bench``: time the kit against the plain lifetimes pipeline."""
+    import argparse
+
+    p = argparse.ArgumentParser(prog="python -m benchmarks.bench", description=main.__doc__)
+    p.add_argument("--patients", type=int, default=1_000_000)
+    p.add_argument("--seed", type=int, default=7)
+    p.add_argument("--out", default="bench_results", metavar="DIR")
+    p.add_argument("--no-report", action="store_true", help="skip timing the monthly report")
+    p.add_argument(
+        "--report-patients",
+        type=int,
+        default=20_000,
+        metavar="N",
+        help="size of the clinic the monthly report is timed on (default 20000)",
+    )
+    p.add_argument(
+        "--no-lifetimes",
+        action="store_true",
+        help="time the kit alone (for sizes where the plain lifetimes pipeline cannot run)",
+    )
+    p.add_argument(
+        "--no-analyses",
+        action="store_true",
+        help="skip timing retention and staff lists (they read the visit log into pandas)",
+    )
+    p.add_argument(
+        "--step-timeout", type=float, default=3600.0, metavar="SECONDS", help="limit per step"
+    )
+    args = p.parse_args(argv)
+    result = run_bench(
+        patients=args.patients,
+        seed=args.seed,
+        out=args.out,
+        report=not args.no_report,
+        report_patients=args.report_patients,
+        compare_lifetimes=not args.no_lifetimes,
+        analyses=not args.no_analyses,
+        step_timeout=args.step_timeout,
+    )
+    return 0 if result.meets_targets is not False else 1
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

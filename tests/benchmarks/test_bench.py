@@ -12,9 +12,9 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
-from clinicvalue._bench_data import stand_in_transactions
-from clinicvalue._bench_worker import _Runner, flat_params, peak_rss_mb
-from clinicvalue.bench import PARAM_NAMES, BenchResult, machine_info, run_bench
+from benchmarks.bench import PARAM_NAMES, BenchResult, machine_info, run_bench
+from benchmarks.data import stand_in_transactions
+from benchmarks.worker import _Runner, flat_params, peak_rss_mb
 from clinicvalue.errors import OptionError
 
 pytestmark = pytest.mark.filterwarnings("ignore:The 'mode.chained_assignment' option is deprecated")
@@ -53,7 +53,7 @@ def test_tiny_run_times_every_step(tiny: BenchResult) -> None:
 
 
 def test_tiny_run_times_retention_and_lists_and_checks_partitions(tiny: BenchResult) -> None:
-    from clinicvalue.bench import ANALYSES
+    from benchmarks.bench import ANALYSES
 
     steps = {s["step"]: s for s in tiny.analyses["steps"]}
     for name in ("load_visits_summary", *ANALYSES):
@@ -117,7 +117,7 @@ def _result(kit_params: dict, kit_mem: float = 500.0) -> BenchResult:
         ],
         params=lt_params,
     )
-    from clinicvalue.bench import _rel_diff
+    from benchmarks.bench import _rel_diff
 
     return BenchResult(
         patients=10,
@@ -214,7 +214,7 @@ def test_load_visits_matches_the_loader(tmp_path: Path) -> None:
     """The bench's DuckDB day-summing equals clinicvalue.load's ``aggregate_visits``."""
     import duckdb
 
-    from clinicvalue._bench_worker import _load_visits
+    from benchmarks.worker import _load_visits
     from clinicvalue.load._tables import aggregate_visits
 
     lines = pd.DataFrame(
@@ -242,7 +242,7 @@ def test_load_visits_matches_the_loader(tmp_path: Path) -> None:
 
 def test_kit_pipeline_runs_every_step(tmp_path: Path) -> None:
     """The kit pipeline runs features, summary, fit, CLV, segments and churn, in that order."""
-    import clinicvalue._bench_worker as worker
+    import benchmarks.worker as worker
 
     tx = stand_in_transactions(300, 1)
     tx.to_parquet(tmp_path / "transactions.parquet")
@@ -277,7 +277,7 @@ def test_large_clinics_are_generated_in_chunks(
     """Above one chunk, clinics are generated one at a time with distinct patient ids."""
     import pyarrow.parquet as pq
 
-    import clinicvalue._bench_data as bench_data
+    import benchmarks.data as bench_data
 
     monkeypatch.setattr(bench_data, "CHUNK", 40)
     info = bench_data.make_bench_data(100, 3, tmp_path)

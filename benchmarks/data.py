@@ -1,6 +1,6 @@
 """Benchmark data: a synthetic clinic written as the Parquet both pipelines read.
 
-``python -m clinicvalue._bench_data PATIENTS SEED OUT_DIR [REPORT_PATIENTS]`` runs in its
+``python -m benchmarks.data PATIENTS SEED OUT_DIR [REPORT_PATIENTS]`` runs in its
 own process (so the generator's memory never counts against a pipeline) and writes
 
 - ``transactions.parquet``: the attended line items ``patient_id, visit_date, amount``

@@ -1,6 +1,6 @@
 """One benchmark pipeline, run in its own process so its peak memory is its own.
 
-``python -m clinicvalue._bench_worker SPEC.json OUT.json`` runs the pipeline named in the
+``python -m benchmarks.worker SPEC.json OUT.json`` runs the pipeline named in the
 spec (``kit``, ``lifetimes`` or ``report``) step by step. After every step it rewrites
 ``OUT.json`` with the step's wall time, its own peak resident memory (the kernel's
 high-water mark is reset before each step where Linux allows it) and the process peak,

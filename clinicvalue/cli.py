@@ -13,8 +13,20 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
+from clinicvalue._version import __version__
+from clinicvalue.analyses.scoring import score_patients
 from clinicvalue.errors import ClinicValueError, InputError
+from clinicvalue.load import describe_quality, load_clinic, parse_mapping, write_rejected
+from clinicvalue.load.sources import SqlSource
 from clinicvalue.logs import LOGGER, configure
+from clinicvalue.names import parse_month
+from clinicvalue.privacy import pseudonym_secret
+from clinicvalue.profile import default_profile_toml, load_profile
+from clinicvalue.progress import step
+from clinicvalue.report import run_batch, run_demo, run_report
+from clinicvalue.report.schema import MODEL_SCHEMA_VERSION, kit_version
+from clinicvalue.synth import synthesize, write_synthetic
+from clinicvalue.writers import TABLE_FORMATS, atomic_path, write_json, write_table
 
 __all__ = ["main", "build_parser"]
 
@@ -68,8 +80,6 @@ def _add_inputs(p: argparse.ArgumentParser, *, visits_required: bool = True) -> 
 
 
 def _version() -> str:
-    from clinicvalue import __version__
-
     return __version__
 
 
@@ -185,8 +195,6 @@ def build_parser() -> argparse.ArgumentParser:
 
 def _profile(args: argparse.Namespace) -> Any:
     """Return the profile with the command line's reading options laid over it."""
-    from clinicvalue.profile import load_profile
-
     prof = load_profile(getattr(args, "profile", None))
     if getattr(args, "date_format", None):
         prof = prof.replace(load__date_format=args.date_format)
@@ -197,8 +205,6 @@ def _profile(args: argparse.Namespace) -> Any:
 
 def _inputs(args: argparse.Namespace) -> dict[str, Any]:
     """Return each table's source: a file path, a :class:`SqlSource`, or None."""
-    from clinicvalue.load.sources import SqlSource
-
     out: dict[str, Any] = {}
     for table in ("visits", "patients", "spend", "plans"):
         query = getattr(args, f"{table}_sql", None)
@@ -228,8 +234,6 @@ def _refuse_input_targets(args: argparse.Namespace, *targets: Path) -> None:
 
 
 def _load(args: argparse.Namespace, profile: Any) -> Any:
-    from clinicvalue.load import load_clinic, parse_mapping
-
     src = _inputs(args)
     return load_clinic(
         src["visits"],
@@ -244,8 +248,6 @@ def _load(args: argparse.Namespace, profile: Any) -> Any:
 
 
 def _cmd_validate(args: argparse.Namespace) -> int:
-    from clinicvalue.load import describe_quality, write_rejected
-
     target = Path(args.quality_out or "data_quality.csv")
     _refuse_input_targets(args, target)
     profile = _profile(args)
@@ -260,10 +262,6 @@ def _cmd_validate(args: argparse.Namespace) -> int:
 def _cmd_score(args: argparse.Namespace) -> int:
     import pandas as pd
 
-    from clinicvalue.analyses.scoring import score_patients
-    from clinicvalue.load import write_rejected
-    from clinicvalue.writers import TABLE_FORMATS, write_json, write_table
-
     out = Path(args.out)
     if out.suffix.lower() not in TABLE_FORMATS:
         raise InputError(f"--out must end in .csv, .parquet or .xlsx; got '{out.name}'")
@@ -274,15 +272,12 @@ def _cmd_score(args: argparse.Namespace) -> int:
     quality_out = out.with_name(f"{out.stem}.data_quality.csv")
     model_out = out.with_name(f"{out.stem}.model.json")
     _refuse_input_targets(args, out, quality_out, model_out)
-    from clinicvalue.privacy import pseudonym_secret
-    from clinicvalue.progress import step
 
     profile = _profile(args)
     pseudonym_secret(profile)  # the table carries patient keys: stop before any work
     with step("load"):
         data = _load(args, profile)
     result = score_patients(data, as_of, profile, with_clv=not args.no_clv, step=step)
-    from clinicvalue.report.schema import MODEL_SCHEMA_VERSION, kit_version
 
     model = {"schema_version": MODEL_SCHEMA_VERSION, "kit_version": kit_version()}
     model.update(result.model)
@@ -297,9 +292,6 @@ def _cmd_score(args: argparse.Namespace) -> int:
 
 
 def _cmd_profile(args: argparse.Namespace) -> int:
-    from clinicvalue.profile import default_profile_toml, load_profile
-    from clinicvalue.writers import atomic_path
-
     if args.init:
         target = Path(args.init)
         if target.exists() and not args.force:
@@ -315,8 +307,6 @@ def _cmd_profile(args: argparse.Namespace) -> int:
 
 
 def _cmd_synth(args: argparse.Namespace) -> int:
-    from clinicvalue.synth import synthesize, write_synthetic
-
     if args.patients < 1:
         raise InputError(f"--patients must be at least 1; got {args.patients}")
     existing = [
@@ -338,10 +328,6 @@ def _cmd_synth(args: argparse.Namespace) -> int:
 
 
 def _cmd_report(args: argparse.Namespace) -> int:
-    from clinicvalue.load import parse_mapping
-    from clinicvalue.names import parse_month
-    from clinicvalue.report import run_report
-
     month = parse_month(args.month)
     folder = run_report(
         **_inputs(args),
@@ -360,9 +346,6 @@ def _cmd_report(args: argparse.Namespace) -> int:
 
 
 def _cmd_batch(args: argparse.Namespace) -> int:
-    from clinicvalue.names import parse_month
-    from clinicvalue.report import run_batch
-
     month = parse_month(args.month)
     result = run_batch(args.clinics, month=month, out=args.out)
     LOGGER.info(result.summary_table())
@@ -373,8 +356,6 @@ def _cmd_batch(args: argparse.Namespace) -> int:
 
 
 def _cmd_demo(args: argparse.Namespace) -> int:
-    from clinicvalue.report import run_demo
-
     run_demo(args.out)
     return 0
 

@@ -17,7 +17,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from clinicvalue.errors import ProfileError
+from clinicvalue.errors import InputError, ProfileError
+from clinicvalue.names import check_clinic_id
 
 __all__ = [
     "ClinicProfile",
@@ -542,9 +543,6 @@ def _check_values(obj: Any, source: str) -> None:
 
 def _check_clinic(obj: ClinicSection, source: str) -> None:
     from babel.numbers import list_currencies
-
-    from clinicvalue.errors import InputError
-    from clinicvalue.names import check_clinic_id
 
     try:
         check_clinic_id(obj.id)

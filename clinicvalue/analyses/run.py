@@ -10,7 +10,7 @@ a :class:`Missing` with the reason, never an exception the caller has to guess a
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from functools import cached_property
 from typing import Any, TypeVar
 
@@ -90,7 +90,7 @@ class Analyses:
     clinic's data are typed ``X | Missing``.
     """
 
-    data: ClinicData  # nothing after ``as_of``
+    data: ClinicData = field(repr=False)  # nothing after ``as_of``; no patient data in a repr
     as_of: pd.Timestamp
     profile: ClinicProfile
     locale: str = "en"  # for the few parts that still carry sentences (lists, reasons)
@@ -120,6 +120,38 @@ class Analyses:
         return score_columns(
             self.data, self.summary, self.as_of, self.profile, features=self.features
         )
+
+    @cached_property
+    def segment_sizes(self) -> pd.DataFrame:
+        """Patients and RFM-window revenue per RFM-8 segment, most valuable segment first."""
+        sc = self.segments
+        counts = sc["segment_rfm8"].value_counts()
+        keys = [k for k in RFM8_KEYS if k in counts.index]
+        keys += [k for k in counts.index if k not in keys]
+        revenue = sc.groupby("segment_rfm8")["monetary_window"].sum()
+        return pd.DataFrame(
+            {"patients": counts.reindex(keys), "revenue": revenue.reindex(keys).fillna(0.0)}
+        ).rename_axis("segment")
+
+    @cached_property
+    def clv_by_segment(self) -> pd.DataFrame | Missing:
+        """CLV per RFM-8 segment (``estimate, patients, lower, upper``), largest first.
+
+        The intervals come from :attr:`clv_intervals`; when those cannot be computed the
+        point estimates are summed and the bounds are NaN.
+        """
+        fit = self.clv
+        if isinstance(fit, Missing):
+            return fit
+        ci = self.clv_intervals
+        if not isinstance(ci, Missing):
+            by = ci.by_segment.copy()
+        else:
+            keys = self.segments["segment_rfm8"].reindex(fit.scores.index)
+            groups = keys.astype("string").fillna("unknown")
+            by = fit.scores["clv"].groupby(groups).agg(["sum", "size"])
+            by = by.set_axis(["estimate", "patients"], axis=1).assign(lower=np.nan, upper=np.nan)
+        return by.sort_values("estimate", ascending=False)
 
     @cached_property
     def previous(self) -> Analyses | Missing:
@@ -350,15 +382,13 @@ def run_metrics(run: Analyses) -> dict[str, Any]:
     Parts the data could not support are left out; the report says why in their place.
     """
     out: dict[str, Any] = {}
-    sc = run.segments
-    keys = [k for k in RFM8_KEYS if k in set(sc["segment_rfm8"].dropna())]
-    keys += [k for k in sc["segment_rfm8"].dropna().unique() if k not in keys]
-    counts = sc["segment_rfm8"].value_counts().reindex(keys)
-    revenue = sc.groupby("segment_rfm8")["monetary_window"].sum().reindex(keys).fillna(0.0)
+    sizes = run.segment_sizes
     out["segments"] = {
-        "rfm8": {str(k): int(v) for k, v in counts.items()},
-        "rfm8_revenue": {str(k): float(v) for k, v in revenue.items()},
-        "value_tier": {str(k): int(v) for k, v in sc["tier_value5"].value_counts().items()},
+        "rfm8": {str(k): int(v) for k, v in sizes["patients"].items()},
+        "rfm8_revenue": {str(k): float(v) for k, v in sizes["revenue"].items()},
+        "value_tier": {
+            str(k): int(v) for k, v in run.segments["tier_value5"].value_counts().items()
+        },
     }
     for name in ("concentration", "movement", "clv_validation", "drivers"):
         part = getattr(run, name)

@@ -30,6 +30,7 @@ from typing import TYPE_CHECKING, Any
 
 import pandas as pd
 
+from clinicvalue.analyses.retention.cohorts import cohort_sql
 from clinicvalue.errors import InputError, check_option
 from clinicvalue.summarize.summary import TIME_UNITS, UNIT_DAYS, _tidy, summary_sql
 
@@ -246,8 +247,6 @@ def cohort_counts_spark(
     patients, revenue, last_visit_patients, cohort_group``) sorted by cohort and month,
     with the dtypes :func:`tidy_cohort_counts` fixes.
     """
-    from clinicvalue.analyses.retention.cohorts import cohort_sql
-
     extra = (group_column,) if group_column else ()
     with _as_view(spark, visits, extra) as name:
         sql = cohort_sql(name, pd.Timestamp(as_of), group_column=group_column)

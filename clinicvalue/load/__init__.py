@@ -34,6 +34,7 @@ from clinicvalue.load._tables import (
 )
 from clinicvalue.profile import ClinicProfile
 from clinicvalue.text.i18n import visit_notes
+from clinicvalue.writers import atomic_path, write_csv
 
 __all__ = [
     "load_clinic",
@@ -410,7 +411,5 @@ def write_rejected(quality: DataQuality, path: str | Path) -> Path:
     its owner only, and its cells are inert in a spreadsheet. UTF-8 with a BOM so Excel
     shows Chinese text correctly.
     """
-    from clinicvalue.writers import atomic_path, write_csv
-
     frame = quality.rejected.reindex(columns=REJECTED_COLUMNS)
     return atomic_path(path, lambda tmp: write_csv(frame, tmp), private=True)

@@ -32,7 +32,11 @@ from typing import Any
 
 from clinicvalue.errors import ClinicValueError, InputError, StaleDataError
 from clinicvalue.load import parse_mapping
+from clinicvalue.load.sources import DEFAULT_URL_ENV, SqlSource
 from clinicvalue.names import check_clinic_id, clinic_id_key, parse_month
+from clinicvalue.progress import progress
+from clinicvalue.report.notebook import read_profile
+from clinicvalue.report.run import run_report
 from clinicvalue.text.i18n import LOCALES
 
 __all__ = ["BatchRow", "BatchResult", "read_clinics", "run_batch"]
@@ -228,8 +232,6 @@ def read_clinics(path: str | Path) -> list[dict[str, Any]]:
 
 def _sources(item: dict[str, Any]) -> dict[str, Any]:
     """Return each table's source for :func:`run_report`: a path, a SqlSource or None."""
-    from clinicvalue.load.sources import DEFAULT_URL_ENV, SqlSource
-
     env = item.get("db_url_env") or DEFAULT_URL_ENV
     return {
         table: (
@@ -260,8 +262,6 @@ class _Planned:
 
 def _plan(p: Path, clinics: list[Any]) -> list[_Planned]:
     """Check every clinic and read its profile; refuse ids that would share a folder."""
-    from clinicvalue.report.notebook import read_profile
-
     planned = []
     for n, entry in enumerate(clinics, start=1):
         name = _name(entry, n)
@@ -300,9 +300,6 @@ def run_batch(clinics_toml: str | Path, *, month: str, out: str | Path = "report
     BatchResult
         ``ok`` is false when any clinic failed; ``summary_table()`` prints the outcome.
     """
-    from clinicvalue.progress import progress
-    from clinicvalue.report import run_report
-
     month = parse_month(month)
     p, clinics = _read_file(clinics_toml)
     rows = []

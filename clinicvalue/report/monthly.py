@@ -59,10 +59,11 @@ class MonthlyReport:
     month: str
     locale: str
     currency: str
-    sections: dict[str, Section]
-    findings: list[str]
-    metrics: dict[str, Any]
-    actions: dict[str, pd.DataFrame] = field(default_factory=dict)
+    # left out of the text repr a notebook stores: the staff lists hold names and phones
+    sections: dict[str, Section] = field(repr=False)
+    findings: list[str] = field(repr=False)
+    metrics: dict[str, Any] = field(repr=False)
+    actions: dict[str, pd.DataFrame] = field(default_factory=dict, repr=False)
 
     def section(self, key: str) -> Section:
         """Return section ``key`` (one of :data:`SECTION_KEYS`)."""

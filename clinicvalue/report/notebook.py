@@ -9,10 +9,13 @@ from typing import Any
 from clinicvalue.bundled import samples_folder
 from clinicvalue.data import ClinicData
 from clinicvalue.errors import ProfileError, ReportError
+from clinicvalue.load import load_clinic
+from clinicvalue.load.sources import SqlSource
 from clinicvalue.names import check_clinic_id
 from clinicvalue.profile import ClinicProfile, load_profile
 from clinicvalue.report.excel import write_actions
 from clinicvalue.report.monthly import MonthlyReport
+from clinicvalue.writers import write_json
 
 __all__ = [
     "open_clinic",
@@ -69,9 +72,6 @@ def open_clinic(
     ``spend.*``, ``plans.*``, ``clinic.toml``) is used, else the bundled ``sample``
     clinic.
     """
-    from clinicvalue.load import load_clinic
-    from clinicvalue.load.sources import SqlSource
-
     queries = {
         "visits": visits_sql,
         "patients": patients_sql,
@@ -137,8 +137,6 @@ def write_outputs(report: MonthlyReport, folder: str | Path = "") -> list[Path]:
 
     With no ``folder``, they go to :func:`notebook_output_folder`.
     """
-    from clinicvalue.writers import write_json
-
     folder = Path(folder) if folder else notebook_output_folder(report.clinic_id, report.month)
     folder.mkdir(parents=True, exist_ok=True)
     return [

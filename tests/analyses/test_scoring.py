@@ -125,3 +125,20 @@ def test_score_model_block_on_synthetic():
     assert {"bgnbd", "gamma_gamma", "intervals", "fit_step", "validation", "warnings"} <= set(block)
     assert block["validation"]["n_patients"] > 0
     assert (res.table["clv"] >= 0).all() and res.table["clv"].sum() > 0
+
+
+def test_score_records_economics_and_what_retention_is_worth():
+    """With spend, model.json carries the run's economics and the uplift table."""
+    from clinicvalue.analyses.scoring import score_patients
+    from clinicvalue.load import load_clinic
+    from tests.support.paths import SAMPLES
+
+    d = SAMPLES / "dental"
+    data = load_clinic(
+        str(d / "visits.csv"), patients=str(d / "patients.csv"), spend=str(d / "spend.csv")
+    )
+    block = score_patients(data, "2026-10-31").model["economics"]
+    assert block["available"] is True and block["by_channel"]
+    up = block["retention_uplift"]
+    assert up["n_patients"] > 0 and [s["points"] for s in up["scenarios"]] + up["skipped_points"]
+    json.dumps(block)

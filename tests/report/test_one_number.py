@@ -138,3 +138,15 @@ def test_workbook_lists_the_counts_the_report_shows(clinic, tmp_path):
     html = _html(report)
     for v in report.metrics["analyses"]["actions"].values():
         assert fmt_number(v["eligible"], "en") in html
+
+
+def test_each_months_new_and_active_patients_agree_between_trend_and_flow(clinic):
+    """The trend table and the flow chart of the retention page, month by month."""
+    from clinicvalue.analyses.run import analyse
+
+    data, prof, _ = clinic
+    run = analyse(data, AS_OF, prof)
+    months = pd.to_datetime(run.series.index + "-01")
+    flow = run.flow.reindex(months)
+    assert flow["new"].tolist() == run.series["new_patients"].tolist()
+    assert flow["active_end"].tolist() == run.series["active_patients"].tolist()

@@ -36,6 +36,7 @@ from scipy.special import betaln, digamma, expit, gammaln, hyp2f1
 
 from clinicvalue.errors import ConvergenceError, InputError, NotFittedError, check_option
 from clinicvalue.summarize.summary import MONTH_DAYS, UNIT_DAYS
+from clinicvalue.writers import write_json
 
 if TYPE_CHECKING:
     from clinicvalue.profile import ClinicProfile
@@ -568,8 +569,6 @@ class ClvModel:
 
     def save(self, path: str | Path) -> Path:
         """Write the fitted model as JSON (atomically) and return the path."""
-        from clinicvalue.writers import write_json
-
         return write_json(self.to_dict(), path)
 
     @classmethod

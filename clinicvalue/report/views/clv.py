@@ -32,22 +32,14 @@ __all__ = ["view", "clv_finding"]
 def _by_segment(ctx: Ctx) -> tuple[dict, pd.DataFrame, float, list[str]]:
     """Return the CLV total, CLV by segment (most first), the interval level and notes."""
     run = ctx.analyses
-    fit = run.clv
-    if isinstance(fit, Missing):
-        raise Skip(t("section_failed", ctx.locale, why=fit.reason))
-    notes: list[str] = []
+    by = run.clv_by_segment
+    if isinstance(by, Missing):
+        raise Skip(t("section_failed", ctx.locale, why=by.reason))
     ci = run.clv_intervals
     if not isinstance(ci, Missing):
-        total, by, lvl = ci.total, ci.by_segment.copy(), ci.level
-    else:  # e.g. a singular Hessian on a small clinic: no interval
-        frame = fit.scores
-        keys = run.segments["segment_rfm8"].reindex(frame.index)
-        by = frame["clv"].groupby(keys.astype("string").fillna("unknown")).agg(["sum", "size"])
-        by = by.set_axis(["estimate", "patients"], axis=1).assign(lower=np.nan, upper=np.nan)
-        total = {"estimate": float(frame["clv"].sum()), "lower": np.nan, "upper": np.nan}
-        lvl = 0.9
-        notes.append(t("clv_no_interval", ctx.locale, why=ci.reason))
-    return total, by.sort_values("estimate", ascending=False), lvl, notes
+        return ci.total, by, ci.level, []
+    total = {"estimate": float(by["estimate"].sum()), "lower": np.nan, "upper": np.nan}
+    return total, by, 0.9, [t("clv_no_interval", ctx.locale, why=ci.reason)]
 
 
 def clv_finding(ctx: Ctx) -> str | None:

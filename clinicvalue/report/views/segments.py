@@ -28,12 +28,8 @@ def view(ctx: Ctx) -> list[Block]:
     """Show segment sizes and revenue shares, the RFM-8 table, the 80/20 share, movement."""
     loc = ctx.locale
     sc = ctx.analyses.segments
-    col = "segment_rfm8"
-    order = list(RFM8_KEYS)
-    counts = sc[col].value_counts()
-    keys = [k for k in order if k in counts.index] + [k for k in counts.index if k not in order]
-    counts = counts.reindex(keys)
-    revenue = sc.groupby(col)["monetary_window"].sum().reindex(keys).fillna(0.0)
+    sizes = ctx.analyses.segment_sizes
+    keys, counts, revenue = list(sizes.index), sizes["patients"], sizes["revenue"]
     total_rev = float(revenue.sum())
     names = seg_names(keys, ctx)
     table = pd.DataFrame(

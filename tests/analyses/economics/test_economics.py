@@ -20,7 +20,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from clinicvalue.analyses.economics.channels import economics, model_block, revenue_new_vs_returning
+from clinicvalue.analyses.economics.channels import economics, revenue_new_vs_returning
 from clinicvalue.profile import ClinicProfile
 from tests.support.clinics import PROFILE, fixture_data
 
@@ -80,30 +80,11 @@ def test_missing_spend_is_a_note_not_an_error():
     assert e.available is False
     assert "No marketing spend" in e.note
     assert e.to_metrics()["overall_cac"] is None
-    assert (
-        model_block(fixture_data(False), pd.DataFrame(), pd.Timestamp("2025-04-01"), PROFILE)
-        is None
-    )
 
 
-def test_model_block_is_json_ready():
-    block = model_block(fixture_data(), pd.DataFrame(), pd.Timestamp("2026-03-01"), PROFILE)
+def test_economics_metrics_are_json_ready():
+    block = economics(fixture_data(), PROFILE, as_of=pd.Timestamp("2026-03-01")).to_metrics()
     text = json.dumps(block)
     assert block["acquisition_to_retention_cost_ratio"] == pytest.approx(5.0)
     assert block["by_channel"]["google"]["payback_months"] is None
     assert "flyer" in text
-
-
-def test_model_block_with_uplift():
-    summary = pd.DataFrame(index=pd.Index([f"p{i:02d}" for i in range(1, 13)]))
-    params = dict(r=0.5, alpha=5.0, a=2.0, b=6.0)
-    block = model_block(
-        fixture_data(), summary, pd.Timestamp("2026-03-01"), PROFILE, bgnbd_params=params,
-        time_unit="M",
-    )  # fmt: skip
-    up = block["retention_uplift"]
-    assert up["n_patients"] == 12
-    assert up["cac"] == pytest.approx(750)
-    assert up["spend_per_visit"] == pytest.approx(9100 / 17)
-    assert [s["points"] for s in up["scenarios"]] == [0.01, 0.05, 0.10]
-    json.dumps(block)

@@ -34,7 +34,10 @@ def view(ctx: Ctx) -> list[Block]:
     ]
     cols = [t("list", loc), t("list_qualify", loc), t("list_listed", loc)]
     table = pd.DataFrame(rows, columns=cols)
-    blocks = [para(t("actions_text", loc, n=LIST_LENGTH)), grid(table, numeric=tuple(cols[1:]))]
+    blocks: list[Block] = [
+        para(t("actions_text", loc, n=LIST_LENGTH)),
+        grid(table, numeric=tuple(cols[1:])),
+    ]
     cw = ctx.analyses.churn
     top = cw.table.head(10)
     if len(top):

@@ -72,7 +72,7 @@ def view(ctx: Ctx) -> list[Block]:
     summ = run.summary
     c = ctx.profile.clv
     level = fmt_percent(lvl, loc, decimals=0)
-    blocks = [
+    blocks: list[Block] = [
         para(
             t(
                 "clv_total_text",

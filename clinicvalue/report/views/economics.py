@@ -36,7 +36,7 @@ def view(ctx: Ctx) -> list[Block]:
     """Show CAC, LTV:CAC and payback by channel, revenue split, uplift, drivers, example."""
     loc = ctx.locale
     res = ctx.analyses.economics
-    blocks: list[str] = []
+    blocks: list[Block] = []
     gm = ctx.profile.clinic.gross_margin
     if res.available and len(res.by_channel):
         by = res.by_channel
@@ -137,7 +137,7 @@ def _uplift(ctx: Ctx, res: Any) -> list[Block]:
             t("acq_cost", loc): [money(x, ctx) for x in tb["acquisition_cost"]],
         }
     )
-    blocks = [
+    blocks: list[Block] = [
         para(
             t(
                 "uplift_text",
@@ -173,7 +173,7 @@ def _drivers(ctx: Ctx) -> list[Block]:
         }
     )
     days = ctx.profile.economics.returned_within_days
-    blocks = [
+    blocks: list[Block] = [
         para(
             t(
                 "drivers_text",

@@ -34,7 +34,7 @@ __all__ = ["view"]
 def view(ctx: Ctx) -> list[Block]:
     """Show revisit rates, time to return, the cohort triangle, flow and the KPI trend."""
     loc = ctx.locale
-    blocks: list[str] = []
+    blocks: list[Block] = []
     run = ctx.analyses
     # revisit rates
     rates = run.revisit_rates

@@ -45,7 +45,7 @@ def view(ctx: Ctx) -> list[Block]:
         }
     )
     months = ctx.profile.rfm.window_months
-    blocks = [
+    blocks: list[Block] = [
         para(t("segments_intro", loc, months=months, n=fmt_number(len(sc), loc))),
         figure(
             charts.plot_svg(

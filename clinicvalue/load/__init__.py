@@ -168,8 +168,12 @@ def _finish_visits(
     front = ["patient_id", "visit_date", "amount", "source_line"]
     lines = lines[front + [c for c in lines.columns if c not in front]]
     not_visit = normalise_statuses(list(profile.load.not_visit_statuses))
-    visits = aggregate_visits(lines, not_visit)
+    visits, refund_days = aggregate_visits(lines, not_visit)
     info = result.info
+    info["refund_days"] = refund_days.days
+    info["refund_days_total"] = refund_days.total
+    info["refund_orphan_days"] = refund_days.orphan_days
+    info["refund_orphan_total"] = refund_days.orphan_total
     neg = lines["amount"] < 0
     info["refunds"] = int(neg.sum())
     info["refund_total"] = float(lines.loc[neg, "amount"].sum())
@@ -178,7 +182,8 @@ def _finish_visits(
     )
     info["not_visits"] = not_attended
     info["visits"] = int(len(visits))
-    info["line_items_merged"] = int(len(lines) - not_attended - len(visits))
+    left_out = refund_days.orphan_lines
+    info["line_items_merged"] = int(len(lines) - not_attended - left_out - len(visits))
     notes = visit_notes(info, "en", profile.clinic.currency) + scale_notes
     return visits.reset_index(drop=True), lines.reset_index(drop=True), notes
 

@@ -14,7 +14,16 @@ from clinicvalue.load import _parse as P
 from clinicvalue.load._headers import resolve_headers
 from clinicvalue.load._read import RawTable
 
-__all__ = ["ReadOptions", "TableResult", "parse_table", "aggregate_visits", "REJECTED_COLUMNS"]
+__all__ = [
+    "REJECTED_COLUMNS",
+    "ReadOptions",
+    "RefundDays",
+    "TableResult",
+    "aggregate_visits",
+    "fold_refund_days",
+    "parse_table",
+    "refund_only_days",
+]
 
 #: What ``data_quality.csv`` lists per rejected row; ``reason`` quotes the raw value.
 REJECTED_COLUMNS = ["file", "line", "column", "value", "reason"]
@@ -332,14 +341,72 @@ def reject_duplicate_ids(result: TableResult, name: str) -> TableResult:
     return TableResult(frame[~dup].reset_index(drop=True), rejected, info, result.notes)
 
 
-def aggregate_visits(lines: pd.DataFrame, not_visit: set[str]) -> pd.DataFrame:
+@dataclass(frozen=True)
+class RefundDays:
+    """Days whose lines are all refunds: how many, and where their money went."""
+
+    days: int = 0  # refund-only patient-days, netted into a visit
+    total: float = 0.0  # their amount
+    orphan_days: int = 0  # refund-only days of patients with no visit at all: left out
+    orphan_total: float = 0.0
+    orphan_lines: int = 0  # their line items
+
+
+def refund_only_days(top: pd.Series, low: pd.Series) -> pd.Series:
+    """Return, per patient-day, whether it is refund-only: no positive line, one negative.
+
+    ``top`` and ``low`` are the day's largest and smallest line amounts. A day of only
+    zero-amount lines (a free check-up) stays a visit.
+    """
+    return (top <= 0) & (low < 0)
+
+
+def fold_refund_days(attended: pd.DataFrame) -> tuple[pd.DataFrame, RefundDays]:
+    """Move the lines of refund-only days onto the visit they net into.
+
+    A refund-only day is not a visit. Its lines join the patient's previous visit (the
+    next one when none precedes it), so the money still nets into the patient's revenue
+    and the visit count and first visit stay those of days the patient was seen. A
+    patient with nothing but refund days has no visit: their lines are left out.
+    """
+    keys = ["patient_id", "visit_date"]
+    g = attended.groupby(keys, sort=True, observed=True)["amount"]
+    only = refund_only_days(g.max(), g.min())
+    if not only.any():
+        return attended, RefundDays()
+    days = only.rename("only").reset_index()
+    total = g.sum().to_numpy()
+    seen = days["visit_date"].where(~days["only"])
+    by_patient = seen.groupby(days["patient_id"], sort=False, observed=True)
+    target = by_patient.ffill()
+    target = target.fillna(target.groupby(days["patient_id"], sort=False, observed=True).bfill())
+    orphan = days["only"].to_numpy() & target.isna().to_numpy()
+    stats = RefundDays(
+        days=int(days["only"].sum() - orphan.sum()),
+        total=float(total[days["only"].to_numpy() & ~orphan].sum()),
+        orphan_days=int(orphan.sum()),
+        orphan_total=float(total[orphan].sum()),
+    )
+    moved = days.assign(_day=target)[[*keys, "_day"]]
+    out = attended.merge(moved, on=keys, how="left", sort=False)
+    kept = out["_day"].notna().to_numpy()
+    stats = dataclasses.replace(stats, orphan_lines=int((~kept).sum()))
+    out = out[kept]
+    day = out["_day"].astype(attended["visit_date"].dtype)
+    return out.drop(columns="_day").assign(visit_date=day), stats
+
+
+def aggregate_visits(lines: pd.DataFrame, not_visit: set[str]) -> tuple[pd.DataFrame, RefundDays]:
     """Sum a day's line items into one visit per (patient, calendar day).
 
-    Lines whose status is in ``not_visit`` (no-shows, cancellations) are not visits.
+    Lines whose status is in ``not_visit`` (no-shows, cancellations) are not visits, and
+    neither is a day of refunds only (:func:`fold_refund_days`: its lines net into the
+    patient's previous visit). Returns the visits and what happened to refund-only days.
     """
     attended = lines
     if "status" in lines.columns:
         attended = lines[~lines["status"].isin(list(not_visit)).fillna(False).to_numpy(bool)]
+    attended, refunds = fold_refund_days(attended)
     keys = ["patient_id", "visit_date"]
     a = attended.assign(
         _refund=attended["amount"].clip(upper=0.0),
@@ -369,7 +436,7 @@ def aggregate_visits(lines: pd.DataFrame, not_visit: set[str]) -> pd.DataFrame:
     out = out.reset_index()
     order = ["patient_id", "visit_date", "amount", "self_pay", "n_items", "refund"]
     rest = [c for c in out.columns if c not in order]
-    return out[order + rest]
+    return out[order + rest], refunds
 
 
 def _join_distinct(frame: pd.DataFrame, keys: list[str], col: str) -> pd.Series:

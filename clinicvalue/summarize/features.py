@@ -7,8 +7,9 @@ relation over Parquet, DuckDB aggregates out of core and only one row per patien
 back. Given a pandas frame the same SQL runs on it, so there is one implementation.
 
 Rows on one patient-day are one visit (as :func:`clinicvalue.summarize.summary.summarize` and the
-loader count them): their amounts add up, their treatment texts count together, the
-lowest satisfaction score stands and a complaint on any row marks the day. Only visits
+loader count them; a day of refunds only nets into the previous visit): their amounts add
+up, their treatment texts count together, the lowest satisfaction score stands and a
+complaint on any row marks the day. Only visits
 on or before ``as_of`` count.
 
 Columns, per patient with a visit up to ``as_of`` (index ``patient_id``, as strings):
@@ -51,6 +52,7 @@ import pyarrow as pa
 
 from clinicvalue.errors import InputError
 from clinicvalue.profile import ClinicProfile
+from clinicvalue.summarize.summary import is_loaded_visits, refund_day_map_sql
 from clinicvalue.summarize.treatments import keyword_table
 
 __all__ = ["FEATURE_COLUMNS", "align_features", "money_column", "patient_features"]
@@ -168,6 +170,14 @@ def features_sql(
         if "complaint" in columns
         else "FALSE"
     )
+    if not is_loaded_visits(columns):  # line items: refund-only days join a visit first
+        source = f"""(
+    SELECT l.* EXCLUDE (visit_date), m.visit_day AS visit_date
+    FROM {source} l
+    JOIN ({refund_day_map_sql(source, as_of)}) m
+      ON l.patient_id = m.patient_id AND CAST(l.visit_date AS DATE) = m.day
+    WHERE m.visit_day IS NOT NULL
+)"""
     money_sum = f"SUM(CAST(s.{money} AS DOUBLE))"
     recalls = _recall_terms(profile)
     due = (

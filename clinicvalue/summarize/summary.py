@@ -31,6 +31,8 @@ __all__ = [
     "summary_from_features",
     "summary_sql",
     "visit_days_sql",
+    "refund_day_map_sql",
+    "is_loaded_visits",
     "calibration_holdout",
 ]
 
@@ -73,32 +75,79 @@ ORDER BY patient_id
 """
 
 
-def visit_days_sql(source: str, as_of: pd.Timestamp) -> str:
+def refund_day_map_sql(source: str, as_of: pd.Timestamp) -> str:
+    """Return one row per patient-day of line items: its amount and the visit it counts as.
+
+    Columns ``patient_id, day, amount, visit_day``. A refund-only day (no positive line,
+    at least one negative: :func:`clinicvalue.load._tables.refund_only_days`) is not a
+    visit: its ``visit_day`` is the patient's previous visit day, else the next; NULL
+    when the patient has no visit at all. Every other day is its own ``visit_day``.
+    """
+    day = pd.Timestamp(as_of).strftime("%Y-%m-%d")
+    seen = "CASE WHEN NOT refund_only THEN day END"
+    return f"""
+    SELECT patient_id, day, amount,
+        COALESCE(
+            MAX({seen}) OVER (PARTITION BY patient_id ORDER BY day
+                ROWS BETWEEN UNBOUNDED PRECEDING AND CURRENT ROW),
+            MIN({seen}) OVER (PARTITION BY patient_id ORDER BY day
+                ROWS BETWEEN CURRENT ROW AND UNBOUNDED FOLLOWING)
+        ) AS visit_day
+    FROM (
+        SELECT patient_id, CAST(visit_date AS DATE) AS day, SUM(amount) AS amount,
+            COALESCE(MAX(amount) <= 0 AND MIN(amount) < 0, FALSE) AS refund_only
+        FROM {source}
+        WHERE CAST(visit_date AS DATE) <= DATE '{day}'
+        GROUP BY patient_id, CAST(visit_date AS DATE)
+    ) line_days
+"""
+
+
+def visit_days_sql(source: str, as_of: pd.Timestamp, *, visits: bool = False) -> str:
     """Return the query of one row per visit: ``patient_id, visit_day, amount``.
 
     The visit rule in SQL, for sources that are line items (Parquet, Spark tables): the
     rows of one patient on one calendar day up to ``as_of`` are one visit, their amounts
-    summed. Every query of the kit that counts visits starts from it.
+    summed, and a day of refunds only nets into the patient's previous visit
+    (:func:`refund_day_map_sql`). With ``visits=True`` the source is already the loader's
+    visits (one row per visit, refund days folded), so rows are only summed per day.
+    Every query of the kit that counts visits starts from it.
     """
     day = pd.Timestamp(as_of).strftime("%Y-%m-%d")
-    return f"""
+    if visits:
+        return f"""
     SELECT patient_id, CAST(visit_date AS DATE) AS visit_day, SUM(amount) AS amount
     FROM {source}
     WHERE CAST(visit_date AS DATE) <= DATE '{day}'
     GROUP BY patient_id, CAST(visit_date AS DATE)
 """
+    return f"""
+    SELECT patient_id, visit_day, SUM(amount) AS amount
+    FROM ({refund_day_map_sql(source, as_of)}) day_map
+    WHERE visit_day IS NOT NULL
+    GROUP BY patient_id, visit_day
+"""
 
 
-def summary_sql(source: str, as_of: pd.Timestamp, unit_days: float) -> str:
+def is_loaded_visits(columns: Any) -> bool:
+    """Return whether a table with these columns is the loader's visits (refunds folded).
+
+    :func:`clinicvalue.load.load_clinic` gives every visit a ``refund`` column (the sum
+    of its negative lines); line items from elsewhere have none.
+    """
+    return "refund" in set(columns)
+
+
+def summary_sql(source: str, as_of: pd.Timestamp, unit_days: float, *, visits: bool = False) -> str:
     """Return the summary query over a table or view named ``source``.
 
     ``source`` needs ``patient_id``, ``visit_date`` (date or timestamp) and ``amount``;
-    several rows on one patient-day are one visit. The query is ANSI enough for
-    DuckDB and Spark SQL alike.
+    several rows on one patient-day are one visit (``visits`` as in
+    :func:`visit_days_sql`). The query is ANSI enough for DuckDB and Spark SQL alike.
     """
     day = pd.Timestamp(as_of).strftime("%Y-%m-%d")
     return f"""
-WITH days AS ({visit_days_sql(source, as_of)}),
+WITH days AS ({visit_days_sql(source, as_of, visits=visits)}),
 per_patient AS (
     SELECT
         patient_id,
@@ -130,7 +179,8 @@ def summarize(
     Parameters
     ----------
     visits
-        Visits (or line items: rows on one patient-day are merged) with
+        Visits (or line items: rows on one patient-day are merged, refund-only days
+        netted into the previous visit) with
         ``patient_id``, ``visit_date``, ``amount``; a pandas frame or a DuckDB relation.
     as_of
         The observation end; visits after this day are ignored.
@@ -149,7 +199,9 @@ def summarize(
     if isinstance(visits, pd.DataFrame):
         _check_visits(visits)
     as_of = pd.Timestamp(as_of)
-    return _run(visits, lambda name: summary_sql(name, as_of, UNIT_DAYS[time_unit]), connection)
+    loaded = is_loaded_visits(visits.columns)
+    unit = UNIT_DAYS[time_unit]
+    return _run(visits, lambda name: summary_sql(name, as_of, unit, visits=loaded), connection)
 
 
 def _run(source: Any, sql_for: Any, connection: duckdb.DuckDBPyConnection | None) -> pd.DataFrame:

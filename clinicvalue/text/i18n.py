@@ -158,12 +158,22 @@ def visit_notes(info: dict, locale: str, currency: str) -> list[str]:
     """Return the visits file's loading notes (refunds, merged lines, no-shows) in ``locale``.
 
     ``info`` is ``DataQuality.files["visits"]``: ``refunds``, ``refund_total``,
-    ``line_items_merged``, ``visits`` and ``not_visits``.
+    ``refund_days`` (refund-only days) and their totals, ``line_items_merged``, ``visits``
+    and ``not_visits``.
     """
     out = []
     if info.get("refunds"):
         total = fmt_money(info["refund_total"], currency, locale)
         out.append(t("note_refunds", locale, n=fmt_number(info["refunds"], locale), total=total))
+    if info.get("refund_days"):
+        total = fmt_money(info["refund_days_total"], currency, locale)
+        out.append(
+            t("note_refund_days", locale, n=fmt_number(info["refund_days"], locale), total=total)
+        )
+    if info.get("refund_orphan_days"):
+        total = fmt_money(info["refund_orphan_total"], currency, locale)
+        n = fmt_number(info["refund_orphan_days"], locale)
+        out.append(t("note_refund_orphans", locale, n=n, total=total))
     if info.get("line_items_merged"):
         attended = info["line_items_merged"] + info["visits"]
         out.append(

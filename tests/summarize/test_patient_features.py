@@ -84,7 +84,7 @@ def test_line_items_loaded_visits_and_parquet_agree(tmp_path: Path) -> None:
     """The same features from line items, from loaded visits and from DuckDB over Parquet."""
     lines = _lines()
     from_lines = patient_features(lines, AS_OF, PROFILE)
-    visits = aggregate_visits(lines.dropna(subset=["patient_id"]), set())
+    visits, _ = aggregate_visits(lines.dropna(subset=["patient_id"]), set())
     pd.testing.assert_frame_equal(patient_features(visits, AS_OF, PROFILE), from_lines)
     path = tmp_path / "lines.parquet"
     lines.to_parquet(path)

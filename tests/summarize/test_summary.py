@@ -8,6 +8,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from clinicvalue.errors import InputError, OptionError
+from clinicvalue.load._tables import aggregate_visits
 from clinicvalue.summarize.summary import calibration_holdout, summarize
 
 
@@ -74,15 +75,41 @@ def _from(raw):
 @settings(max_examples=40, deadline=None)
 @given(rows)
 def test_conserves_money_and_visits(raw):
+    """The SQL visit rule is the loader's: same visits, same money, refund days folded."""
     v = _from(raw)
     inside = v[v["visit_date"] <= AS_OF]
     if inside.empty:
         return
+    loaded, refunds = aggregate_visits(inside, set())
     s = summarize(v, AS_OF, time_unit="D")
-    assert s["total_spend"].sum() == pytest.approx(inside["amount"].sum())
-    assert s["visits"].sum() == len(inside[["patient_id", "visit_date"]].drop_duplicates())
+    assert s["total_spend"].sum() == pytest.approx(inside["amount"].sum() - refunds.orphan_total)
+    assert s["visits"].sum() == len(loaded)
     assert (s["recency"] <= s["T"]).all() and (s["frequency"] >= 0).all()
     assert (s["frequency"] == s["visits"] - 1).all()
+    pd.testing.assert_frame_equal(summarize(loaded, AS_OF, time_unit="D"), s)
+
+
+def test_refund_only_day_is_not_a_visit():
+    """A day of only refunds nets into the previous visit (the next one if none before)."""
+    v = _visits(
+        [
+            ("A", "2026-01-05", -300),  # before any visit: joins the first visit
+            ("A", "2026-01-10", 1000),
+            ("A", "2026-01-20", -400),  # refund-only: joins 01-10
+            ("A", "2026-01-25", 0),  # a free check-up is a visit
+            ("B", "2026-01-12", -25850),  # B was never seen: no visit at all
+        ]
+    )
+    s = summarize(v, "2026-01-31", time_unit="D")
+    assert list(s.index) == ["A"]
+    a = s.loc["A"]
+    assert a["visits"] == 2 and a["first_visit"] == pd.Timestamp("2026-01-10")
+    assert a["total_spend"] == 300.0 and a["first_spend"] == 300.0
+    loaded, refunds = aggregate_visits(v, set())
+    assert loaded["visit_date"].dt.day.tolist() == [10, 25]
+    assert loaded["amount"].tolist() == [300.0, 0.0]
+    assert (refunds.days, refunds.total) == (2, -700.0)
+    assert (refunds.orphan_days, refunds.orphan_total, refunds.orphan_lines) == (1, -25850.0, 1)
 
 
 @settings(max_examples=30, deadline=None)

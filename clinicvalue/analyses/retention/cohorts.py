@@ -13,7 +13,7 @@ import numpy as np
 import pandas as pd
 
 from clinicvalue.errors import InputError, check_option
-from clinicvalue.summarize.summary import visit_days_sql
+from clinicvalue.summarize.summary import is_loaded_visits, visit_days_sql
 
 __all__ = ["COHORT_KINDS", "COHORT_METRICS", "cohort_sql", "cohort_counts", "cohort_matrix"]
 
@@ -21,7 +21,13 @@ COHORT_KINDS = ("classic", "rolling")
 COHORT_METRICS = ("retention", "patients", "revenue_per_member")
 
 
-def cohort_sql(source: str, as_of: pd.Timestamp | str, *, group_column: str | None = None) -> str:
+def cohort_sql(
+    source: str,
+    as_of: pd.Timestamp | str,
+    *,
+    group_column: str | None = None,
+    visits: bool = False,
+) -> str:
     """Return the cohort query over a table or view named ``source``.
 
     ``source`` needs ``patient_id``, ``visit_date`` and ``amount`` (and ``group_column``
@@ -31,7 +37,8 @@ def cohort_sql(source: str, as_of: pd.Timestamp | str, *, group_column: str | No
     whose last visit falls in month k (its reverse running sum is rolling retention),
     ``cohort_group`` is NULL without ``group_column``;
     ``months_since`` is computed as ``year * 12 + month`` arithmetic, so the query avoids
-    DuckDB-only functions.
+    DuckDB-only functions. ``visits`` says the source is the loader's visits
+    (:func:`clinicvalue.summarize.summary.visit_days_sql`).
     """
     if group_column:
         groups = f"""
@@ -46,7 +53,7 @@ groups AS (
     else:  # no second pass over the source just to attach a NULL group
         groups, group_join, group_value = "", "", "CAST(NULL AS VARCHAR(1))"
     return f"""
-WITH days AS ({visit_days_sql(source, as_of)}),
+WITH days AS ({visit_days_sql(source, as_of, visits=visits)}),
 firsts AS (
     SELECT patient_id, MIN(visit_day) AS first_day
     FROM days
@@ -150,7 +157,13 @@ def cohort_counts(
     con = duckdb.connect()
     try:
         con.register("_cv_cohort_visits", frame)
-        out = con.execute(cohort_sql("_cv_cohort_visits", as_of, group_column=group_column)).df()
+        sql = cohort_sql(
+            "_cv_cohort_visits",
+            as_of,
+            group_column=group_column,
+            visits=is_loaded_visits(visits.columns),
+        )
+        out = con.execute(sql).df()
     finally:
         con.close()
     result = pd.DataFrame(

@@ -4,7 +4,9 @@
 own process (so the generator's memory never counts against a pipeline) and writes
 
 - ``transactions.parquet``: the attended line items ``patient_id, visit_date, amount``
-  (no-shows and cancellations dropped), what a lifetimes user would feed to
+  (no-shows, cancellations and days of refunds only dropped: lifetimes would count such a
+  day as a visit, the kit does not, and both pipelines must count the same visits), what
+  a lifetimes user would feed to
   ``summary_data_from_transaction_data``, plus the treatment, doctor, satisfaction and
   complaint columns the kit's segments and churn flags use (lifetimes reads only three);
 - ``report/``: a smaller clinic (all four tables) for timing the monthly report;
@@ -85,7 +87,9 @@ def _transactions(lines: pd.DataFrame) -> pa.Table:
     tx["patient_id"] = tx["patient_id"].astype("string")
     tx["visit_date"] = pd.to_datetime(tx["visit_date"]).astype("datetime64[ns]")
     tx["amount"] = tx["amount"].astype("float64")
-    return pa.Table.from_pandas(tx, preserve_index=False)
+    day = tx.groupby(["patient_id", "visit_date"], sort=False)["amount"]
+    refund_only = (day.transform("max") <= 0) & (day.transform("min") < 0)
+    return pa.Table.from_pandas(tx[~refund_only.to_numpy()], preserve_index=False)
 
 
 def _write_transactions(lines: pd.DataFrame, path: Path) -> None:

@@ -158,6 +158,8 @@ def _dump_summary(summary: pd.DataFrame, spec: dict[str, Any]) -> None:
 def _load_visits(con: Any, path: str) -> Any:
     """Sum line items into visits in DuckDB (as ``load`` does in pandas), for segments and churn.
 
+    A day of refunds only joins the patient's previous visit, as the loader does.
+
     Only the columns those analyses read reach pandas, through Arrow so that text columns
     stay Arrow-backed (no Python string objects); ``lines`` is the same frame, not a second
     copy of the line items.
@@ -165,6 +167,7 @@ def _load_visits(con: Any, path: str) -> Any:
     import pyarrow as pa
 
     from clinicvalue.data import ClinicData
+    from clinicvalue.summarize.summary import refund_day_map_sql
 
     cols = set(con.read_parquet(path).columns)
     extra = []
@@ -174,10 +177,18 @@ def _load_visits(con: Any, path: str) -> Any:
     if "satisfaction" in cols:
         extra.append("MIN(satisfaction) AS satisfaction")
     select = ",\n".join(["", *extra]) if extra else ""
+    folded = f"""(
+        SELECT l.* EXCLUDE (visit_date), m.visit_day AS visit_date
+        FROM read_parquet('{path}') l
+        JOIN ({refund_day_map_sql(f"read_parquet('{path}')", pd.Timestamp.max.normalize())}) m
+          ON l.patient_id = m.patient_id AND CAST(l.visit_date AS DATE) = m.day
+        WHERE m.visit_day IS NOT NULL
+    )"""
     table = con.sql(
         f"""SELECT patient_id, CAST(visit_date AS DATE) AS visit_date,
-                   SUM(amount) AS amount, COUNT(*) AS n_items{select}
-            FROM read_parquet('{path}')
+                   SUM(amount) AS amount, COUNT(*) AS n_items,
+                   SUM(LEAST(amount, 0)) AS refund{select}
+            FROM {folded}
             GROUP BY patient_id, CAST(visit_date AS DATE)"""
     ).arrow()
     if hasattr(table, "read_all"):  # DuckDB ≥ 1.4 hands back a record-batch reader

@@ -72,7 +72,10 @@ class LoadSection:
 class RfmSection:
     """RFM scoring and the eight segments (002) and five value tiers (000)."""
 
-    window_months: int = 12  # F and M count visits and spend in this look-back window
+    # F = visits per year and M = spend, over this many months before the date;
+    # 0 = the patient's whole history (002: 一年就诊几次, 累计花费)
+    lookback_months: int = 0
+    monetary: str = "cumulative"  # M is cumulative spend, or "per_year" (spend per year)
     split: str = "mean"  # high/low per dimension: mean, median or score
     score_cutoff: int = 3  # with split = "score": a score >= this is high
     self_pay_only: bool = False  # leave insurer-paid amounts (e.g. NHI share) out of M
@@ -230,12 +233,18 @@ class ClvSection:
 
     time_unit: str = "W"  # D, W or M for frequency/recency/T
     penalizer: float = 0.0  # BG/NBD and Gamma-Gamma L2 penalizer
-    horizon_months: int = 12  # CLV horizon
+    # lifetime value = expected gross margin over this horizon, discounted (3 years)
+    horizon_months: int = 36
     annual_discount_rate: float = 0.10  # discount rate for CLV
     holdout_months: int = 6  # validation: last N months are the holdout
     gg_correlation_warning: float = 0.3  # warn when corr(visits, mean spend) exceeds this
     regularity_warning: float = 2.0  # warn when Wheat–Morrison shape k is above this
     bootstrap_draws: int = 200  # parameter draws for CLV intervals
+    min_patients: int = 100  # fewer patients: no lifetime-value model, a note instead
+    min_repeat_patients: int = 30  # fewer repeat patients: no Gamma-Gamma, average spend
+    # a parameter whose 95% interval spans more than this factor (upper ÷ lower) is not
+    # determined by the data: the model is flagged and no interval is shown
+    max_interval_factor: float = 100.0
     seed: int = 20050101  # seed for the draws, so reports are reproducible
 
 
@@ -244,6 +253,8 @@ class EconomicsSection:
     """Acquisition vs retention economics (000, 002, 003)."""
 
     returned_within_days: int = 180  # drivers of return: outcome window
+    drivers_min_patients: int = 30  # fewer eligible patients: no drivers model
+    drivers_min_events: int = 10  # fewer who returned (or who did not): no drivers model
     uplift_points: list[float] = field(default_factory=lambda: [0.01, 0.05, 0.10])
     acquisition_purposes: list[str] = field(default_factory=lambda: ["acquisition"])
     retention_purposes: list[str] = field(default_factory=lambda: ["retention"])
@@ -301,8 +312,8 @@ class ClinicProfile:
 
         Examples
         --------
-        >>> ClinicProfile().replace(rfm__window_months=6).rfm.window_months
-        6
+        >>> ClinicProfile().replace(rfm__lookback_months=24).rfm.lookback_months
+        24
         """
         updates: dict[str, Any] = {}
         for key, value in sections.items():
@@ -381,6 +392,8 @@ def _build(cls: Any, data: Any, source: str, prefix: str) -> Any:
     kwargs: dict[str, Any] = {}
     for key, value in data.items():
         where = f"{prefix}{key}"
+        if where in _RENAMED:
+            raise ProfileError(f"{source}: '{where}' is no longer used; {_RENAMED[where]}")
         if key not in names:
             allowed = ", ".join(sorted(names))
             raise ProfileError(f"{source}: unknown key '{where}'; allowed here: {allowed}")
@@ -402,12 +415,21 @@ def _build(cls: Any, data: Any, source: str, prefix: str) -> Any:
     return obj
 
 
+#: settings that changed meaning: what to write instead
+_RENAMED = {
+    "rfm.window_months": (
+        "F and M now count the patient's history, F as visits per year; set "
+        "'rfm.lookback_months' (0 = the whole history, the default) to limit it"
+    ),
+}
+
 _CHOICES = {
     ("ClinicSection", "locale"): ("en", "zh-Hant", "zh-Hans"),
     ("ClinicSection", "kind"): ("dental", "general"),
     ("LoadSection", "decimal"): (".", ",", "auto"),
     ("LoadSection", "satisfaction_scale"): (0, 5, 10, 100),
     ("RfmSection", "split"): ("mean", "median", "score"),
+    ("RfmSection", "monetary"): ("cumulative", "per_year"),
     ("ClvSection", "time_unit"): ("D", "W", "M"),
     ("MembershipSection", "scheme"): ("three", "four"),
 }
@@ -416,7 +438,7 @@ _CHOICES = {
 #: Numbers that must be above zero (a zero would divide by zero, empty a window or turn a
 #: list off silently). Every other number must be zero or more.
 _POSITIVE = {
-    "RfmSection": ("window_months", "score_cutoff", "tier_high_score", "tier_low_score"),
+    "RfmSection": ("score_cutoff", "tier_high_score", "tier_low_score"),
     "ActivitySection": ("active_months", "dormant_months", "kpi_active_months"),
     "ChurnSection": (
         "spend_window_months",
@@ -435,8 +457,19 @@ _POSITIVE = {
     ),
     "MembershipSection": ("four_spend", "four_visits_per_year", "four_referrals", "redemptions"),
     "ReferralSection": ("key_referrer_min",),
-    "ClvSection": ("horizon_months", "holdout_months", "bootstrap_draws"),
-    "EconomicsSection": ("returned_within_days", "uplift_points"),
+    "ClvSection": (
+        "horizon_months",
+        "holdout_months",
+        "bootstrap_draws",
+        "min_patients",
+        "max_interval_factor",
+    ),
+    "EconomicsSection": (
+        "returned_within_days",
+        "uplift_points",
+        "drivers_min_patients",
+        "drivers_min_events",
+    ),
 }
 #: Numbers that are shares of something: at most 1.
 _SHARES = {

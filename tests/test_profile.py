@@ -8,7 +8,7 @@ from clinicvalue.profile import ClinicProfile, default_profile_toml, load_profil
 
 def test_defaults_follow_the_articles():
     p = ClinicProfile()
-    assert p.rfm.window_months == 12
+    assert p.rfm.lookback_months == 0 and p.rfm.monetary == "cumulative"
     assert (p.activity.active_months, p.activity.dormant_months) == (6, 12)
     assert p.activity.kpi_active_months == 18
     assert p.churn.satisfaction_below == 80
@@ -36,11 +36,11 @@ def test_default_toml_round_trips_to_the_defaults():
 def test_partial_profile_keeps_other_defaults(tmp_path):
     f = tmp_path / "clinic.toml"
     f.write_text(
-        '[clinic]\nname = "牙醫診所"\ncurrency = "TWD"\n[rfm]\nwindow_months = 6\n', "utf-8"
+        '[clinic]\nname = "牙醫診所"\ncurrency = "TWD"\n[rfm]\nlookback_months = 6\n', "utf-8"
     )
     p = load_profile(f)
     assert p.clinic.name == "牙醫診所"
-    assert p.rfm.window_months == 6
+    assert p.rfm.lookback_months == 6
     assert p.rfm.split == "mean"
 
 
@@ -53,11 +53,12 @@ def test_ints_are_accepted_for_floats(tmp_path):
 @pytest.mark.parametrize(
     ("text", "match"),
     [
-        ("[rfm]\nwindow = 6\n", r"unknown key 'rfm.window'; allowed here: .*window_months"),
+        ("[rfm]\nwindow = 6\n", r"unknown key 'rfm.window'; allowed here: .*lookback_months"),
+        ("[rfm]\nwindow_months = 12\n", r"'rfm.window_months' is no longer used; .*lookback"),
         ("[nope]\nx = 1\n", r"unknown key 'nope'"),
         (
-            '[rfm]\nwindow_months = "six"\n',
-            r"'rfm.window_months' must be a whole number; got 'six'",
+            '[rfm]\nlookback_months = "six"\n',
+            r"'rfm.lookback_months' must be a whole number; got 'six'",
         ),
         (
             '[rfm]\nsplit = "mode"\n',
@@ -90,9 +91,9 @@ def test_profile_must_be_utf8(tmp_path):
 
 
 def test_replace_by_section_key():
-    p = ClinicProfile().replace(rfm__window_months=6, clinic__locale="en")
-    assert p.rfm.window_months == 6 and p.clinic.locale == "en"
-    assert ClinicProfile().rfm.window_months == 12
+    p = ClinicProfile().replace(rfm__lookback_months=6, clinic__locale="en")
+    assert p.rfm.lookback_months == 6 and p.clinic.locale == "en"
+    assert ClinicProfile().rfm.lookback_months == 0
 
 
 @pytest.mark.parametrize(
@@ -103,7 +104,8 @@ def test_replace_by_section_key():
         ('[clinic]\nid = "a/b"\n', "contains '/'"),
         ('[clinic]\ncurrency = "NTD"\n', "'clinic.currency' must be an ISO 4217 code"),
         ('[clinic]\ncurrency = "twd"\n', "'clinic.currency' must be an ISO 4217 code"),
-        ("[rfm]\nwindow_months = 0\n", "'rfm.window_months' must be above 0"),
+        ("[rfm]\nlookback_months = -1\n", "'rfm.lookback_months' must not be negative"),
+        ('[rfm]\nmonetary = "yearly"\n', "'rfm.monetary'"),
         ("[rfm]\nscore_cutoff = 7\n", "'rfm.score_cutoff' is an RFM score from 1 to 5"),
         ("[activity]\nkpi_active_months = -18\n", "must be above 0"),
         ("[churn]\nsatisfaction_below = -1.0\n", "'churn.satisfaction_below' must not be"),

@@ -19,10 +19,16 @@ import pandas as pd
 
 from clinicvalue.analyses.care.lists import action_lists
 from clinicvalue.analyses.clv.model import ClvModel
-from clinicvalue.analyses.clv.uncertainty import ClvIntervals, clv_intervals, parameter_intervals
+from clinicvalue.analyses.clv.uncertainty import (
+    ClvIntervals,
+    clv_intervals,
+    parameter_intervals,
+    undetermined,
+)
 from clinicvalue.analyses.clv.validation import ClvValidation, validate
-from clinicvalue.analyses.economics.channels import Economics, economics
+from clinicvalue.analyses.economics.channels import Economics, acquired_patients, economics
 from clinicvalue.analyses.economics.drivers import Drivers, return_drivers
+from clinicvalue.analyses.economics.lifetime import new_patient_ltv
 from clinicvalue.analyses.economics.scenario import article_clinic_a, article_clinic_b
 from clinicvalue.analyses.economics.uplift import Uplift, retention_uplift
 from clinicvalue.analyses.kpis import MODEL_KPIS, core_kpis, monthly_series
@@ -54,9 +60,16 @@ LIST_LENGTH = 200  # rows per staff list in the monthly workbook
 
 @dataclass(frozen=True)
 class Missing:
-    """A part of the run that could not be computed, and why (one line for the report)."""
+    """A part of the run that could not be computed, and why (one line for the report).
+
+    ``reason`` is for logs and notebooks; ``key`` and ``values`` name the report's own
+    sentence for it (``missing.<key>`` in the text catalogue), so a Chinese report says
+    it in Chinese.
+    """
 
     reason: str
+    key: str = ""
+    values: tuple[tuple[str, Any], ...] = ()
 
     def __bool__(self) -> bool:
         return False
@@ -123,12 +136,12 @@ class Analyses:
 
     @cached_property
     def segment_sizes(self) -> pd.DataFrame:
-        """Patients and RFM-window revenue per RFM-8 segment, most valuable segment first."""
+        """Patients and RFM spend (``rfm_spend``) per RFM-8 segment, most valuable first."""
         sc = self.segments
         counts = sc["segment_rfm8"].value_counts()
         keys = [k for k in RFM8_KEYS if k in counts.index]
         keys += [k for k in counts.index if k not in keys]
-        revenue = sc.groupby("segment_rfm8")["monetary_window"].sum()
+        revenue = sc.groupby("segment_rfm8")["rfm_spend"].sum()
         return pd.DataFrame(
             {"patients": counts.reindex(keys), "revenue": revenue.reindex(keys).fillna(0.0)}
         ).rename_axis("segment")
@@ -172,25 +185,48 @@ class Analyses:
 
     @cached_property
     def concentration(self) -> Concentration | Missing:
-        """The 80/20 share and Gini of spend in the RFM window."""
-        rev = self.segments["monetary_window"]
+        """The 80/20 share and Gini of the patients' RFM spend (``rfm_spend``)."""
+        rev = self.segments["rfm_spend"]
         rev = rev[rev > 0]
         if rev.empty:
-            return Missing("no patient spent anything in the RFM window")
+            return Missing("no patient has spent anything")
         return concentration(rev)
 
     # --- lifetime value -----------------------------------------------------------------
 
     @cached_property
     def clv(self) -> ClvFit | Missing:
-        """BG/NBD + Gamma-Gamma fitted on the summary, with per-patient predictions."""
+        """BG/NBD + Gamma-Gamma fitted on the summary, with per-patient predictions.
+
+        Below ``clv.min_patients`` there is no model; below ``clv.min_repeat_patients``
+        repeat patients the spend per visit is each patient's own average.
+        """
         c = self.profile.clv
+        n = len(self.summary)
+        if n < c.min_patients:
+            return Missing(
+                f"only {n} patients; the lifetime-value model needs at least "
+                f"{c.min_patients} (clv.min_patients)",
+                "small_clv",
+                (("n", n), ("need", c.min_patients)),
+            )
 
         def fit() -> ClvFit:
-            model = ClvModel(time_unit=c.time_unit, penalizer=c.penalizer).fit(self.summary)
+            model = ClvModel(
+                time_unit=c.time_unit, penalizer=c.penalizer, min_repeat=c.min_repeat_patients
+            ).fit(self.summary)
             return ClvFit(model, model.predict(self.summary, self.profile))
 
         return _attempt(fit)
+
+    @cached_property
+    def clv_undetermined(self) -> Missing | None:
+        """Why the model's parameters are not pinned down by the data (no intervals then)."""
+        fit = self.clv
+        if isinstance(fit, Missing):
+            return fit
+        why = undetermined(fit.model, self.profile.clv.max_interval_factor)
+        return None if why is None else Missing(why, "clv_undetermined")
 
     @cached_property
     def clv_scores(self) -> pd.DataFrame | None:
@@ -204,9 +240,11 @@ class Analyses:
         fit = self.clv
         if isinstance(fit, Missing):
             return fit
+        if self.clv_undetermined is not None:
+            return self.clv_undetermined
         return _attempt(
             clv_intervals, fit.model, self.summary, self.profile,
-            segments=self.segments["segment_rfm8"],
+            segments=self.segments["segment_rfm8"], margin=True,
         )  # fmt: skip
 
     @cached_property
@@ -285,12 +323,24 @@ class Analyses:
     # --- economics ----------------------------------------------------------------------
 
     @cached_property
+    def new_patient_ltv(self) -> pd.Series | Missing:
+        """Lifetime value from the first visit of each patient acquisition spend bought."""
+        fit = self.clv
+        if isinstance(fit, Missing):
+            return fit
+        bought = acquired_patients(self.data, self.profile)
+        return new_patient_ltv(
+            self.data.visits, bought["first_visit"], self.summary, fit.model, self.as_of,
+            self.profile,
+        )  # fmt: skip
+
+    @cached_property
     def economics(self) -> Economics:
-        """CAC, LTV and payback by channel; new vs returning revenue."""
-        scores = self.clv_scores
+        """CAC, new patients' LTV, LTV:CAC and payback by channel; new vs returning revenue."""
+        ltv = self.new_patient_ltv
         return economics(
             self.data, self.profile, as_of=self.as_of,
-            clv=scores["clv"] if scores is not None else None,
+            new_ltv=None if isinstance(ltv, Missing) else ltv,
         )  # fmt: skip
 
     @cached_property
@@ -318,9 +368,11 @@ class Analyses:
     @cached_property
     def drivers(self) -> Drivers | Missing:
         """Odds of returning within N days by channel, first treatment and age band."""
+        e = self.profile.economics
         return _attempt(
-            return_drivers, self.data.visits, self.data.patients, self.as_of, self.profile
-        )
+            return_drivers, self.data.visits, self.data.patients, self.as_of, self.profile,
+            min_patients=e.drivers_min_patients, min_events=e.drivers_min_events,
+        )  # fmt: skip
 
     # --- the owner's KPIs ---------------------------------------------------------------
 
@@ -361,15 +413,15 @@ class Analyses:
 
     @cached_property
     def ltv_cac(self) -> float | None:
-        """Lifetime value (to date, at gross margin) of new patients ÷ acquisition spend."""
+        """Acquired patients' lifetime value ÷ the acquisition spend that bought them."""
         res = self.economics
         if not (res.available and len(res.by_channel)):
             return None
-        by = res.by_channel
-        spend = float(by["spend"].sum())
-        gm = self.profile.clinic.gross_margin
-        margin = float((by["ltv_to_date"] * gm * by["new_patients"]).sum())
-        return margin / spend if spend > 0 else None
+        ltv = self.new_patient_ltv
+        spend = float(res.by_channel["spend"].sum())
+        if isinstance(ltv, Missing) or not len(ltv) or spend <= 0:
+            return None
+        return float(ltv.sum()) / spend
 
 
 def _finite_or_none(x: Any) -> float | None:

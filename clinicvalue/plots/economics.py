@@ -19,19 +19,21 @@ def _t(key: str, locale: str) -> str:
 
 
 def plot_cac_vs_ltv(result: Economics, *, ax: Axes | None = None, locale: str = "en") -> Axes:
-    """Draw CAC and margin LTV per channel as grouped bars with 3 × CAC guide marks."""
+    """Draw CAC and a new patient's LTV per channel as grouped bars with 3 × CAC marks."""
     check_option("locale", locale, LOCALES)
     by = result.by_channel
     with styled(locale):
         ax = get_ax(ax)
         x = np.arange(len(by))
         if len(by):
-            gm = by["ltv_cac"] * by["cac"]  # margin LTV
             ax.bar(x - 0.2, by["cac"], 0.4, color=PALETTE[1], label=_t("cac", locale))
-            ax.bar(x + 0.2, gm, 0.4, color=PALETTE[0], label=_t("ltv", locale))
+            ax.bar(x + 0.2, by["ltv"], 0.4, color=PALETTE[0], label=_t("ltv", locale))
             ax.hlines(3 * by["cac"], x - 0.4, x + 0.4, colors=GOOD, linestyles="--",
                       label=_t("guide", locale))  # fmt: skip
-            ax.legend()
+            top = float(np.nanmax(np.r_[by["cac"] * 3, by["ltv"], by["cac"], 0.0]))
+            if top > 0:  # room above the bars for the legend, which then covers none
+                ax.set_ylim(0, top * 1.3)
+            ax.legend(loc="upper left", ncol=3, frameon=False)
         ax.set_xticks(x, [str(c) for c in by.index])
         ax.set_title(_t("cac_ltv_title", locale))
         ax.set_ylabel(_t("amount", locale))

@@ -15,7 +15,7 @@ from clinicvalue.errors import check_option
 from clinicvalue.plots._style import PALETTE, get_ax, styled
 from clinicvalue.text.catalogue import triples
 
-_MEAN_COLS = ("monetary_window",)
+_MEAN_COLS = ("rfm_spend",)
 
 __all__ = ["plot_lorenz", "plot_rf_heatmap", "plot_segment_sizes", "plot_transitions"]
 
@@ -39,7 +39,7 @@ def plot_segment_sizes(
 
     Bars follow the scheme's key order, empty segments included; labels come from the
     column's scheme (:data:`~.schemes.SCHEME_COLUMNS`). Revenue defaults to
-    ``monetary_window`` (self-pay spend when ``rfm.self_pay_only``).
+    ``rfm_spend`` (self-pay spend when ``rfm.self_pay_only``).
     """
     check_option("scheme_column", scheme_column, tuple(SCHEME_COLUMNS))
     check_option("locale", locale, LOCALES)
@@ -73,7 +73,7 @@ def plot_segment_sizes(
 def plot_rf_heatmap(scores: pd.DataFrame, *, ax: Axes | None = None, locale: str = "en") -> Axes:
     """Draw mean window spend for each (R score, F score) cell."""
     grid = scores.pivot_table(
-        index="r_score", columns="f_score", values="monetary_window", aggfunc="mean"
+        index="r_score", columns="f_score", values="rfm_spend", aggfunc="mean"
     ).reindex(index=range(1, 6), columns=range(1, 6))
     with styled(locale):
         ax = get_ax(ax)

@@ -9,10 +9,11 @@ from __future__ import annotations
 import math
 from dataclasses import dataclass
 
-from clinicvalue.text.catalogue import triples
+from clinicvalue.profile import ClinicProfile
+from clinicvalue.text.catalogue import LOCALES, triples
 from clinicvalue.text.i18n import fmt_money, fmt_number, fmt_percent, t
 
-__all__ = ["KpiDef", "KPIS", "kpi_def", "format_kpi"]
+__all__ = ["KpiDef", "KPIS", "kpi_def", "kpi_formula", "format_kpi"]
 
 
 @dataclass(frozen=True)
@@ -59,6 +60,21 @@ _BY_KEY = {k.key: k for k in KPIS}
 def kpi_def(key: str) -> KpiDef:
     """Return the definition of KPI ``key``."""
     return _BY_KEY[key]
+
+
+def kpi_formula(key: str, profile: ClinicProfile, locale: str) -> str:
+    """Return KPI ``key``'s formula in ``locale`` with the profile's settings filled in."""
+    p = profile
+    return (
+        kpi_def(key)
+        .formula[LOCALES.index(locale)]
+        .format(
+            active=p.activity.kpi_active_months,
+            horizon=p.clv.horizon_months,
+            gm=fmt_percent(p.clinic.gross_margin, locale, decimals=0),
+            rate=fmt_percent(p.clv.annual_discount_rate, locale, decimals=0),
+        )
+    )
 
 
 def format_kpi(key: str, value: float | None, *, currency: str, locale: str) -> str:

@@ -23,7 +23,7 @@ from clinicvalue.errors import ClinicValueError, InputError, StaleDataError, che
 from clinicvalue.names import month_bounds
 from clinicvalue.profile import ClinicProfile
 from clinicvalue.report.context import Ctx, Skip
-from clinicvalue.report.kpis import KPIS, format_kpi
+from clinicvalue.report.kpis import KPIS, format_kpi, kpi_formula
 from clinicvalue.report.schema import METRICS_SCHEMA_VERSION, kit_version
 from clinicvalue.report.views import SECTION_KEYS, VIEWS, View, summary
 from clinicvalue.report.views.blocks import Note, SectionView
@@ -200,9 +200,7 @@ def build_monthly(
         "trend": {
             m: {k: _clean(v) for k, v in row.items()} for m, row in series.to_dict("index").items()
         },
-        "kpi_definitions": {
-            k.key: k.formula[0].format(active=prof.activity.kpi_active_months) for k in KPIS
-        },
+        "kpi_definitions": {k.key: kpi_formula(k.key, prof, "en") for k in KPIS},
         "cover": cover,
         "profile": prof.to_dict(),
         "parameters": {"month": month, "locale": loc, "time_unit": prof.clv.time_unit},

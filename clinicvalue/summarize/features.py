@@ -22,8 +22,10 @@ Columns, per patient with a visit up to ``as_of`` (index ``patient_id``, as stri
 ``total_spend``        all ``amount``, as the summary's (:mod:`clinicvalue.summarize.summary`)
 ``first_spend``        ``amount`` on the first visit day
 ``spend``              all spend (the RFM money column, :func:`money_column`)
-``visits_window``      visits in ``profile.rfm.window_months`` before ``as_of``
-``spend_window``       spend in that window
+``first_lookback``     first visit day in the RFM look-back (``rfm.lookback_months``;
+                       0 = the whole history)
+``visits_lookback``    visits in the look-back
+``spend_lookback``     spend in the look-back
 ``visits_12m``         visits in the 12 months before ``as_of`` (membership)
 ``spend_12m``          spend in those 12 months
 ``any_high_value``     any visit with a high-value treatment keyword
@@ -65,8 +67,9 @@ FEATURE_COLUMNS = (
     "total_spend",
     "first_spend",
     "spend",
-    "visits_window",
-    "spend_window",
+    "first_lookback",
+    "visits_lookback",
+    "spend_lookback",
     "visits_12m",
     "spend_12m",
     "any_high_value",
@@ -79,13 +82,20 @@ FEATURE_COLUMNS = (
     "spend_before",
     "next_recall_due",
 )
-_DATES = ("first_visit", "second_visit", "last_visit", "last_complaint", "next_recall_due")
-_COUNTS = ("visits", "visits_window", "visits_12m")
+_DATES = (
+    "first_visit",
+    "second_visit",
+    "last_visit",
+    "first_lookback",
+    "last_complaint",
+    "next_recall_due",
+)
+_COUNTS = ("visits", "visits_lookback", "visits_12m")
 _MONEY = (
     "total_spend",
     "first_spend",
     "spend",
-    "spend_window",
+    "spend_lookback",
     "spend_12m",
     "spend_recent",
     "spend_before",
@@ -149,7 +159,8 @@ def features_sql(
     money = money_column(columns, profile)
     churn = profile.churn
     months = pd.DateOffset
-    window = as_of - months(months=profile.rfm.window_months)
+    lookback = profile.rfm.lookback_months
+    window = as_of - months(months=lookback) if lookback else pd.Timestamp("1000-01-01")
     year = as_of - months(months=12)
     cut = as_of - months(months=churn.spend_window_months)
     start = cut - months(months=churn.spend_window_months)
@@ -212,8 +223,9 @@ SELECT
     SUM(amount) AS total_spend,
     ARG_MIN(amount, day) AS first_spend,
     SUM(money) AS spend,
-    COUNT(*) FILTER (WHERE day > {_day(window)}) AS visits_window,
-    COALESCE(SUM(money) FILTER (WHERE day > {_day(window)}), 0) AS spend_window,
+    MIN(day) FILTER (WHERE day > {_day(window)}) AS first_lookback,
+    COUNT(*) FILTER (WHERE day > {_day(window)}) AS visits_lookback,
+    COALESCE(SUM(money) FILTER (WHERE day > {_day(window)}), 0) AS spend_lookback,
     COUNT(*) FILTER (WHERE day > {_day(year)}) AS visits_12m,
     COALESCE(SUM(money) FILTER (WHERE day > {_day(year)}), 0) AS spend_12m,
     COALESCE(BOOL_OR(hv), FALSE) AS any_high_value,

@@ -20,6 +20,7 @@ __all__ = [
     "STRINGS",
     "channel_label",
     "babel_locale",
+    "currency_symbol",
     "t",
     "fmt_money",
     "fmt_number",
@@ -80,11 +81,16 @@ def _missing(value: object) -> bool:
         return False
 
 
+def currency_symbol(currency: str) -> str:
+    """Return the symbol money is written with: ``NT$`` for TWD, ``¥`` for CNY."""
+    return _SYMBOLS.get(currency.upper()) or get_currency_symbol(currency.upper(), locale="en")
+
+
 def fmt_money(value: float | None, currency: str, locale: str, *, decimals: int = 0) -> str:
     """Format money for the locale: ``NT$1,200`` (TWD), ``¥1,200`` (CNY)."""
     if _missing(value):
         return t("na", locale)
-    symbol = _SYMBOLS.get(currency.upper()) or get_currency_symbol(currency.upper(), locale="en")
+    symbol = currency_symbol(currency)
     pattern = "#,##0" + ("." + "0" * decimals if decimals else "")
     body = format_decimal(abs(float(value)), pattern, locale=babel_locale(locale))  # type: ignore[arg-type]
     sign = "-" if float(value) < 0 and body.strip("0.,") else ""  # type: ignore[arg-type]

@@ -15,11 +15,12 @@ COLUMNS = {
     # issue 2
     "patient_id", "first_visit", "last_visit", "visits", "frequency", "recency", "T", "monetary",
     # issue 3
-    "recency_days", "frequency_window", "monetary_window", "r_score", "f_score", "m_score",
+    "recency_days", "visits_per_year", "rfm_spend", "r_score", "f_score", "m_score",
     "segment_rfm8", "tier_value5", "activity", "treatment_value", "interrupted", "member_tier",
     "points",
     # issue 4
-    "p_alive", "exp_visits_3m", "exp_visits_6m", "exp_visits_12m", "exp_spend", "clv", "clv_margin",
+    "p_alive", "exp_visits_3m", "exp_visits_6m", "exp_visits_12m", "exp_spend", "clv_revenue",
+    "clv",
     # issue 5
     "churn_flags", "next_recall_due", "returned_within_90d",
 }  # fmt: skip

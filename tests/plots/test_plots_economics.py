@@ -7,6 +7,8 @@ import matplotlib
 matplotlib.use("Agg")
 
 import matplotlib.pyplot as plt  # noqa: E402
+import numpy as np  # noqa: E402
+import pandas as pd  # noqa: E402
 import pytest  # noqa: E402
 
 from clinicvalue.analyses.economics.channels import economics  # noqa: E402
@@ -16,7 +18,11 @@ from clinicvalue.plots._style import styled  # noqa: E402
 from clinicvalue.plots.economics import plot_cac_vs_ltv, plot_revenue_split, plot_uplift  # noqa: E402
 from tests.support.clinics import PROFILE, fixture_data  # noqa: E402
 
-ECON = economics(fixture_data(), PROFILE)
+NEW_LTV = pd.Series(
+    np.r_[np.full(6, 2000.0), np.full(6, 800.0)],
+    index=pd.Index([f"p{i:02d}" for i in range(1, 13)], dtype="string"),
+)
+ECON = economics(fixture_data(), PROFILE, new_ltv=NEW_LTV)
 UP = retention_uplift(
     dict(r=0.5, alpha=5.0, a=2.0, b=6.0), n_patients=100, spend_per_visit=1000,
     gross_margin=0.5, cac=750, time_unit="M",
@@ -35,7 +41,7 @@ def test_cac_vs_ltv_bars(locale):
     heights = [p.get_height() for p in ax.patches]
     by = ECON.by_channel
     assert heights[: len(by)] == pytest.approx(list(by["cac"]))
-    assert heights[len(by) :] == pytest.approx(list(by["ltv_to_date"]))  # margin 1.0
+    assert heights[len(by) :] == pytest.approx(list(by["ltv"]))
     assert [t.get_text() for t in ax.get_xticklabels()] == list(by.index)
     if locale == "zh-Hant":
         assert ax.get_title() == "各管道獲客成本與終身價值"

@@ -18,7 +18,7 @@ from clinicvalue.plots.segments import (  # noqa: E402
 S = pd.DataFrame(
     {
         "segment_rfm8": ["core", "core", "inactive", "general"],
-        "monetary_window": [60.0, 20.0, 0.0, 20.0],
+        "rfm_spend": [60.0, 20.0, 0.0, 20.0],
         "r_score": [5, 4, 1, 3],
         "f_score": [5, 4, 1, 2],
     },
@@ -80,10 +80,10 @@ def test_other_charts():
     t = segment_transitions(S["segment_rfm8"], S["segment_rfm8"].iloc[:2])
     ax = plot_transitions(t)
     assert "1" in [x.get_text() for x in ax.texts]
-    ax = plot_lorenz(concentration(S["monetary_window"]), locale="zh-Hans")
+    ax = plot_lorenz(concentration(S["rfm_spend"]), locale="zh-Hans")
     assert ax.get_title() == "营收集中度（洛伦兹曲线）"
     with pytest.raises(OptionError, match="zh-Hans"):
-        plot_lorenz(concentration(S["monetary_window"]), locale="de")
+        plot_lorenz(concentration(S["rfm_spend"]), locale="de")
     plt.close("all")
 
 

@@ -105,7 +105,7 @@ WRONG_SETTINGS = [
     ('visits = "north.csv"\nmapping = { colour = "x" }', "mapping: --map column must be"),
     ('visits = "north.csv"\nmapping = 3', "mapping must be a table"),
     ('visits = "north.csv"\nprofile = "bad.toml"', "'clinic.currency' must be an ISO 4217"),
-    ('visits = "north.csv"\nprofile = "neg.toml"', "'rfm.window_months' must be above 0"),
+    ('visits = "north.csv"\nprofile = "neg.toml"', "'rfm.lookback_months' must not be negative"),
     ('visits = "north.csv"\ncolour = "red"', "unknown key colour"),
 ]
 
@@ -113,7 +113,7 @@ WRONG_SETTINGS = [
 def test_clinics_with_wrong_settings_fail_alone_and_the_others_run(tmp_path):
     _visits(tmp_path / "north.csv")
     (tmp_path / "bad.toml").write_text('[clinic]\ncurrency = "NTD"\n')
-    (tmp_path / "neg.toml").write_text("[rfm]\nwindow_months = -3\n")
+    (tmp_path / "neg.toml").write_text("[rfm]\nlookback_months = -3\n")
     toml = tmp_path / "clinics.toml"
     bad = "".join(f"[[clinic]]\n{entry}\n\n" for entry, _ in WRONG_SETTINGS)
     toml.write_text(

@@ -150,3 +150,61 @@ def test_each_months_new_and_active_patients_agree_between_trend_and_flow(clinic
     flow = run.flow.reindex(months)
     assert flow["new"].tolist() == run.series["new_patients"].tolist()
     assert flow["active_end"].tolist() == run.series["active_patients"].tolist()
+
+
+def test_lifetime_value_is_one_number(clinic):
+    """One LTV: gross margin over the horizon, on the tile, in economics and metrics.json."""
+    data, prof, report = clinic
+    from clinicvalue.analyses.run import analyse
+
+    m = report.metrics
+    run = analyse(data.until(pd.Timestamp(AS_OF)), AS_OF, prof)
+    scores = run.clv_scores
+    # the lifetime value is margin, not revenue
+    assert float(scores["clv"].sum()) == pytest.approx(
+        float(scores["clv_revenue"].sum()) * prof.clinic.gross_margin, rel=1e-12
+    )
+    assert m["kpis"]["total_clv"] == pytest.approx(float(scores["clv"].sum()), rel=1e-6)
+    # LTV:CAC on the tile = the channels' new-patient LTV over the spend that bought them
+    by = m["analyses"]["economics"]["by_channel"]
+    spend = sum(row["spend"] for row in by.values())
+    ltv = sum(row["ltv"] * row["new_patients"] for row in by.values())
+    assert m["kpis"]["ltv_cac"] == pytest.approx(ltv / spend, rel=1e-9)
+    for row in by.values():
+        assert row["ltv_cac"] == pytest.approx(row["ltv"] / row["cac"], rel=1e-12)
+    shown = fmt_number(m["kpis"]["ltv_cac"], "en", decimals=1) + "×"
+    assert any(t["value"] == shown for t in m["tiles"] if t["key"] == "ltv_cac")
+    html = _html(report)
+    assert "LTV to date" not in html and "12-month LTV" not in html
+
+
+def test_new_patient_ltv_adds_realised_margin_and_the_rest_of_the_horizon(clinic):
+    """A patient acquired k months ago: margin already earned + the forecast for 36 − k."""
+    import numpy as np
+
+    from clinicvalue.analyses.economics.lifetime import new_patient_ltv
+    from clinicvalue.analyses.run import analyse
+    from clinicvalue.summarize.definitions import first_visits
+
+    data, prof, _ = clinic
+    run = analyse(data.until(pd.Timestamp(AS_OF)), AS_OF, prof)
+    model, as_of = run.clv.model, pd.Timestamp(AS_OF)
+    first = first_visits(run.data.visits, run.data.patients)
+    old = first[first < as_of - pd.DateOffset(months=prof.clv.horizon_months + 1)].head(50)
+    ltv = new_patient_ltv(run.data.visits, old, run.summary, model, as_of, prof)
+    # acquired more than a horizon ago: all realised, nothing forecast
+    v = run.data.visits[run.data.visits["patient_id"].isin(old.index)]
+    end = old.reindex(v["patient_id"]).to_numpy() + np.timedelta64(0, "D")
+    inside = v["visit_date"].to_numpy() < (
+        pd.DatetimeIndex(end) + pd.DateOffset(months=prof.clv.horizon_months)
+    )
+    realised = v[inside].groupby("patient_id")["amount"].sum().reindex(old.index, fill_value=0)
+    assert ltv.to_numpy() == pytest.approx(realised.to_numpy() * prof.clinic.gross_margin)
+    # acquired this month: the forecast is (nearly) the whole lifetime value of the score
+    new = first[first >= pd.Timestamp(f"{MONTH}-01")].head(50)
+    got = new_patient_ltv(run.data.visits, new, run.summary, model, as_of, prof)
+    month = run.data.visits[run.data.visits["patient_id"].isin(new.index)]
+    spent = month.groupby("patient_id")["amount"].sum().reindex(new.index)
+    spent = spent * prof.clinic.gross_margin
+    forecast = run.clv_scores["clv"].reindex(new.index)
+    assert got.to_numpy() == pytest.approx((spent + forecast).to_numpy(), rel=1e-9)

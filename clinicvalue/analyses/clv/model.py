@@ -57,8 +57,8 @@ SCORE_COLUMNS = (
     "exp_visits_6m",
     "exp_visits_12m",
     "exp_spend",
+    "clv_revenue",
     "clv",
-    "clv_margin",
 )
 _NO_REPEAT = (
     "no patient has a repeat visit yet; lifetime value needs patients seen on at least "
@@ -469,11 +469,17 @@ class ClvModel:
         ``"D"``, ``"W"`` or ``"M"``: the unit of the summary's ``recency`` and ``T``.
     penalizer
         L2 penalizer for both fits (the retry ladder may raise it).
+    min_repeat
+        Fewest repeat patients with spend for the Gamma-Gamma fit; below it, expected spend
+        is each patient's own average (the clinic's for one-visit patients).
     """
 
-    def __init__(self, *, time_unit: str = "W", penalizer: float = 0.0) -> None:
+    def __init__(
+        self, *, time_unit: str = "W", penalizer: float = 0.0, min_repeat: int = 2
+    ) -> None:
         self.time_unit = time_unit
         self.penalizer = penalizer
+        self.min_repeat = min_repeat
 
     # -- fitting -----------------------------------------------------------------
     def fit(self, summary: pd.DataFrame) -> ClvModel:
@@ -516,7 +522,7 @@ class ClvModel:
         gg_table = _condense(
             pd.DataFrame({"frequency": x[keep], "monetary": m[keep]}), ["frequency", "monetary"]
         )
-        if len(gg_table) >= 2:
+        if len(gg_table) >= 2 and int(keep.sum()) >= self.min_repeat:
             gg = _run_ladder("gg", gg_table, self.penalizer)
             if gg.params["q"] > 1:
                 self.gg_params_, self.gg_log_cov_, self.gg_step_ = gg.params, gg.log_cov, gg.step
@@ -537,7 +543,11 @@ class ClvModel:
         """Return the settings and fitted state as JSON-ready values (see :meth:`from_dict`)."""
         self._check_fitted()
         state: dict[str, Any] = {"model": "bgnbd+gamma-gamma", "format": 1}
-        state["settings"] = {"time_unit": self.time_unit, "penalizer": self.penalizer}
+        state["settings"] = {
+            "time_unit": self.time_unit,
+            "penalizer": self.penalizer,
+            "min_repeat": self.min_repeat,
+        }
         for name in self._STATE:
             value = getattr(self, name)
             state[name] = value.tolist() if isinstance(value, np.ndarray) else value
@@ -653,14 +663,46 @@ class ClvModel:
         rate = monthly_rate(c.annual_discount_rate)
         factor, ends, cum = self._discount_factor(hist, c.horizon_months, rate)
         spend = self.expected_spend(summary).to_numpy()
-        clv = spend * factor[codes]
+        revenue = spend * factor[codes]
         out = {"p_alive": bgnbd_p_alive(self.params_, *hist)[codes]}
         for mths in (3, 6, 12):
             out[f"exp_visits_{mths}m"] = cum[codes, int(np.searchsorted(ends, mths))]
         out["exp_spend"] = spend
-        out["clv"] = clv
-        out["clv_margin"] = clv * profile.clinic.gross_margin
+        out["clv_revenue"] = revenue
+        out["clv"] = revenue * profile.clinic.gross_margin
         return pd.DataFrame(out, index=summary.index)
+
+    def value_within(
+        self,
+        summary: pd.DataFrame,
+        months_left: np.ndarray,
+        *,
+        annual_discount_rate: float,
+        margin: float = 1.0,
+    ) -> pd.Series:
+        """Return each patient's discounted expected value over their own next months.
+
+        ``months_left`` (whole months, one per row of ``summary``) is how much of a
+        horizon each patient still has: a patient acquired 8 months ago has 28 of a
+        36-month lifetime left. Zero months give zero.
+        """
+        self._check_fitted()
+        left = np.clip(np.asarray(months_left, dtype="int64"), 0, None)
+        if len(left) != len(summary):
+            raise InputError("months_left needs one value per patient of the summary")
+        top = int(left.max()) if len(left) else 0
+        if top == 0:
+            return pd.Series(0.0, index=summary.index, name="value")
+        codes, hist = self._histories(summary)
+        cum = bgnbd_expected_months(
+            self.params_, np.arange(1, top + 1), *hist, time_unit=self.time_unit
+        )[codes]
+        inc = np.diff(cum, axis=1, prepend=0.0)
+        disc = (1 + monthly_rate(annual_discount_rate)) ** np.arange(1, top + 1, dtype="float64")
+        inside = np.arange(top)[None, :] < left[:, None]
+        visits = (inc / disc * inside).sum(axis=1)
+        spend = self.expected_spend(summary).to_numpy()
+        return pd.Series(spend * visits * margin, index=summary.index, name="value")
 
     def to_metrics(self) -> dict:
         """Return params, 95% intervals, fit steps and counts as JSON-ready values."""

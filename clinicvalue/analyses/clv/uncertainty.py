@@ -6,15 +6,17 @@ to lifetimes' autograd Hessian to 1e-3; see :func:`clinicvalue.analyses.clv.mode
 CLV intervals draw ``clv.bootstrap_draws``
 parameter vectors from the multivariate normal of the log-parameters (so every draw is
 positive; seeded with ``clv.seed``), BG/NBD and Gamma-Gamma independently, recompute
-every patient's CLV per draw and take percentiles of total and per-segment sums. Only
-parameter uncertainty is covered — not the patients' own randomness. Patients with
+every patient's CLV per draw and take percentiles of total and per-segment sums. A
+Gamma-Gamma draw with ``q ≤ 1`` has no finite mean spend and is redrawn, so no bound of
+a lifetime value is negative. Only parameter uncertainty is covered — not the patients'
+own randomness. Patients with
 identical (frequency, recency, T, monetary, segment) are computed once and weighted.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 import pandas as pd
@@ -69,15 +71,57 @@ class ClvIntervals:
         }
 
 
-def _draw(params: dict[str, float], cov: np.ndarray, n: int, rng) -> list[dict[str, float]]:
+def undetermined(model: ClvModel, max_factor: float, *, level: float = 0.95) -> str | None:
+    """Return why the data do not pin the model's parameters down, or ``None`` if they do.
+
+    A parameter is undetermined when its variance is not finite (a fit at a boundary, a
+    singular Hessian) or its ``level`` interval spans more than ``max_factor`` from lower
+    to upper bound. Intervals built on such a fit would mean nothing, so none are shown.
+    """
+    from scipy.stats import norm
+
+    model._check_fitted()
+    z = float(norm.ppf(0.5 + level / 2))
+    for params, cov in ((model.params_, model.log_cov_), (model.gg_params_, model.gg_log_cov_)):
+        if params is None:
+            continue
+        if cov is None or not np.all(np.isfinite(cov)):
+            return "the fitted model has no finite standard errors"
+        sd = np.sqrt(np.clip(np.diag(cov), 0.0, None))
+        for name, s in zip(params, sd, strict=True):
+            if np.exp(2 * z * s) > max_factor:
+                return f"parameter {name} is not determined by the data"
+    return None
+
+
+def _draw(
+    params: dict[str, float],
+    cov: np.ndarray,
+    n: int,
+    rng,
+    *,
+    valid: Any = None,
+) -> list[dict[str, float]]:
+    """Draw ``n`` parameter vectors from the log-normal; ``valid`` rejects unusable ones."""
     if not np.all(np.isfinite(cov)):
         raise InputError(
             "the fitted model has no usable variance matrix (singular Hessian); "
             "CLV intervals need more patients or a small clv.penalizer"
         )
     mean = np.log(np.array(list(params.values())))
-    logs = rng.multivariate_normal(mean, cov, size=n, method="cholesky")
-    return [dict(zip(params, np.exp(row), strict=True)) for row in logs]
+    keep: list[dict[str, float]] = []
+    for _ in range(20):
+        logs = rng.multivariate_normal(mean, cov, size=n, method="cholesky")
+        rows = [dict(zip(params, np.exp(row), strict=True)) for row in logs]
+        keep += [r for r in rows if valid is None or valid(r)]
+        if len(keep) >= n:
+            return keep[:n]
+    raise InputError("the model's parameters are too uncertain to draw intervals from")
+
+
+def _gg_has_mean(params: dict[str, float]) -> bool:
+    """Return whether a Gamma-Gamma draw has a finite mean spend (q > 1)."""
+    return params["q"] > 1
 
 
 def clv_intervals(
@@ -148,7 +192,7 @@ def clv_intervals(
     rng = np.random.default_rng(c.seed)
     bg_draws = _draw(model.params_, model.log_cov_, c.bootstrap_draws, rng)
     gg_draws = (
-        _draw(model.gg_params_, model.gg_log_cov_, c.bootstrap_draws, rng)
+        _draw(model.gg_params_, model.gg_log_cov_, c.bootstrap_draws, rng, valid=_gg_has_mean)
         if model.gg_params_ is not None
         else [None] * c.bootstrap_draws
     )

@@ -9,7 +9,12 @@ Definitions (all money is net ``visits.amount``; margin = revenue × ``clinic.gr
   visited again after their first month (returning patients);
 * acquisition-to-retention cost ratio = overall CAC ÷ retention cost per retained patient
   (the articles quote 5–7×);
-* realised LTV = revenue per acquired patient to date, and within 12 months of acquisition;
+* acquired patients of a channel: its new patients in the months it had acquisition spend
+  (the patients the spend bought; :func:`acquired_patients`);
+* revenue to date, and in the first 12 months, per acquired patient (shown as revenue,
+  never as lifetime value);
+* LTV = the mean lifetime value of the channel's acquired patients counted from their
+  first visit (:mod:`clinicvalue.analyses.economics.lifetime`); LTV:CAC = LTV ÷ CAC;
 * payback months = first month since acquisition when cumulative margin per acquired patient
   reaches the channel's CAC (NaN if not yet reached).
 
@@ -84,8 +89,8 @@ class Economics:
     cac : pandas.DataFrame
         ``channel, month, spend, new_patients, cac``.
     by_channel : pandas.DataFrame
-        Indexed by ``channel``: ``spend, new_patients, cac, ltv_to_date, ltv_12m, clv,
-        ltv_cac, payback_months``.
+        Indexed by ``channel``: ``spend, new_patients, cac, revenue_to_date,
+        revenue_12m, ltv, ltv_cac, payback_months``.
     revenue_split : pandas.DataFrame
         Output of :func:`revenue_new_vs_returning`.
     overall_cac, retention_spend, retained_patients, retention_cost, acq_to_ret_ratio : float
@@ -129,12 +134,32 @@ class Economics:
         }
 
 
+def _acquisition_spend(data: ClinicData, profile: ClinicProfile) -> pd.DataFrame:
+    spend = data.spend
+    return spend[spend["purpose"].isin(profile.economics.acquisition_purposes)]
+
+
+def acquired_patients(data: ClinicData, profile: ClinicProfile) -> pd.DataFrame:
+    """Return the patients acquisition spend bought: new in a month their channel had spend.
+
+    Indexed by ``patient_id``: ``first_visit``, ``acq_month``, ``channel``. Empty without
+    spend data.
+    """
+    first = _first_visits(data)
+    if not data.has_spend:
+        return first.iloc[:0]
+    acq = _acquisition_spend(data, profile)
+    paid = acq[acq["amount"] > 0].groupby(["channel", "month"]).size().index
+    keys = pd.MultiIndex.from_arrays([first["channel"], first["acq_month"]])
+    return first[keys.isin(paid)]
+
+
 def economics(
     data: ClinicData,
     profile: ClinicProfile,
     *,
     as_of: pd.Timestamp | None = None,
-    clv: pd.Series | None = None,
+    new_ltv: pd.Series | None = None,
 ) -> Economics:
     """Compute CAC, LTV, LTV:CAC, payback and the acquisition-to-retention cost ratio.
 
@@ -146,9 +171,11 @@ def economics(
         Supplies ``clinic.gross_margin`` and ``economics.*_purposes``.
     as_of : pandas.Timestamp, optional
         Analysis date (default: the last visit).
-    clv : pandas.Series, optional
-        Per-patient model CLV indexed by ``patient_id`` (e.g. from ``ClvModel``);
-        averaged per channel into ``by_channel["clv"]``.
+    new_ltv : pandas.Series, optional
+        Lifetime value of each acquired patient from their first visit
+        (:func:`clinicvalue.analyses.economics.lifetime.new_patient_ltv` over
+        :func:`acquired_patients`); averaged per channel into ``by_channel["ltv"]``.
+        Without it LTV and LTV:CAC are NaN.
 
     Returns
     -------
@@ -163,7 +190,7 @@ def economics(
     as_of = pd.Timestamp(as_of) if as_of is not None else v["visit_date"].max()
     first = _first_visits(data)
     spend = data.spend
-    acq = spend[spend["purpose"].isin(profile.economics.acquisition_purposes)]
+    acq = _acquisition_spend(data, profile)
     ret = spend[spend["purpose"].isin(profile.economics.retention_purposes)]
 
     new = first.groupby(["channel", "acq_month"]).size().rename("new_patients")
@@ -175,27 +202,28 @@ def economics(
     cac["cac"] = cac["spend"] / cac["new_patients"].replace(0, np.nan)
     cac = cac.reset_index()
 
-    # per-patient revenue to date and within 12 months, months since acquisition
-    vv = v[["patient_id", "visit_date", "amount"]].join(first, on="patient_id")
+    # the patients the spend bought: revenue to date and in 12 months, months since acquisition
+    acquired = acquired_patients(data, profile)
+    vv = v[["patient_id", "visit_date", "amount"]].join(acquired, on="patient_id", how="inner")
     vv = vv[vv["visit_date"] <= as_of]
     age = (vv["visit_date"].dt.year - vv["acq_month"].dt.year) * 12 + (
         vv["visit_date"].dt.month - vv["acq_month"].dt.month
     )
     vv = vv.assign(age=age)
-    spent_channels = cac["channel"].unique()
     by = cac.groupby("channel")[["spend", "new_patients"]].sum()
     by["cac"] = by["spend"] / by["new_patients"].replace(0, np.nan)
-    acquired = first[first["channel"].isin(spent_channels)]
     n_acq = acquired.groupby("channel").size()
     rev = vv.groupby("channel")["amount"].sum()
-    by["ltv_to_date"] = (rev / n_acq).reindex(by.index)
+    by["revenue_to_date"] = (rev / n_acq).reindex(by.index)
     rev12 = vv[vv["age"] < 12].groupby("channel")["amount"].sum()
-    by["ltv_12m"] = (rev12 / n_acq).reindex(by.index)
-    if clv is not None:
-        by["clv"] = clv.groupby(first["channel"].reindex(clv.index)).mean().reindex(by.index)
+    by["revenue_12m"] = (rev12 / n_acq).reindex(by.index)
+    if new_ltv is not None:
+        ltv = new_ltv.reindex(acquired.index.astype("string")).to_numpy()
+        by["ltv"] = pd.Series(ltv, index=acquired.index).groupby(acquired["channel"]).mean()
+        by["ltv"] = by["ltv"].reindex(by.index)
     else:
-        by["clv"] = np.nan
-    by["ltv_cac"] = by["ltv_to_date"] * gm / by["cac"]
+        by["ltv"] = np.nan
+    by["ltv_cac"] = by["ltv"] / by["cac"]
     # payback: cumulative margin per acquired patient by month since acquisition
     cum = (
         vv.groupby(["channel", "age"])["amount"].sum().unstack("age", fill_value=0.0).cumsum(axis=1)
@@ -206,7 +234,12 @@ def economics(
     by["payback_months"] = (first_age.astype(float) + 1).reindex(by.index)
 
     overall_cac = float(acq["amount"].sum() / max(len(acquired), 1)) if len(acquired) else np.nan
-    returning = vv[vv["age"] >= 1]["patient_id"].nunique()
+    everyone = v[["patient_id", "visit_date"]].join(first["acq_month"], on="patient_id")
+    everyone = everyone[everyone["visit_date"] <= as_of]
+    since = (everyone["visit_date"].dt.year - everyone["acq_month"].dt.year) * 12 + (
+        everyone["visit_date"].dt.month - everyone["acq_month"].dt.month
+    )
+    returning = everyone.loc[since.to_numpy() >= 1, "patient_id"].nunique()
     ret_spend = float(ret["amount"].sum())
     ret_cost = ret_spend / returning if returning and ret_spend > 0 else float("nan")
     ratio = overall_cac / ret_cost if ret_cost and not np.isnan(ret_cost) else float("nan")

@@ -103,6 +103,7 @@ def return_drivers(
     *,
     first_treatment: pd.Series | None = None,
     min_patients: int = 30,
+    min_events: int = 10,
     min_level: int = 10,
 ) -> Drivers:
     """Fit a logistic model of returning within the window and tabulate odds ratios.
@@ -120,6 +121,9 @@ def return_drivers(
         first visit's treatment (``treatment_category``), else its first listed treatment.
     min_patients : int
         Fewest eligible patients needed.
+    min_events : int
+        Fewest patients who returned, and who did not, needed: a logistic model of a rare
+        outcome says nothing.
     min_level : int
         Levels with fewer patients are pooled into ``other``; a yes/no predictor that
         differs from an earlier one for fewer patients than this is left out (it measures
@@ -143,6 +147,12 @@ def return_drivers(
         raise InputError(
             f"Every eligible patient {'returned' if y.iloc[0] else 'did not return'} within "
             f"{days} days, so nothing distinguishes returners; the drivers model cannot be fit."
+        )
+    fewest = int(min(y.sum(), (~y.astype(bool)).sum()))
+    if fewest < min_events:
+        raise InputError(
+            f"Only {fewest} eligible patients {'returned' if y.mean() < 0.5 else 'did not return'}"
+            f" within {days} days; the drivers model needs at least {min_events} of each."
         )
     notes: list[str] = []
     cats = [c for c in ("channel", "treatment", "age_band") if c in frame.columns]

@@ -1,5 +1,15 @@
 """RFM measures and 1–5 scores per patient (002, 004, 000).
 
+The measures are the articles': R = days since the last visit; F = how often the patient
+comes, visits per year of their history (002: 一年就诊几次); M = how much they spend in
+total (002: 累计花费), or per year with ``profile.rfm.monetary = "per_year"``. The history
+is the whole record by default, or the last ``profile.rfm.lookback_months``. A year of
+history runs from the first visit in it to the last, and counts as at least one year, so
+a new patient's two visits in a month are two a year, not twenty-four. F and M are never
+counted only in a window shorter than the recency cut: a patient who came often and
+stopped keeps a high F and M and a low R, which is what at-risk and dormant high value
+mean.
+
 Scoring rule: a value's score is ``ceil(5 × pct_rank)`` where ``pct_rank`` is its average
 rank divided by the number of patients (``Series.rank(method="average", pct=True)``), so
 equal values always get equal scores and fewer than five distinct values simply use fewer
@@ -25,6 +35,8 @@ from clinicvalue.profile import ClinicProfile
 from clinicvalue.summarize.features import align_features, money_column, patient_features
 
 __all__ = [
+    "MIN_HISTORY_DAYS",
+    "history_years",
     "index_positions",
     "money_column",
     "quintile_score",
@@ -84,16 +96,31 @@ def index_positions(values: pd.Series | pd.Index | np.ndarray, index: pd.Index) 
     return pos.to_numpy(zero_copy_only=False).astype(np.int64)
 
 
-def rfm_from_features(features: pd.DataFrame, as_of: pd.Timestamp | str) -> pd.DataFrame:
+#: the shortest history F and M are annualised over, in days
+MIN_HISTORY_DAYS = 365.25
+
+
+def history_years(features: pd.DataFrame) -> pd.Series:
+    """Return each patient's years of history in the look-back (at least one)."""
+    span = (features["last_visit"] - features["first_lookback"]).dt.days.astype(float)
+    days = np.fmax(span.fillna(0.0).to_numpy(), MIN_HISTORY_DAYS)
+    return pd.Series(days / 365.25, index=features.index)
+
+
+def rfm_from_features(
+    features: pd.DataFrame, as_of: pd.Timestamp | str, profile: ClinicProfile
+) -> pd.DataFrame:
     """Return the :func:`rfm_table` frame from :func:`patient_features` output."""
     out = pd.DataFrame(index=features.index)
     days = (pd.Timestamp(as_of).normalize() - features["last_visit"]).dt.days
     out["recency_days"] = days.astype("int64") if days.notna().all() else days
-    out["frequency_window"] = features["visits_window"].astype("int64")
-    out["monetary_window"] = features["spend_window"].astype(float)
+    years = history_years(features)
+    out["visits_per_year"] = features["visits_lookback"].astype(float) / years
+    spend = features["spend_lookback"].astype(float)
+    out["rfm_spend"] = spend / years if profile.rfm.monetary == "per_year" else spend
     out["r_score"] = quintile_score(out["recency_days"], reverse=True)  # ranks: O(n log n)
-    out["f_score"] = quintile_score(out["frequency_window"])
-    out["m_score"] = quintile_score(out["monetary_window"])
+    out["f_score"] = quintile_score(out["visits_per_year"])
+    out["m_score"] = quintile_score(out["rfm_spend"])
     return out
 
 
@@ -104,7 +131,7 @@ def rfm_table(
     *,
     patients: pd.Index | None = None,
 ) -> pd.DataFrame:
-    """Return R (days), F and M in the look-back window with 1–5 scores, per patient.
+    """Return R (days), F (visits per year) and M (spend) with 1–5 scores, per patient.
 
     Parameters
     ----------
@@ -113,12 +140,12 @@ def rfm_table(
     as_of
         Reference day; visits after it are ignored.
     profile
-        Uses ``profile.rfm.window_months`` and ``profile.rfm.self_pay_only``.
+        Uses ``profile.rfm.lookback_months``, ``monetary`` and ``self_pay_only``.
     patients
         Patients to score (default: everyone with a visit up to ``as_of``). Patients with
-        no visit in the window get F = 0 and M = 0.
+        no visit in the look-back get F = 0 and M = 0.
     """
     features = patient_features(visits, as_of, profile)
     if patients is not None:
         features = align_features(features, patients, as_of)
-    return rfm_from_features(features, as_of)
+    return rfm_from_features(features, as_of, profile)

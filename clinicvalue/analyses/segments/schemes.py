@@ -113,7 +113,7 @@ def _high(rfm: pd.DataFrame, profile: ClinicProfile) -> tuple[np.ndarray, ...]:
         c = profile.rfm.score_cutoff
         return tuple((rfm[k] >= c).to_numpy() for k in ("r_score", "f_score", "m_score"))
     agg = "mean" if split == "mean" else "median"
-    r, f, m = rfm["recency_days"], rfm["frequency_window"], rfm["monetary_window"]
+    r, f, m = rfm["recency_days"], rfm["visits_per_year"], rfm["rfm_spend"]
     return (
         (r < getattr(r, agg)()).to_numpy(),
         (f > getattr(f, agg)()).to_numpy(),
@@ -318,7 +318,7 @@ def score_columns(
     if features is None:
         features = patient_features(data.visits, as_of, profile)
     feats = align_features(features, idx, as_of)
-    out = rfm_from_features(feats, as_of)
+    out = rfm_from_features(feats, as_of, profile)
     refs = _referral_counts(data.patients, feats.index)
     out["segment_rfm8"] = rfm8_segment(out, profile)
     out["tier_value5"] = value_tier(out, profile)

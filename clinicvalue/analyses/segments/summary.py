@@ -19,8 +19,8 @@ __all__ = ["SegmentationSummary", "scheme_keys", "segmentation_summary"]
 
 _MEANS = {
     "mean_recency_days": "recency_days",
-    "mean_frequency": "frequency_window",
-    "mean_monetary": "monetary_window",
+    "mean_frequency": "visits_per_year",
+    "mean_monetary": "rfm_spend",
     "mean_r_score": "r_score",
     "mean_f_score": "f_score",
     "mean_m_score": "m_score",
@@ -95,7 +95,7 @@ def segmentation_summary(
         The frame from :func:`~.schemes.score_columns` (any subset of its
         scheme columns; at least one).
     revenue
-        Revenue per patient (indexed like ``scores``); default ``monetary_window``.
+        Revenue per patient (indexed like ``scores``); default ``rfm_spend``.
     """
     columns = [c for c in SCHEME_COLUMNS if c in scores.columns]
     if not columns:
@@ -104,9 +104,9 @@ def segmentation_summary(
             f"{', '.join(SCHEME_COLUMNS)}); pass the frame from segments.score_columns"
         )
     if revenue is None:
-        if "monetary_window" not in scores.columns:
-            raise InputError("scores has no 'monetary_window'; pass revenue= per patient")
-        revenue = scores["monetary_window"]
+        if "rfm_spend" not in scores.columns:
+            raise InputError("scores has no 'rfm_spend'; pass revenue= per patient")
+        revenue = scores["rfm_spend"]
     rev = revenue.reindex(scores.index).astype(float)
     if rev.isna().any():
         missing = list(scores.index[rev.isna().to_numpy()][:3])

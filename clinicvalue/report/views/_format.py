@@ -149,3 +149,10 @@ def t_or(key: str, loc: str) -> str:
     if key in STRINGS:
         return t(key, loc)
     return key.replace("_", " ")
+
+
+def why(missing: Any, loc: str) -> str:
+    """Return why a part of the run is missing, in the report's language when it can."""
+    if getattr(missing, "key", ""):
+        return t(f"missing_{missing.key}", loc, **dict(missing.values))
+    return str(missing.reason)

@@ -19,9 +19,9 @@ from clinicvalue.report.views._format import (
     para,
     pct,
     seg_names,
-    t_or,
     together,
     warn,
+    why,
 )
 from clinicvalue.report.views.blocks import Block
 from clinicvalue.text.i18n import fmt_date, fmt_number, fmt_percent, t
@@ -34,12 +34,14 @@ def _by_segment(ctx: Ctx) -> tuple[dict, pd.DataFrame, float, list[str]]:
     run = ctx.analyses
     by = run.clv_by_segment
     if isinstance(by, Missing):
-        raise Skip(t("section_failed", ctx.locale, why=by.reason))
+        raise Skip(t("section_failed", ctx.locale, why=why(by, ctx.locale)))
     ci = run.clv_intervals
     if not isinstance(ci, Missing):
         return ci.total, by, ci.level, []
     total = {"estimate": float(by["estimate"].sum()), "lower": np.nan, "upper": np.nan}
-    return total, by, 0.9, [t("clv_no_interval", ctx.locale, why=ci.reason)]
+    if run.clv_undetermined is not None:  # said once, among the model's warnings
+        return total, by, 0.9, []
+    return total, by, 0.9, [t("clv_no_interval", ctx.locale, why=why(ci, ctx.locale))]
 
 
 def clv_finding(ctx: Ctx) -> str | None:
@@ -72,21 +74,24 @@ def view(ctx: Ctx) -> list[Block]:
     summ = run.summary
     c = ctx.profile.clv
     level = fmt_percent(lvl, loc, decimals=0)
-    blocks: list[Block] = [
-        para(
-            t(
-                "clv_total_text",
-                loc,
-                total=ctx.money(total["estimate"]),
-                lower=money(total["lower"], ctx),
-                upper=money(total["upper"], ctx),
-                level=level,
-                months=c.horizon_months,
-                n=fmt_number(len(summ), loc),
-                per=ctx.money(total["estimate"] / max(len(summ), 1)),
-            )
+    figures = {
+        "total": ctx.money(total["estimate"]),
+        "months": c.horizon_months,
+        "n": fmt_number(len(summ), loc),
+        "per": ctx.money(total["estimate"] / max(len(summ), 1)),
+    }
+    if finite(total["lower"]):
+        text = t(
+            "clv_total_text",
+            loc,
+            lower=money(total["lower"], ctx),
+            upper=money(total["upper"], ctx),
+            level=level,
+            **figures,
         )
-    ]
+    else:
+        text = t("clv_total_plain", loc, **figures)
+    blocks: list[Block] = [para(text)]
     blocks.extend(note(n) for n in notes)
     # CLV by segment
     names = seg_names(list(by.index), ctx)
@@ -119,39 +124,20 @@ def view(ctx: Ctx) -> list[Block]:
         }
     )
     blocks.append(grid(table, numeric=tuple(table.columns[1:])))
-    # parameters
-    blocks.append(heading("clv_params", ctx))
-    pint = run.parameter_intervals
-    if isinstance(pint, Missing):
-        raise Skip(t("section_failed", loc, why=pint.reason))
-    ptable = pd.DataFrame(
-        {
-            t("model", loc): [
-                "BG/NBD" if m == "bgnbd" else "Gamma-Gamma" for m in pint.index.get_level_values(0)
-            ],
-            t("parameter", loc): list(pint.index.get_level_values(1)),
-            t("estimate", loc): [num(v, loc, 3) for v in pint["estimate"]],
-            t("interval", loc, level="95%"): [
-                f"{num(lo, loc, 3)} – {num(hi, loc, 3)}"
-                for lo, hi in zip(pint["lower"], pint["upper"], strict=True)
-            ],
-        }
-    )
-    step = model.fit_step_
-    blocks.append(grid(ptable, numeric=tuple(ptable.columns[2:])))
     blocks.append(
         para(
             t(
-                "clv_fit_text",
+                "clv_fit_plain",
                 loc,
-                step=t_or(f"step_{step}", loc) if step == "default" else step,
-                unit=t(f"unit_{model.time_unit}", loc),
                 n=fmt_number(model.n_patients_, loc),
                 repeat=fmt_number(model.n_repeat_, loc),
             )
         )
     )
+    step = model.fit_step_
     warnings: list[str] = []
+    if run.clv_undetermined is not None:
+        warnings.append(t("warn_undetermined", loc, why=why(run.clv_undetermined, loc)))
     if model.gg_params_ is None:
         warnings.append(t("warn_gg_fallback", loc))
     if step != "default":

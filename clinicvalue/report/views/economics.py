@@ -27,7 +27,14 @@ from clinicvalue.report.views._format import (
     t_or,
 )
 from clinicvalue.report.views.blocks import Block, Box, ItemList, Paragraph
-from clinicvalue.text.i18n import STRINGS, channel_label, fmt_number, fmt_percent, t
+from clinicvalue.text.i18n import (
+    STRINGS,
+    channel_label,
+    currency_symbol,
+    fmt_number,
+    fmt_percent,
+    t,
+)
 
 __all__ = ["view"]
 
@@ -45,25 +52,34 @@ def view(ctx: Ctx) -> list[Block]:
                 t("channel", loc): [channel_label(c, loc) for c in by.index],
                 t("spend", loc): [money(v, ctx) for v in by["spend"]],
                 t("new_patients_col", loc): [num(v, loc) for v in by["new_patients"]],
-                "CAC": [money(v, ctx) for v in by["cac"]],
-                t("ltv_to_date", loc): [money(v, ctx) for v in by["ltv_to_date"]],
-                t("ltv_12m", loc): [money(v, ctx) for v in by["ltv_12m"]],
-                t("clv_mean", loc): [money(v, ctx) for v in by["clv"]],
-                "LTV:CAC": [
+                t("col_cac", loc): [money(v, ctx) for v in by["cac"]],
+                t("revenue_to_date", loc): [money(v, ctx) for v in by["revenue_to_date"]],
+                t("revenue_12m", loc): [money(v, ctx) for v in by["revenue_12m"]],
+                t("ltv_new", loc): [money(v, ctx) for v in by["ltv"]],
+                t("col_ltv_cac", loc): [
                     num(v, loc, 1) + "×" if finite(v) else t("na", loc) for v in by["ltv_cac"]
                 ],
                 t("payback", loc): [num(v, loc) for v in by["payback_months"]],
             }
         )
         blocks.append(heading("by_channel", ctx))
-        blocks.append(para(t("by_channel_text", loc, gm=fmt_percent(gm, loc, decimals=0))))
+        years = fmt_number(ctx.profile.clv.horizon_months / 12, loc, decimals=0)
+        blocks.append(
+            para(t("by_channel_text", loc, gm=fmt_percent(gm, loc, decimals=0), years=years))
+        )
         blocks.append(grid(table, numeric=tuple(table.columns[1:])))
         shown = dataclasses.replace(
             res, by_channel=by.set_axis([channel_label(c, loc) for c in by.index])
         )
         blocks.append(
             figure(
-                charts.plot_svg(plot_cac_vs_ltv, shown, locale=loc, size=(7.0, 2.8)),
+                charts.plot_svg(
+                    plot_cac_vs_ltv,
+                    shown,
+                    locale=loc,
+                    size=(7.0, 2.8),
+                    after=lambda ax: _money_per_patient(ax, ctx),
+                ),
                 t("by_channel", loc),
             )
         )
@@ -230,3 +246,10 @@ def _scenario(ctx: Ctx) -> list[Block]:
             )
         )
     ]
+
+
+def _money_per_patient(ax: Any, ctx: Ctx) -> None:
+    """Money on the y axis in the clinic's currency, grouped as the locale writes it."""
+    money_axis(ax, ctx.locale)
+    symbol = currency_symbol(ctx.profile.clinic.currency)
+    ax.set_ylabel(t("money_per_patient", ctx.locale, currency=symbol))

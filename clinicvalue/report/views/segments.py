@@ -37,16 +37,17 @@ def view(ctx: Ctx) -> list[Block]:
             t("segment", loc): names,
             t("patients", loc): [fmt_number(v, loc) for v in counts],
             t("share_patients", loc): [fmt_percent(v / counts.sum(), loc) for v in counts],
-            t("revenue_window", loc): [ctx.money(v) for v in revenue],
+            t(f"rfm_spend_{ctx.profile.rfm.monetary}", loc): [ctx.money(v) for v in revenue],
             t("share_revenue", loc): [
                 fmt_percent(v / total_rev, loc) if total_rev else t("na", loc) for v in revenue
             ],
             t("action", loc): [segment_action("rfm8", k, loc) for k in keys],
         }
     )
-    months = ctx.profile.rfm.window_months
+    months = ctx.profile.rfm.lookback_months
+    history = t("rfm_history_months", loc, months=months) if months else t("rfm_history_all", loc)
     blocks: list[Block] = [
-        para(t("segments_intro", loc, months=months, n=fmt_number(len(sc), loc))),
+        para(t("segments_intro", loc, history=history, n=fmt_number(len(sc), loc))),
         figure(
             charts.plot_svg(
                 plot_segment_sizes,

@@ -104,7 +104,8 @@ def test_predict_columns_and_profile(cdnow, fitted):
     assert out.index.equals(cdnow.index)
     assert (out["exp_visits_12m"] >= out["exp_visits_6m"]).all()
     assert (out["exp_visits_6m"] >= out["exp_visits_3m"]).all()
-    np.testing.assert_allclose(out["clv_margin"], out["clv"] * prof.clinic.gross_margin)
+    # the lifetime value is gross margin; clv_revenue is the revenue it comes from
+    np.testing.assert_allclose(out["clv"], out["clv_revenue"] * prof.clinic.gross_margin)
     assert out["p_alive"].between(0, 1).all()
 
 

@@ -5,8 +5,9 @@ google: spend 3000+2000+1000 = 6000 for 6 new patients → CAC 1000 each month;
 flyer: 1000 × 3 months for 6 new patients → CAC 500.
 Every first visit is 500. Returns: p01 Feb 1000, Mar 1000; p02 Mar 500; p07 Feb 500;
 p03 13 months later 100.
-google LTV to date = (3000+2000+500+100)/6 = 933.33; 12-month LTV = 5500/6 = 916.67.
-flyer LTV = 3500/6 = 583.33 → LTV:CAC 1.1667, pays back in month 1 (500 ≥ 500).
+google revenue to date = (3000+2000+500+100)/6 = 933.33; in 12 months 5500/6 = 916.67.
+flyer revenue to date 3500/6 = 583.33, pays back in month 1 (500 ≥ 500).
+LTV:CAC = the new patients' lifetime value (given: 2,000 google, 800 flyer) ÷ CAC.
 google cumulative margin/patient 500, 666.7, 916.7, …, 933.3 < 1000 → not paid back.
 Retention spend 600 / 4 returning patients (p01, p02, p03, p07) = 150; overall CAC
 9000/12 = 750 → acquisition-to-retention cost ratio 5.0.
@@ -20,7 +21,11 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from clinicvalue.analyses.economics.channels import economics, revenue_new_vs_returning
+from clinicvalue.analyses.economics.channels import (
+    acquired_patients,
+    economics,
+    revenue_new_vs_returning,
+)
 from clinicvalue.profile import ClinicProfile
 from tests.support.clinics import PROFILE, fixture_data
 
@@ -34,20 +39,47 @@ def test_cac_by_channel_and_month():
     assert len(e.cac) == 6  # retention spend is not acquisition
 
 
-def test_ltv_ltv_cac_and_payback():
-    by = economics(fixture_data(), PROFILE).by_channel
+NEW_LTV = pd.Series(
+    np.r_[np.full(6, 2000.0), np.full(6, 800.0)],
+    index=pd.Index([f"p{i:02d}" for i in range(1, 13)], dtype="string"),
+)
+
+
+def test_revenue_ltv_cac_and_payback():
+    by = economics(fixture_data(), PROFILE, new_ltv=NEW_LTV).by_channel
     assert by.loc["google", "cac"] == pytest.approx(1000)
-    assert by.loc["google", "ltv_to_date"] == pytest.approx(5600 / 6)
-    assert by.loc["google", "ltv_12m"] == pytest.approx(5500 / 6)
-    assert by.loc["flyer", "ltv_cac"] == pytest.approx(3500 / 6 / 500)
+    assert by.loc["google", "revenue_to_date"] == pytest.approx(5600 / 6)
+    assert by.loc["google", "revenue_12m"] == pytest.approx(5500 / 6)
+    assert by.loc["google", "ltv"] == pytest.approx(2000)
+    assert by.loc["flyer", "ltv"] == pytest.approx(800)
+    assert by.loc["google", "ltv_cac"] == pytest.approx(2.0)
+    assert by.loc["flyer", "ltv_cac"] == pytest.approx(800 / 500)
     assert by.loc["flyer", "payback_months"] == 1
     assert np.isnan(by.loc["google", "payback_months"])
 
 
-def test_margin_lowers_ltv_cac_and_delays_payback():
+def test_no_lifetime_value_means_no_ltv_cac():
+    """Revenue to date is never passed off as lifetime value."""
+    by = economics(fixture_data(), PROFILE).by_channel
+    assert by["ltv"].isna().all() and by["ltv_cac"].isna().all()
+    assert by.loc["google", "revenue_to_date"] == pytest.approx(5600 / 6)
+
+
+def test_margin_delays_payback():
     by = economics(fixture_data(), ClinicProfile().replace(clinic__gross_margin=0.5)).by_channel
-    assert by.loc["flyer", "ltv_cac"] == pytest.approx(3500 / 6 * 0.5 / 500)
     assert np.isnan(by.loc["flyer", "payback_months"])
+
+
+def test_only_patients_the_spend_bought_count():
+    """A patient new in a month without spend on their channel is not acquired by it."""
+    d = fixture_data()
+    d.spend = d.spend[~d.spend["month"].eq(pd.Timestamp("2025-03-01"))]
+    by = economics(d, PROFILE, new_ltv=NEW_LTV).by_channel
+    bought = acquired_patients(d, PROFILE)
+    assert list(by["new_patients"]) == list(bought.groupby("channel").size()[by.index])
+    assert by.loc["google", "new_patients"] == 5 and by.loc["flyer", "new_patients"] == 4
+    assert by.loc["google", "cac"] == pytest.approx(5000 / 5)
+    assert not bought["acq_month"].eq(pd.Timestamp("2025-03-01")).any()
 
 
 def test_cost_ratio():
@@ -63,16 +95,6 @@ def test_revenue_new_vs_returning():
     assert list(s["new_revenue"].iloc[:3]) == [2500, 2000, 1500]
     assert list(s["returning_revenue"]) == [0, 1500, 1500, 100]
     assert s["new_revenue"].sum() + s["returning_revenue"].sum() == 6000 + 3100
-
-
-def test_clv_by_channel():
-    clv = pd.Series(
-        np.r_[np.full(6, 2000.0), np.full(6, 800.0)],
-        index=pd.Index([f"p{i:02d}" for i in range(1, 13)], dtype="string"),
-    )
-    by = economics(fixture_data(), PROFILE, clv=clv).by_channel
-    assert by.loc["google", "clv"] == pytest.approx(2000)
-    assert by.loc["flyer", "clv"] == pytest.approx(800)
 
 
 def test_missing_spend_is_a_note_not_an_error():

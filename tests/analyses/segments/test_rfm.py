@@ -13,18 +13,31 @@ def test_rfm_hand_computed():
     t = rfm_table(V, AS_OF, ClinicProfile())
     # R: A Dec1→Dec31 30; B 10; C Jan15→Dec31 = 351; D 2022-01-01 → 365+365+365 = 1095; E 29+30+31
     assert t["recency_days"].to_dict() == {"A": 30, "B": 10, "C": 351, "D": 1095, "E": 90}
-    assert t["frequency_window"].to_dict() == {"A": 3, "B": 1, "C": 1, "D": 0, "E": 2}
-    assert t["monetary_window"].to_dict() == {"A": 60000, "B": 50, "C": 500, "D": 0, "E": 120000}
+    # F: visits per year of history, a history shorter than a year counting as one
+    assert t["visits_per_year"].to_dict() == {"A": 3, "B": 1, "C": 2, "D": 1, "E": 2}
+    # M: cumulative spend over the whole history (C's 2023 visit included)
+    assert t["rfm_spend"].to_dict() == {"A": 60000, "B": 50, "C": 1500, "D": 80, "E": 120000}
     # R ranks on -recency: D1 C2 E3 A4 B5 → ceil(5 * rank/5) = rank
     assert t["r_score"].to_dict() == {"A": 4, "B": 5, "C": 2, "D": 1, "E": 3}
-    # F: D rank1, B,C tie avg rank 2.5 → ceil(2.5)=3, E 4, A 5
-    assert t["f_score"].to_dict() == {"A": 5, "B": 3, "C": 3, "D": 1, "E": 4}
-    assert t["m_score"].to_dict() == {"A": 4, "B": 2, "C": 3, "D": 1, "E": 5}
+    # F: B,D tie (avg rank 1.5 → ceil(1.5)=2), C,E tie (3.5 → 4), A 5
+    assert t["f_score"].to_dict() == {"A": 5, "B": 2, "C": 4, "D": 2, "E": 4}
+    assert t["m_score"].to_dict() == {"A": 4, "B": 1, "C": 3, "D": 2, "E": 5}
+
+
+def test_frequency_is_visits_per_year_of_history():
+    """Ten visits over five years are two a year, however long ago the last one was."""
+    days = pd.date_range("2018-01-01", "2022-12-31", periods=10)
+    v = visits([("A", d.strftime("%Y-%m-%d"), 100.0) for d in days])
+    t = rfm_table(v, AS_OF, ClinicProfile())
+    assert t.loc["A", "visits_per_year"] == pytest.approx(10 / (days[-1] - days[0]).days * 365.25)
+    assert t.loc["A", "rfm_spend"] == 1000.0
+    per_year = rfm_table(v, AS_OF, ClinicProfile().replace(rfm__monetary="per_year"))
+    assert per_year.loc["A", "rfm_spend"] == pytest.approx(1000.0 / 5.0, rel=1e-3)
 
 
 def test_self_pay_only_uses_self_pay():
     t = rfm_table(V, AS_OF, ClinicProfile().replace(rfm__self_pay_only=True))
-    assert t.loc["A", "monetary_window"] == 30000
+    assert t.loc["A", "rfm_spend"] == 30000
 
 
 def test_self_pay_missing_is_error():
@@ -77,15 +90,17 @@ def test_index_positions_strings_and_fallback():
     assert index_positions(pd.Series([3, 1]), pd.Index([1, 2, 3])).tolist() == [2, 0]
 
 
-def test_window_excludes_start_day_and_future():
+def test_lookback_excludes_start_day_and_future():
     v = visits([("A", "2023-12-31", 1.0), ("A", "2024-01-01", 2.0), ("A", "2025-01-01", 4.0)])
-    t = rfm_table(v, AS_OF, ClinicProfile())
-    # window = (2023-12-31, 2024-12-31]; the 2025 visit is after as_of
-    assert t.loc["A", "frequency_window"] == 1 and t.loc["A", "monetary_window"] == 2.0
+    t = rfm_table(v, AS_OF, ClinicProfile().replace(rfm__lookback_months=12))
+    # look-back = (2023-12-31, 2024-12-31]; the 2025 visit is after as_of
+    assert t.loc["A", "visits_per_year"] == 1 and t.loc["A", "rfm_spend"] == 2.0
     assert t.loc["A", "recency_days"] == 365
+    whole = rfm_table(v, AS_OF, ClinicProfile())
+    assert whole.loc["A", "visits_per_year"] == 2 and whole.loc["A", "rfm_spend"] == 3.0
 
 
 def test_missing_visit_date_is_not_a_visit():
     v = visits([("A", "2024-12-01", 1.0), ("A", None, 5.0)])
     t = rfm_table(v, AS_OF, ClinicProfile())
-    assert t.loc["A", "recency_days"] == 30 and t.loc["A", "frequency_window"] == 1
+    assert t.loc["A", "recency_days"] == 30 and t.loc["A", "visits_per_year"] == 1

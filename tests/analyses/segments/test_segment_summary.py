@@ -9,8 +9,8 @@ from clinicvalue.errors import InputError
 S = pd.DataFrame(
     {
         "recency_days": [10, 20, 400, 30],
-        "frequency_window": [4, 2, 0, 1],
-        "monetary_window": [600.0, 200.0, 0.0, 200.0],
+        "visits_per_year": [4, 2, 0, 1],
+        "rfm_spend": [600.0, 200.0, 0.0, 200.0],
         "r_score": [5, 4, 1, 3],
         "f_score": [5, 4, 1, 2],
         "m_score": [5, 4, 1, 4],
@@ -50,7 +50,7 @@ def test_revenue_override():
 
 def test_errors():
     with pytest.raises(InputError, match="no segment column"):
-        segmentation_summary(S[["monetary_window"]])
+        segmentation_summary(S[["rfm_spend"]])
     with pytest.raises(InputError, match="pass revenue="):
         segmentation_summary(S[["segment_rfm8"]])
     with pytest.raises(InputError, match="no value for patients \\['D'\\]"):

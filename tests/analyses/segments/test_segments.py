@@ -22,8 +22,8 @@ from tests.support.paths import ROOT
 
 COLUMNS = [
     "recency_days",
-    "frequency_window",
-    "monetary_window",
+    "visits_per_year",
+    "rfm_spend",
     "r_score",
     "f_score",
     "m_score",
@@ -41,17 +41,17 @@ def test_score_columns_hand_computed():
     d = data()
     out = score_columns(d, summary(d), AS_OF, ClinicProfile())
     assert list(out.columns) == COLUMNS
-    # mean R = 1576/5 = 315.2 → high A,B,E; mean F = 7/5 = 1.4 → high A,E;
-    # mean M = 180550/5 = 36110 → high A,E
+    # mean R = 1576/5 = 315.2 → high A,B,E; F per year A 3, B 1, C 2, D 1, E 2: mean 1.8 →
+    # high A,C,E; cumulative M A 60,000, B 50, C 1,500, D 80, E 120,000: mean 36,326 → A,E
     assert out["segment_rfm8"].to_dict() == {
         "A": "core",
         "B": "general",
-        "C": "inactive",
+        "C": "lost",
         "D": "inactive",
         "E": "core",
     }
-    # scores (r,f,m): A 4,5,4 → all high; B 5,3,2 stable; C 2,3,3 stable; D 1,1,1 low;
-    # E 3,4,5 (R mid) → stable
+    # scores (r,f,m): A 4,5,4 → all high; B 5,2,1 stable; C 2,4,3 (M mid) stable;
+    # D 1,2,2 low; E 3,4,5 (R mid) → stable
     assert out["tier_value5"].to_dict() == {
         "A": "platinum_vip",
         "B": "stable_value",
@@ -112,17 +112,17 @@ def test_four_level_membership_any_criterion():
 def test_median_and_score_split():
     t = rfm_table(V, AS_OF, ClinicProfile())
     med = rfm8_segment(t, ClinicProfile().replace(rfm__split="median"))
-    # median R 90 → high A,B (<90); median F 1 → high A,E; median M 500 → high A,E
+    # median R 90 → high A,B (<90); median F 2 → high A (>2); median M 1,500 → high A,E
     assert med.to_dict() == {
         "A": "core",
         "B": "general",
         "C": "inactive",
         "D": "inactive",
-        "E": "at_risk",
+        "E": "sleeping",
     }
     sc = rfm8_segment(t, ClinicProfile().replace(rfm__split="score"))
-    # cutoff 3: E r3 f4 m5 → core; B r5 f3 m2 → value; C r2 f3 m3 → at_risk
-    assert sc[["B", "C", "E"]].tolist() == ["value", "at_risk", "core"]
+    # cutoff 3: E r3 f4 m5 → core; B r5 f2 m1 → general; C r2 f4 m3 → at_risk
+    assert sc[["B", "C", "E"]].tolist() == ["general", "at_risk", "core"]
 
 
 def test_bad_split_is_option_error():
@@ -168,12 +168,16 @@ def assert_partition(out: pd.DataFrame, index: pd.Index, profile: ClinicProfile)
 
 
 PROFILES = st.builds(
-    lambda split, scheme, window: ClinicProfile().replace(
-        rfm__split=split, membership__scheme=scheme, rfm__window_months=window
+    lambda split, scheme, lookback, monetary: ClinicProfile().replace(
+        rfm__split=split,
+        membership__scheme=scheme,
+        rfm__lookback_months=lookback,
+        rfm__monetary=monetary,
     ),
     st.sampled_from(["mean", "median", "score"]),
     st.sampled_from(["three", "four"]),
-    st.sampled_from([1, 12, 24]),
+    st.sampled_from([0, 1, 12, 24]),
+    st.sampled_from(["cumulative", "per_year"]),
 )
 TREATMENTS = [None, "implant", "cleaning", "Crown; 洗牙", "massage"]
 
@@ -220,6 +224,7 @@ def clinics(draw, *, one_patient=False, one_time=False, identical=False):
     plans["patient_id"] = plans["patient_id"].astype("string")
     plans["item"] = "crown"
     v["self_pay"] = v["amount"]
+    v["refund"] = v["amount"].clip(upper=0.0)  # loaded visits: refund days already folded
     return ClinicData(visits=v, lines=pd.DataFrame(), patients=patients, plans=plans)
 
 
@@ -275,16 +280,62 @@ def test_partition_on_synthetic_clinic():
     assert out["interrupted"].nunique() > 1 and out["treatment_value"].nunique() > 1
 
 
-def test_partition_on_bundled_sample():
-
+@pytest.mark.parametrize("kind", ["dental", "general"])
+def test_bundled_samples_fill_every_segment_and_tier(kind):
+    """The articles' at-risk, lost, sleeping and dormant high value hold patients."""
     from clinicvalue.load import load_clinic
 
-    root = ROOT / "data_samples" / "dental"
-    d = load_clinic(root / "visits.csv", patients=root / "patients.csv", plans=root / "plans.csv")
+    root = ROOT / "data_samples" / kind
+    plans = root / "plans.csv"
+    d = load_clinic(
+        root / "visits.csv",
+        patients=root / "patients.csv",
+        plans=plans if plans.exists() else None,
+    )
     as_of = d.visits["visit_date"].max()
     s = pd.DataFrame(index=pd.Index(sorted(d.visits["patient_id"].unique()), name="patient_id"))
     profile = ClinicProfile().replace(rfm__self_pay_only=True)
-    assert_partition(score_columns(d, s, as_of, profile), s.index, profile)
+    out = score_columns(d, s, as_of, profile)
+    assert_partition(out, s.index, profile)
+    rfm8 = out["segment_rfm8"].value_counts()
+    tiers = out["tier_value5"].value_counts()
+    assert set(rfm8.index) == set(RFM8_KEYS) and rfm8.min() >= 20, rfm8.to_dict()
+    assert set(tiers.index) == set(TIER_KEYS) and tiers.min() >= 20, tiers.to_dict()
+
+
+def _lapsed_loyal_clinic() -> ClinicData:
+    """60 patients: 10 came every quarter for four years, spent much, stopped 20 months
+    ago; 30 come now and then and spend little; 20 came once this year."""
+    rows = []
+    for i in range(10):  # lapsed loyal
+        last = AS_OF - pd.DateOffset(months=20)
+        rows += [(f"L{i}", last - pd.DateOffset(months=3 * k), 8000.0) for k in range(16)]
+    for i in range(30):  # current, light
+        seen = [AS_OF - pd.DateOffset(months=2 + 7 * k) for k in range(i % 3 + 1)]
+        rows += [(f"C{i}", day, 600.0) for day in seen]
+    for i in range(20):  # new, once
+        rows.append((f"O{i}", AS_OF - pd.DateOffset(months=1 + i // 2), 300.0))
+    v = pd.DataFrame(rows, columns=["patient_id", "visit_date", "amount"])
+    v["patient_id"] = v["patient_id"].astype("string")
+    v["visit_date"] = v["visit_date"].astype("datetime64[ns]")
+    return ClinicData(visits=v, lines=pd.DataFrame())
+
+
+@pytest.mark.parametrize("split", ["mean", "median", "score"])
+def test_lapsed_loyal_patients_are_at_risk_and_dormant_high_value(split):
+    d = _lapsed_loyal_clinic()
+    s = summary(d)
+    out = score_columns(d, s, AS_OF, ClinicProfile().replace(rfm__split=split))
+    lapsed = out.index.str.startswith("L")
+    assert (out.loc[lapsed, "segment_rfm8"] == "at_risk").all(), out.loc[lapsed, "segment_rfm8"]
+    assert (out.loc[lapsed, "tier_value5"] == "dormant_high_value").all()
+    if split == "mean":  # against the mean no light, recent patient looks at risk
+        assert not (out.loc[~lapsed, "segment_rfm8"] == "at_risk").any()
+    # the activity layers (004) stay their own scheme: 20 months away is dormant
+    assert (out.loc[lapsed, "activity"] == "dormant").all()
+    # a 12-month look-back hides them again: that is why it is not the default
+    short = score_columns(d, s, AS_OF, ClinicProfile().replace(rfm__lookback_months=12))
+    assert (short.loc[lapsed, "segment_rfm8"] == "inactive").all()
 
 
 def test_treatment_category_first_keyword_wins():

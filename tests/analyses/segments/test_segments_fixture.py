@@ -1,7 +1,10 @@
 """Hand-computed 20-patient fixture pinning the scores and segments of every scheme.
 
-As of 2024-12-31. The 12-month window starts after 2023-12-31, i.e. 366 days back (2024 is
-a leap year), so a visit counts in F and M when ``days_ago <= 365``. With n = 20 patients a
+As of 2024-12-31, with the RFM look-back set to 12 months (``rfm.lookback_months``; the
+default is the whole history, tested in ``test_segments.py``): F is then the visits in it
+(a history of at most a year counts as one year) and M the spend in it. The look-back
+starts after 2023-12-31, i.e. 366 days back (2024 is a leap year), so a visit counts in F
+and M when ``days_ago <= 365``. With n = 20 patients a
 score is ``ceil(5 × avg_rank / 20) = ceil(avg_rank / 4)``: ranks 1–4 → 1, 5–8 → 2,
 9–12 → 3, 13–16 → 4, 17–20 → 5; tied values share their average rank.
 """
@@ -15,6 +18,7 @@ from clinicvalue.data import ClinicData
 from clinicvalue.profile import ClinicProfile
 
 AS_OF = pd.Timestamp("2024-12-31")
+WINDOW = ClinicProfile().replace(rfm__lookback_months=12)
 IDS = [f"P{i:02d}" for i in range(1, 21)]
 
 
@@ -99,7 +103,7 @@ def fixture_data() -> ClinicData:
 def scores(profile: ClinicProfile | None = None) -> pd.DataFrame:
     d = fixture_data()
     summary = pd.DataFrame(index=pd.Index(IDS, name="patient_id", dtype="string"))
-    return score_columns(d, summary, AS_OF, profile or ClinicProfile())
+    return score_columns(d, summary, AS_OF, profile or WINDOW)
 
 
 def col(values) -> dict[str, object]:
@@ -111,10 +115,10 @@ def test_rfm_raw_values():
     assert out["recency_days"].to_dict() == col(
         [3, 3, 10, 20, 30, 45, 60, 75, 90, 120, 150, 180, 200, 250, 300, 330, 400, 500, 700, 700]
     )
-    assert out["frequency_window"].to_dict() == col(
+    assert out["visits_per_year"].to_dict() == col(
         [8, 1, 2, 5, 7, 1, 2, 3, 4, 2, 1, 1, 6, 6, 2, 3, 0, 0, 0, 0]
     )
-    assert out["monetary_window"].to_dict() == col(
+    assert out["rfm_spend"].to_dict() == col(
         [160000, 300, 30000, 1000, 80000, 20000, 2000, 400, 50000, 3000, 200, 40000]
         + [60000, 60000, 20000, 100, 0, 0, 0, 0]
     )
@@ -152,7 +156,7 @@ def test_rfm8_mean_split():
 def test_rfm8_median_split():
     # median R = (120 + 150) / 2 = 135 → high P01–P10; median F = 2 → high F ≥ 3 (as mean);
     # median M = (2,000 + 3,000) / 2 = 2,500 → high adds P06, P10 (3,000), P15
-    out = scores(ClinicProfile().replace(rfm__split="median"))
+    out = scores(WINDOW.replace(rfm__split="median"))
     assert out["segment_rfm8"].to_dict() == col(
         ["core", "general", "potential", "value", "core", "potential", "general", "value"]
         + ["core", "potential", "inactive", "sleeping", "at_risk", "at_risk", "sleeping"]
@@ -163,7 +167,7 @@ def test_rfm8_median_split():
 
 def test_rfm8_score_split():
     # score ≥ 3 is high: e.g. P03 (5,3,4) core, P08 (4,4,2) value, P15 (2,3,4) at_risk
-    p = ClinicProfile().replace(rfm__split="score")
+    p = WINDOW.replace(rfm__split="score")
     out = scores(p)
     assert out["segment_rfm8"].to_dict() == col(
         ["core", "general", "core", "core", "core", "potential", "core", "value", "core"]
@@ -230,7 +234,7 @@ def test_membership_four_levels():
     # P01 259,999 ≥ 200,000 platinum; P04 5 visits → gold; P05 80,000 → gold; P07 2
     # referrals → gold; P13/P14 6 visits → gold; silver: P03 30,000, P06 20,000, P08 3
     # visits, P09, P11 1 referral, P12, P15 20,000, P16 3 visits; P17 5,000 → general
-    out = scores(ClinicProfile().replace(membership__scheme="four"))
+    out = scores(WINDOW.replace(membership__scheme="four"))
     assert out["member_tier"].to_dict() == col(
         ["platinum", "general", "silver", "gold", "gold", "silver", "gold", "silver"]
         + ["silver", "general", "silver", "silver", "gold", "gold", "silver", "silver"]
@@ -244,7 +248,7 @@ def test_points():
     assert scores()["points"].to_dict() == col(
         [800, 0, 100, 400, 600, 0, 100, 200, 300, 100, 0, 0, 500, 500, 100, 200, 0, 0, 100, 100]
     )
-    p = ClinicProfile().replace(
+    p = WINDOW.replace(
         membership__points_per_currency_unit=0.01, membership__points_per_referral=50
     )
     out = scores(p)
@@ -257,9 +261,9 @@ def test_self_pay_only_feeds_m_and_membership():
     d = fixture_data()
     v = d.visits.assign(self_pay=d.visits["amount"] / 2)  # insurer pays half
     d2 = ClinicData(visits=v, lines=d.lines, patients=d.patients, plans=d.plans)
-    p = ClinicProfile().replace(rfm__self_pay_only=True)
+    p = WINDOW.replace(rfm__self_pay_only=True)
     summary = pd.DataFrame(index=pd.Index(IDS, name="patient_id", dtype="string"))
     out = score_columns(d2, summary, AS_OF, p)
-    assert out.loc["P01", "monetary_window"] == pytest.approx(80000)
+    assert out.loc["P01", "rfm_spend"] == pytest.approx(80000)
     # P01 self-paid 80,000 → elite, not brilliant
     assert out.loc["P01", "member_tier"] == "elite"

@@ -14,6 +14,7 @@ __all__ = [
     "NotFittedError",
     "ConvergenceError",
     "ReportError",
+    "GlyphError",
     "SecretError",
     "StaleDataError",
 ]
@@ -90,6 +91,13 @@ class StaleDataError(InputError):
 
 class ReportError(ClinicValueError):
     """A report run that did not produce every artefact it must."""
+
+
+class GlyphError(ReportError):
+    """A chart would show empty boxes: its fonts lack characters it draws.
+
+    Never turned into a section's one-line note: the whole run stops.
+    """
 
 
 class SecretError(ClinicValueError):

@@ -255,6 +255,8 @@ class EconomicsSection:
     returned_within_days: int = 180  # drivers of return: outcome window
     drivers_min_patients: int = 30  # fewer eligible patients: no drivers model
     drivers_min_events: int = 10  # fewer who returned (or who did not): no drivers model
+    min_ltv_cac: float = 3.0  # advice: review a channel whose LTV:CAC is below this
+    revisit_drop_points: float = 0.03  # advice: a 90-day revisit rate this far below last year's
     uplift_points: list[float] = field(default_factory=lambda: [0.01, 0.05, 0.10])
     acquisition_purposes: list[str] = field(default_factory=lambda: ["acquisition"])
     retention_purposes: list[str] = field(default_factory=lambda: ["retention"])
@@ -475,7 +477,7 @@ _POSITIVE = {
 _SHARES = {
     "ChurnSection": ("spend_decline_threshold",),
     "ClvSection": ("annual_discount_rate",),
-    "EconomicsSection": ("uplift_points",),
+    "EconomicsSection": ("uplift_points", "revisit_drop_points"),
 }
 
 

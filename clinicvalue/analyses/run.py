@@ -17,8 +17,10 @@ from typing import Any, TypeVar
 import numpy as np
 import pandas as pd
 
+from clinicvalue.analyses.advice import Recommendation, recommendations
 from clinicvalue.analyses.care.lists import action_lists
 from clinicvalue.analyses.clv.model import ClvModel
+from clinicvalue.analyses.clv.predictive import PredictiveIntervals, predictive_intervals
 from clinicvalue.analyses.clv.uncertainty import (
     ClvIntervals,
     clv_intervals,
@@ -26,7 +28,13 @@ from clinicvalue.analyses.clv.uncertainty import (
     undetermined,
 )
 from clinicvalue.analyses.clv.validation import ClvValidation, validate
-from clinicvalue.analyses.economics.channels import Economics, acquired_patients, economics
+from clinicvalue.analyses.economics.channels import (
+    Comparison,
+    Economics,
+    acquired_patients,
+    acquisition_vs_retention,
+    economics,
+)
 from clinicvalue.analyses.economics.drivers import Drivers, return_drivers
 from clinicvalue.analyses.economics.lifetime import new_patient_ltv
 from clinicvalue.analyses.economics.scenario import article_clinic_a, article_clinic_b
@@ -248,6 +256,19 @@ class Analyses:
         )  # fmt: skip
 
     @cached_property
+    def clv_predictive(self) -> PredictiveIntervals | Missing:
+        """Total and per-segment CLV with predictive intervals (simulated futures)."""
+        fit = self.clv
+        if isinstance(fit, Missing):
+            return fit
+        if self.clv_undetermined is not None:
+            return self.clv_undetermined
+        return _attempt(
+            predictive_intervals, fit.model, self.summary, self.profile,
+            segments=self.segments["segment_rfm8"],
+        )  # fmt: skip
+
+    @cached_property
     def parameter_intervals(self) -> pd.DataFrame | Missing:
         """The models' parameters with 95% intervals."""
         fit = self.clv
@@ -344,6 +365,11 @@ class Analyses:
         )  # fmt: skip
 
     @cached_property
+    def comparison(self) -> Comparison:
+        """New vs returning patients of the last 12 months: patients, revenue and spend."""
+        return acquisition_vs_retention(self.data, self.profile, self.as_of)
+
+    @cached_property
     def economics_without_clv(self) -> Economics:
         """:attr:`economics` without the model's CLV per channel (``--no-clv``)."""
         return economics(self.data, self.profile, as_of=self.as_of)
@@ -412,6 +438,11 @@ class Analyses:
         return out
 
     @cached_property
+    def advice(self) -> tuple[Recommendation, ...]:
+        """What to do next, most money at stake first (:mod:`clinicvalue.analyses.advice`)."""
+        return recommendations(self)
+
+    @cached_property
     def ltv_cac(self) -> float | None:
         """Acquired patients' lifetime value ÷ the acquisition spend that bought them."""
         res = self.economics
@@ -452,6 +483,11 @@ def run_metrics(run: Analyses) -> dict[str, Any]:
         out["clv"] = fit.model.to_metrics()
         if not isinstance(ci, Missing):
             out["clv"]["intervals_clv"] = ci.to_metrics()
+        pi = run.clv_predictive
+        if not isinstance(pi, Missing):
+            out["clv"]["predictive_clv"] = pi.to_metrics()
+        if run.clv_undetermined is not None:
+            out["clv"]["undetermined"] = run.clv_undetermined.reason
     out["revisit_rates"] = {
         str(int(r.window_days)): {"eligible": int(r.eligible), "rate": _finite_or_none(r.rate)}
         for r in run.revisit_rates.itertuples()
@@ -466,11 +502,13 @@ def run_metrics(run: Analyses) -> dict[str, Any]:
     uplift = run.uplift
     if not isinstance(uplift, Missing):
         out["retention_uplift"] = uplift.to_metrics()
+    out["comparison"] = run.comparison.to_metrics()
     out["scenario"] = {"a": article_clinic_a().to_metrics(), "b": article_clinic_b().to_metrics()}
     out["actions"] = {
         str(k): {"eligible": int(v.attrs.get("eligible", len(v))), "listed": int(len(v))}
         for k, v in run.lists.items()
     }
+    out["advice"] = [r.to_metrics() for r in run.advice]
     out["quality"] = run.data.quality.to_metrics()
     return out
 

@@ -10,6 +10,7 @@ from clinicvalue.analyses.economics.uplift import Uplift
 from clinicvalue.errors import check_option
 from clinicvalue.plots._style import GOOD, PALETTE, get_ax, styled
 from clinicvalue.text.catalogue import LOCALES, by_locale
+from clinicvalue.text.i18n import month_ticks
 
 _T = by_locale("plots.economics")
 
@@ -46,12 +47,12 @@ def plot_revenue_split(result: Economics, *, ax: Axes | None = None, locale: str
     s = result.revenue_split
     with styled(locale):
         ax = get_ax(ax)
-        labels = [m.strftime("%Y-%m") for m in s.index]
+        labels = month_ticks(s.index, locale)
         x = np.arange(len(s))
         ax.bar(x, s["new_revenue"], color=PALETTE[1], label=_t("new", locale))
         ax.bar(x, s["returning_revenue"], bottom=s["new_revenue"], color=PALETTE[0],
                label=_t("returning", locale))  # fmt: skip
-        ax.set_xticks(x, labels, rotation=45, ha="right")
+        ax.set_xticks(x, labels)
         ax.set_title(_t("rev_title", locale))
         ax.set_ylabel(_t("revenue", locale))
         ax.legend()

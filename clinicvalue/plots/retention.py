@@ -11,6 +11,7 @@ from clinicvalue.analyses.retention.survival import ReturnCurve
 from clinicvalue.errors import check_option
 from clinicvalue.plots._style import BAD, GOOD, PALETTE, get_ax, styled
 from clinicvalue.text.catalogue import LOCALES, by_locale
+from clinicvalue.text.i18n import fmt_month, month_ticks
 
 __all__ = ["plot_cohort_heatmap", "plot_revisit_rates", "plot_time_to_return", "plot_flow"]
 
@@ -29,9 +30,12 @@ def plot_cohort_heatmap(
     values = matrix.drop(columns="cohort_size", errors="ignore").astype("float64")
     with styled(locale):
         ax = get_ax(ax, figsize=(8.0, 0.35 * len(values) + 1.5))
-        ax.imshow(
+        image = ax.imshow(
             np.ma.masked_invalid(values.to_numpy()), cmap="Blues", vmin=0, vmax=1, aspect="auto"
         )
+        bar = ax.figure.colorbar(image, ax=ax, fraction=0.03, pad=0.02)
+        bar.set_label(_t("cohort_share", locale))
+        bar.ax.yaxis.set_major_formatter(PercentFormatter(1.0, decimals=0))
         for (i, j), v in np.ndenumerate(values.to_numpy()):
             if not np.isnan(v):
                 ax.text(
@@ -44,7 +48,7 @@ def plot_cohort_heatmap(
                     color="white" if v > 0.6 else "black",
                 )
         ax.set_xticks(range(values.shape[1]), [str(c) for c in values.columns])
-        ax.set_yticks(range(len(values)), [pd.Timestamp(i).strftime("%Y-%m") for i in values.index])
+        ax.set_yticks(range(len(values)), [fmt_month(i, locale) for i in values.index])
         ax.set_title(_t("cohort_title", locale))
         ax.set_xlabel(_t("months_since", locale))
         ax.set_ylabel(_t("cohort", locale))
@@ -104,10 +108,11 @@ def plot_flow(flow: pd.DataFrame, *, ax: Axes | None = None, locale: str = "en")
             label=_t("reactivated", locale),
         )
         ax.bar(x, -flow["lost"], color=BAD, label=_t("lost", locale))
-        line = ax.twinx()
-        line.plot(x, flow["active_end"], color=PALETTE[0], label=_t("active", locale))
-        line.set_ylabel(_t("active", locale))
-        ax.set_xticks(x, [pd.Timestamp(m).strftime("%Y-%m") for m in flow.index], rotation=90)
+        net = flow["new"] + flow["reactivated"] - flow["lost"]
+        ax.plot(x, net, "o", color=PALETTE[0], markersize=4, label=_t("net", locale))
+        ax.axhline(0, color="#555", linewidth=0.8)
+        ax.set_ylabel(_t("patients", locale))
+        ax.set_xticks(x, month_ticks(flow.index, locale))
         ax.set_title(_t("flow_title", locale))
-        ax.legend(loc="upper left")
+        ax.legend(loc="upper center", bbox_to_anchor=(0.5, -0.18), ncol=4)
     return ax

@@ -77,7 +77,8 @@ def plot_rf_heatmap(scores: pd.DataFrame, *, ax: Axes | None = None, locale: str
     ).reindex(index=range(1, 6), columns=range(1, 6))
     with styled(locale):
         ax = get_ax(ax)
-        ax.imshow(grid.to_numpy(dtype=float), origin="lower", cmap="Blues")
+        image = ax.imshow(grid.to_numpy(dtype=float), origin="lower", cmap="Blues")
+        ax.figure.colorbar(image, ax=ax, label=_t("mean_spend", locale))
         ax.set_xticks(range(5), [str(i) for i in range(1, 6)])
         ax.set_yticks(range(5), [str(i) for i in range(1, 6)])
         ax.set_xlabel("F")
@@ -93,7 +94,8 @@ def plot_transitions(
     m = result.matrix
     with styled(locale):
         ax = get_ax(ax)
-        ax.imshow(m.to_numpy(dtype=float), cmap="Blues")
+        image = ax.imshow(m.to_numpy(dtype=float), cmap="Blues")
+        ax.figure.colorbar(image, ax=ax, label=_t("count", locale))
         for (i, j), v in np.ndenumerate(m.to_numpy()):
             ax.text(j, i, str(int(v)), ha="center", va="center")
         ax.set_xticks(range(m.shape[1]), [str(c) for c in m.columns])

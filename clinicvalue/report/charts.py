@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import base64
 import io
+import warnings
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 
@@ -19,8 +20,9 @@ import pandas as pd
 from matplotlib.axes import Axes
 from matplotlib.figure import Figure
 
+from clinicvalue.errors import GlyphError
 from clinicvalue.plots._style import PALETTE, font_families, styled
-from clinicvalue.text.i18n import fmt_money, fmt_number, t
+from clinicvalue.text.i18n import fmt_money, fmt_number, month_ticks, t
 
 __all__ = ["figure_svg", "trend_chart", "bar_chart", "plot_svg", "bar_with_interval", "figure_png"]
 
@@ -29,13 +31,32 @@ __all__ = ["figure_svg", "trend_chart", "bar_chart", "plot_svg", "bar_with_inter
 DPI = 220
 
 
+def _save(fig: Figure, buf: io.IOBase, **options: object) -> None:
+    """Save ``fig`` into ``buf`` and close it; a glyph the fonts lack fails the report.
+
+    Matplotlib draws a missing glyph as an empty box and only warns; a chart of boxes
+    must not reach the owner, so the warning becomes a :class:`GlyphError`.
+    """
+    try:
+        with warnings.catch_warnings(record=True) as caught:
+            warnings.simplefilter("always")
+            fig.savefig(buf, **options)
+    finally:
+        plt.close(fig)
+    missing = sorted({str(w.message) for w in caught if "missing from font" in str(w.message)})
+    if missing:
+        raise GlyphError(
+            "a chart has characters its fonts cannot draw, so it would show boxes: "
+            f"{'; '.join(missing[:3])}; install Noto Sans CJK (make system) or check the data"
+        )
+    for w in caught:  # other warnings are not ours to swallow
+        warnings.warn_explicit(w.message, w.category, w.filename, w.lineno)
+
+
 def figure_svg(fig: Figure) -> str:
     """Return ``fig`` as SVG text and close it."""
     buf = io.StringIO()
-    try:
-        fig.savefig(buf, format="svg", bbox_inches="tight")
-    finally:
-        plt.close(fig)
+    _save(fig, buf, format="svg", bbox_inches="tight")
     text = buf.getvalue()
     return text[text.index("<svg") :]
 
@@ -47,10 +68,7 @@ def figure_png(fig: Figure) -> str:
     slower than one image, and the PDF's own text check reads faster.
     """
     buf = io.BytesIO()
-    try:
-        fig.savefig(buf, format="png", dpi=DPI, bbox_inches="tight", facecolor="white")
-    finally:
-        plt.close(fig)
+    _save(fig, buf, format="png", dpi=DPI, bbox_inches="tight", facecolor="white")
     from PIL import Image
 
     rgb = io.BytesIO()  # no alpha channel: PDF viewers then show the white page as is
@@ -73,23 +91,12 @@ def _style(locale: str, texts: list[str]) -> Iterator[None]:
             yield
 
 
-def _month_labels(index: pd.Index, locale: str) -> list[str]:
-    out = []
-    for m in index:
-        ts = pd.Timestamp(m)
-        if locale == "en":
-            out.append(ts.strftime("%b\n%Y") if ts.month == 1 or not out else ts.strftime("%b"))
-        else:
-            out.append(f"{ts.month}月\n{ts.year}" if ts.month == 1 or not out else f"{ts.month}月")
-    return out
-
-
 def trend_chart(series: pd.DataFrame, *, locale: str = "en", currency: str = "") -> str:
     """Draw revenue (new vs returning) and active/new patients per month; return SVG."""
     with styled(locale):
         fig, (left, right) = plt.subplots(1, 2, figsize=(9.0, 3.0), layout="constrained")
         x = range(len(series))
-        labels = _month_labels(series.index, locale)
+        labels = month_ticks(series.index, locale)
         left.bar(
             x, series["revenue_returning"], color=PALETTE[0], label=t("revenue_returning", locale)
         )
@@ -126,6 +133,8 @@ def trend_chart(series: pd.DataFrame, *, locale: str = "en", currency: str = "")
         right.set_zorder(twin.get_zorder() + 1)
         right.patch.set_visible(False)
         right.set_title(t("patients", locale))
+        right.set_ylabel(t("active_patients_series", locale))  # two axes: each says what it counts
+        twin.set_ylabel(t("new_patients_series", locale))
         h1, l1 = right.get_legend_handles_labels()
         h2, l2 = twin.get_legend_handles_labels()
         right.legend(h1 + h2, l1 + l2, loc="upper center", bbox_to_anchor=(0.5, -0.22), ncol=2)

@@ -33,6 +33,7 @@ def write_findings(
     currency: str,
     locale: str,
     extra: list[str] | tuple[str, ...] = (),
+    advised: frozenset[str] = frozenset(),
 ) -> list[str]:
     """Return three to five findings, most important first, written from the KPI values.
 
@@ -49,6 +50,9 @@ def write_findings(
     extra
         Findings the analyses wrote (segments, lifetime value, concentration), most
         important first; the first follows the churn warning, the rest fill free places.
+    advised
+        Keys of the recommendations the summary already leads with; a finding that would
+        only repeat one (the churn list) is left out.
     """
     i = _IDX[locale]
     prev, ly = previous or {}, last_year or {}
@@ -57,7 +61,9 @@ def write_findings(
         return fmt_money(x, currency, locale)
 
     out: list[str] = []
-    if _ok(kpis.get("at_risk_patients")) and kpis["at_risk_patients"] > 0:
+    if "call_churn_list" in advised:
+        pass  # the recommended actions already name the list and its value
+    elif _ok(kpis.get("at_risk_patients")) and kpis["at_risk_patients"] > 0:
         n = fmt_number(kpis["at_risk_patients"], locale)
         if _ok(kpis.get("clv_at_risk")):
             out.append(_T["at_risk"][i].format(n=n, money=money(kpis["clv_at_risk"])))

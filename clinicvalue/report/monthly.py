@@ -19,7 +19,13 @@ import pandas as pd
 
 from clinicvalue.analyses.run import analyse, run_metrics
 from clinicvalue.data import ClinicData
-from clinicvalue.errors import ClinicValueError, InputError, StaleDataError, check_option
+from clinicvalue.errors import (
+    ClinicValueError,
+    GlyphError,
+    InputError,
+    StaleDataError,
+    check_option,
+)
 from clinicvalue.names import month_bounds
 from clinicvalue.profile import ClinicProfile
 from clinicvalue.report.context import Ctx, Skip
@@ -85,6 +91,8 @@ def _section(view: View, ctx: Ctx) -> Section:
         shown = SectionView(view.key, title, tuple(view.build(ctx)))
     except Skip as skip:
         shown = SectionView(view.key, title, (Note(str(skip)),), "missing", str(skip))
+    except GlyphError:
+        raise  # a chart of empty boxes stops the run, it is not a section's note
     except (ClinicValueError, np.linalg.LinAlgError) as exc:
         why = t("section_failed", ctx.locale, why=str(exc))
         shown = SectionView(view.key, title, (Note(why),), "failed", why)

@@ -8,6 +8,7 @@ comes from :data:`STRINGS` in its English, Traditional and Simplified Chinese fo
 from __future__ import annotations
 
 import math
+from typing import Any
 
 import pandas as pd
 from babel.numbers import format_decimal, format_percent, get_currency_symbol
@@ -26,6 +27,7 @@ __all__ = [
     "fmt_number",
     "fmt_percent",
     "fmt_month",
+    "month_ticks",
     "fmt_date",
     "fmt_change",
     "html_lang",
@@ -126,6 +128,21 @@ def fmt_month(month: str | pd.Timestamp, locale: str) -> str:
     if locale == "en":
         return ts.strftime("%B %Y")
     return f"{ts.year}年{ts.month}月"
+
+
+def month_ticks(months: Any, locale: str) -> list[str]:
+    """Return a chart's month labels, one format per locale: ``Nov / 2025``, ``11月 / 2025``.
+
+    The year is shown under the first month and under every January; every chart of
+    months uses these labels.
+    """
+    check_option("locale", locale, LOCALES)
+    out: list[str] = []
+    for m in months:
+        ts = pd.Timestamp(m)
+        month = ts.strftime("%b") if locale == "en" else f"{ts.month}月"
+        out.append(f"{month}\n{ts.year}" if ts.month == 1 or not out else month)
+    return out
 
 
 def fmt_date(day: str | pd.Timestamp, locale: str) -> str:

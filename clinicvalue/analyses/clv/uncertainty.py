@@ -119,6 +119,23 @@ def _draw(
     raise InputError("the model's parameters are too uncertain to draw intervals from")
 
 
+def draw_parameters(
+    model: ClvModel, n: int, rng: np.random.Generator
+) -> tuple[list[dict[str, float]], list[dict[str, float] | None]]:
+    """Draw ``n`` BG/NBD and ``n`` Gamma-Gamma parameter vectors around the fit.
+
+    Gamma-Gamma draws without a finite mean spend (q ≤ 1) are redrawn; without a spend
+    model the Gamma-Gamma list holds ``None``.
+    """
+    bg = _draw(model.params_, model.log_cov_, n, rng)
+    gg: list[dict[str, float] | None] = (
+        list(_draw(model.gg_params_, model.gg_log_cov_, n, rng, valid=_gg_has_mean))
+        if model.gg_params_ is not None and model.gg_log_cov_ is not None
+        else [None] * n
+    )
+    return bg, gg
+
+
 def _gg_has_mean(params: dict[str, float]) -> bool:
     """Return whether a Gamma-Gamma draw has a finite mean spend (q > 1)."""
     return params["q"] > 1
@@ -190,12 +207,7 @@ def clv_intervals(
         return np.bincount(codes, weights=v * w * scale, minlength=len(labels))
 
     rng = np.random.default_rng(c.seed)
-    bg_draws = _draw(model.params_, model.log_cov_, c.bootstrap_draws, rng)
-    gg_draws = (
-        _draw(model.gg_params_, model.gg_log_cov_, c.bootstrap_draws, rng, valid=_gg_has_mean)
-        if model.gg_params_ is not None
-        else [None] * c.bootstrap_draws
-    )
+    bg_draws, gg_draws = draw_parameters(model, c.bootstrap_draws, rng)
     sims = np.array([per_segment(b, g) for b, g in zip(bg_draws, gg_draws, strict=True)])
     point = per_segment(model.params_, model.gg_params_)
     lo, hi = (1 - level) / 2 * 100, (1 + level) / 2 * 100

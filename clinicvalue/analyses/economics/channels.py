@@ -256,3 +256,100 @@ def economics(
         retention_cost=ret_cost,
         acq_to_ret_ratio=ratio,
     )
+
+
+@dataclass(frozen=True)
+class Comparison:
+    """The clinic's own new and returning patients over the last 12 months, side by side.
+
+    Per kind (``new``, ``returning``): patients seen, their revenue in those months, the
+    marketing spend aimed at them (acquisition, retention) and what follows from it.
+    """
+
+    new_patients: int
+    returning_patients: int
+    new_revenue: float
+    returning_revenue: float
+    acquisition_spend: float
+    retention_spend: float
+    gross_margin: float
+
+    def per_patient(self, kind: str) -> float:
+        """Revenue per patient of ``kind`` (NaN without patients)."""
+        n, rev = (
+            (self.new_patients, self.new_revenue)
+            if kind == "new"
+            else (self.returning_patients, self.returning_revenue)
+        )
+        return rev / n if n else float("nan")
+
+    def cost_per_patient(self, kind: str) -> float:
+        """Marketing spend per patient of ``kind`` (NaN without spend or patients)."""
+        n, spend = (
+            (self.new_patients, self.acquisition_spend)
+            if kind == "new"
+            else (self.returning_patients, self.retention_spend)
+        )
+        return spend / n if n and spend > 0 else float("nan")
+
+    def margin_per_spend(self, kind: str) -> float:
+        """Gross margin earned per unit of marketing spend on ``kind`` (NaN without spend)."""
+        rev, spend = (
+            (self.new_revenue, self.acquisition_spend)
+            if kind == "new"
+            else (self.returning_revenue, self.retention_spend)
+        )
+        return rev * self.gross_margin / spend if spend > 0 else float("nan")
+
+    def to_metrics(self) -> dict[str, Any]:
+        """Return JSON-ready figures."""
+        out: dict[str, Any] = {
+            k: getattr(self, k)
+            for k in (
+                "new_patients",
+                "returning_patients",
+                "new_revenue",
+                "returning_revenue",
+                "acquisition_spend",
+                "retention_spend",
+            )
+        }
+        for kind in ("new", "returning"):
+            for name in ("per_patient", "cost_per_patient", "margin_per_spend"):
+                value = getattr(self, name)(kind)
+                out[f"{kind}_{name}"] = None if np.isnan(value) else float(value)
+        return out
+
+
+def acquisition_vs_retention(
+    data: ClinicData, profile: ClinicProfile, as_of: pd.Timestamp
+) -> Comparison:
+    """Compare the last 12 months' new and returning patients: patients, revenue, spend.
+
+    New patients are those whose first visit falls in the 12 months ending with ``as_of``'s
+    month; their revenue is what they spent in those months. Returning patients are the
+    others seen in those months. Spend is the acquisition and retention spend of the same
+    months (``economics.*_purposes``).
+    """
+    end = pd.Timestamp(as_of).normalize()
+    start = end.to_period("M").start_time - pd.DateOffset(months=11)
+    first = _first_visits(data)["first_visit"]
+    v = data.visits
+    v = v[(v["visit_date"] >= start) & (v["visit_date"] <= end)]
+    is_new = first.reindex(v["patient_id"]).to_numpy() >= start
+    spend = data.spend if data.has_spend else None
+    acq = ret = 0.0
+    if spend is not None:
+        inside = spend[(spend["month"] >= start) & (spend["month"] <= end)]
+        e = profile.economics
+        acq = float(inside.loc[inside["purpose"].isin(e.acquisition_purposes), "amount"].sum())
+        ret = float(inside.loc[inside["purpose"].isin(e.retention_purposes), "amount"].sum())
+    return Comparison(
+        new_patients=int(v.loc[is_new, "patient_id"].nunique()),
+        returning_patients=int(v.loc[~is_new, "patient_id"].nunique()),
+        new_revenue=float(v.loc[is_new, "amount"].sum()),
+        returning_revenue=float(v.loc[~is_new, "amount"].sum()),
+        acquisition_spend=acq,
+        retention_spend=ret,
+        gross_margin=profile.clinic.gross_margin,
+    )

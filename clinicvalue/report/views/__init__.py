@@ -5,6 +5,8 @@ Each view is ``view(ctx) -> list[Block]``: it reads the run's
 computes nothing. :data:`VIEWS` is the one list of sections, in report order; the monthly
 report, its notebook, the PDF's contents page and the tests all follow it. A new section
 is a module here, one line in :data:`VIEWS`, its strings in the text catalogue and a test.
+Every section with recommendations (:data:`clinicvalue.analyses.advice.SECTIONS`) ends
+with its own line of advice (:func:`~clinicvalue.report.views.advice.with_advice`).
 """
 
 from __future__ import annotations
@@ -23,6 +25,7 @@ from clinicvalue.report.views import (
     segments,
     summary,
 )
+from clinicvalue.report.views.advice import with_advice
 from clinicvalue.report.views.blocks import Block
 
 __all__ = ["View", "VIEWS", "SECTION_KEYS"]
@@ -39,11 +42,11 @@ class View:
 
 VIEWS: tuple[View, ...] = (
     View("summary", "sec_summary", summary.view),
-    View("segments", "sec_segments", segments.view),
-    View("clv", "sec_clv", clv.view),
-    View("retention", "sec_retention", retention.view),
-    View("economics", "sec_economics", economics.view),
-    View("actions", "sec_actions", actions.view),
+    View("segments", "sec_segments", with_advice("segments", segments.view)),
+    View("clv", "sec_clv", with_advice("clv", clv.view)),
+    View("retention", "sec_retention", with_advice("retention", retention.view)),
+    View("economics", "sec_economics", with_advice("economics", economics.view)),
+    View("actions", "sec_actions", with_advice("actions", actions.view)),
     View("quality", "sec_quality", quality.view),
     View("appendix", "sec_appendix", appendix.view),
 )

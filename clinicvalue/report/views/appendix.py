@@ -7,11 +7,57 @@ import pandas as pd
 from clinicvalue.analyses.run import Missing
 from clinicvalue.report.context import Ctx
 from clinicvalue.report.kpis import KPIS, kpi_formula
+from clinicvalue.report.views import economics
 from clinicvalue.report.views._format import grid, heading, num, para, t_or
 from clinicvalue.report.views.blocks import Block
-from clinicvalue.text.i18n import LOCALES, fmt_number, t
+from clinicvalue.text.i18n import LOCALES, fmt_number, fmt_percent, t
 
-__all__ = ["view"]
+__all__ = ["SETTINGS", "view"]
+
+#: the settings that shape a report, as the appendix lists them: (section, key, kind);
+#: the full profile is in metrics.json
+SETTINGS: tuple[tuple[str, str, str], ...] = (
+    ("clinic", "gross_margin", "percent"),
+    ("activity", "kpi_active_months", "months"),
+    ("activity", "active_months", "months"),
+    ("activity", "dormant_months", "months"),
+    ("rfm", "lookback_months", "history"),
+    ("rfm", "split", "choice"),
+    ("rfm", "monetary", "choice"),
+    ("rfm", "self_pay_only", "yes_no"),
+    ("clv", "horizon_months", "months"),
+    ("clv", "annual_discount_rate", "percent"),
+    ("clv", "holdout_months", "months"),
+    ("churn", "satisfaction_below", "number"),
+    ("churn", "complaint_days", "days"),
+    ("churn", "spend_decline_threshold", "percent"),
+    ("care", "due_within_days", "days"),
+    ("economics", "returned_within_days", "days"),
+    ("economics", "min_ltv_cac", "ratio"),
+    ("membership", "scheme", "choice"),
+    ("report", "stale_after_days", "days"),
+)
+
+
+def _setting(ctx: Ctx, section: str, key: str, kind: str) -> str:
+    """Format one setting's value in the report's language."""
+    loc = ctx.locale
+    value = getattr(getattr(ctx.profile, section), key)
+    if kind == "percent":
+        return fmt_percent(value, loc, decimals=0)
+    if kind == "months":
+        return t("n_months", loc, n=fmt_number(value, loc))
+    if kind == "days":
+        return t("n_days", loc, n=fmt_number(value, loc))
+    if kind == "history":
+        return t("n_months", loc, n=fmt_number(value, loc)) if value else t("rfm_history_all", loc)
+    if kind == "yes_no":
+        return t("yes" if value else "no", loc)
+    if kind == "ratio":
+        return fmt_number(value, loc, decimals=1) + "×"
+    if kind == "choice":
+        return t(f"choice_{section}_{key}_{value}", loc)
+    return fmt_number(value, loc)
 
 
 def view(ctx: Ctx) -> list[Block]:
@@ -24,22 +70,17 @@ def view(ctx: Ctx) -> list[Block]:
             t("formula", loc): [kpi_formula(k.key, ctx.profile, loc) for k in KPIS],
         }
     )
-    params = []
-    for sec, values in ctx.profile.to_dict().items():
-        if not isinstance(values, dict):
-            continue
-        for key, value in values.items():
-            if isinstance(value, dict) and len(str(value)) > 80:
-                value = f"{len(value)} entries"
-            params.append((f"{sec}.{key}", str(value)))
-    ptable = pd.DataFrame(params, columns=[t("parameters", loc), t("value", loc)])
+    rows = [(t(f"setting_{s}_{k}", loc), _setting(ctx, s, k, kind)) for s, k, kind in SETTINGS]
+    settings = pd.DataFrame(rows, columns=[t("parameters", loc), t("value", loc)])
     return [
         grid(table),
         heading("methods", ctx),
         para(t("methods_text", loc)),
         *_model_parameters(ctx),
+        *economics.scenario(ctx),
         heading("parameters", ctx),
-        grid(ptable),
+        para(t("settings_text", loc)),
+        grid(settings),
     ]
 
 

@@ -25,6 +25,7 @@ __all__ = [
     "Keep",
     "Box",
     "Tiles",
+    "Advice",
     "Findings",
     "SectionView",
 ]
@@ -124,6 +125,14 @@ class Tiles(Block):
     """The KPI strip: label, value, changes and target per tile (see ``monthly``)."""
 
     tiles: tuple[dict, ...]
+
+
+@dataclass(frozen=True)
+class Advice(Block):
+    """A section's closing line of advice, after its label ("What to do")."""
+
+    label: str
+    text: str
 
 
 @dataclass(frozen=True)

@@ -24,7 +24,7 @@ from clinicvalue.report.views._format import (
     why,
 )
 from clinicvalue.report.views.blocks import Block
-from clinicvalue.text.i18n import fmt_date, fmt_number, fmt_percent, t
+from clinicvalue.text.i18n import currency_symbol, fmt_date, fmt_number, fmt_percent, t
 
 __all__ = ["view", "clv_finding"]
 
@@ -92,6 +92,19 @@ def view(ctx: Ctx) -> list[Block]:
     else:
         text = t("clv_total_plain", loc, **figures)
     blocks: list[Block] = [para(text)]
+    pi = run.clv_predictive
+    if not isinstance(pi, Missing):
+        blocks.append(
+            para(
+                t(
+                    "clv_predictive_text",
+                    loc,
+                    level=fmt_percent(pi.level, loc, decimals=0),
+                    lower=money(pi.total["lower"], ctx),
+                    upper=money(pi.total["upper"], ctx),
+                )
+            )
+        )
     blocks.extend(note(n) for n in notes)
     # CLV by segment
     names = seg_names(list(by.index), ctx)
@@ -99,7 +112,10 @@ def view(ctx: Ctx) -> list[Block]:
     blocks.append(
         figure(
             charts.bar_with_interval(
-                shown, title=t("clv_by_segment", loc), xlabel=t("total_clv", loc), locale=loc
+                shown,
+                title=t("clv_by_segment", loc),
+                xlabel=f"{t('total_clv', loc)} ({currency_symbol(ctx.currency)})",
+                locale=loc,
             ),
             t("clv_by_segment", loc),
         )
@@ -109,10 +125,11 @@ def view(ctx: Ctx) -> list[Block]:
             t("segment", loc): names,
             t("patients", loc): [num(v, loc) for v in by["patients"]],
             t("total_clv", loc): [ctx.money(v) for v in by["estimate"]],
-            t("interval", loc, level=level): [
+            t("interval_parameters", loc, level=level): [
                 f"{money(lo, ctx)} – {money(hi, ctx)}" if finite(lo) else "—"
                 for lo, hi in zip(by["lower"], by["upper"], strict=True)
             ],
+            t("interval_predictive", loc, level=level): _predictive_column(pi, by, ctx),
             t("clv_per_patient", loc): [
                 ctx.money(e / p) if p else t("na", loc)
                 for e, p in zip(by["estimate"], by["patients"], strict=True)
@@ -198,4 +215,15 @@ def _validation(ctx: Ctx, warnings: list[str]) -> list[Block]:
         para(t("clv_validation_text", loc, months=c.holdout_months)),
         grid(table, numeric=(t("value", loc),)),
         figure(chart, t("clv_validation", loc)),
+    ]
+
+
+def _predictive_column(pi: object, by: pd.DataFrame, ctx: Ctx) -> list[str]:
+    """Each segment's predictive interval, in the table's order ("—" without one)."""
+    if isinstance(pi, Missing):
+        return ["—"] * len(by)
+    rows = pi.by_segment.reindex(by.index)  # type: ignore[attr-defined]
+    return [
+        f"{money(lo, ctx)} – {money(hi, ctx)}" if finite(lo) else "—"
+        for lo, hi in zip(rows["lower"], rows["upper"], strict=True)
     ]

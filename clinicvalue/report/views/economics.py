@@ -36,7 +36,7 @@ from clinicvalue.text.i18n import (
     t,
 )
 
-__all__ = ["view"]
+__all__ = ["view", "scenario"]
 
 
 def view(ctx: Ctx) -> list[Block]:
@@ -121,17 +121,13 @@ def view(ctx: Ctx) -> list[Block]:
     # retention uplift
     blocks.extend(part("uplift", ctx, _uplift, res))
     blocks.extend(part("drivers", ctx, _drivers))
-    # article 000's scenario
-    try:
-        blocks.extend(_scenario(ctx))
-    except Skip as skip:
-        blocks.append(note(str(skip)))
+    blocks.extend(_own_comparison(ctx))
     return blocks
 
 
 def _short_months(ax: Any, loc: str) -> None:
-    labels = [tick.get_text()[2:] for tick in ax.get_xticklabels()]
-    ax.set_xticks(ax.get_xticks(), labels, rotation=0, fontsize=7)
+    for tick in ax.get_xticklabels():
+        tick.set_fontsize(7)
     money_axis(ax, loc)
     ax.legend(loc="upper center", bbox_to_anchor=(0.5, -0.12), ncol=2, fontsize=7)
 
@@ -223,7 +219,44 @@ def _term(term: str, loc: str) -> str:
     return t_or(term, loc)
 
 
-def _scenario(ctx: Ctx) -> list[Block]:
+def _own_comparison(ctx: Ctx) -> list[Block]:
+    """Show the clinic's acquisition against its retention: patients, revenue, margin."""
+    loc = ctx.locale
+    c = ctx.analyses.comparison
+    kinds = ("new", "returning")
+
+    def row(label: str, values: list[str]) -> tuple[str, ...]:
+        return (t(label, loc), *values)
+
+    def per_unit(x: float) -> str:
+        return money(x, ctx) if finite(x) else t("na", loc)
+
+    rows = [
+        row("own_patients", [num(c.new_patients, loc), num(c.returning_patients, loc)]),
+        row("own_revenue", [money(c.new_revenue, ctx), money(c.returning_revenue, ctx)]),
+        row("own_per_patient", [money(c.per_patient(k), ctx) for k in kinds]),
+        row("own_spend", [money(c.acquisition_spend, ctx), money(c.retention_spend, ctx)]),
+        row("own_cost_per_patient", [money(c.cost_per_patient(k), ctx) for k in kinds]),
+        row("own_margin_per_spend", [per_unit(c.margin_per_spend(k)) for k in kinds]),
+    ]
+    cols = ["", t("own_new", loc), t("own_returning", loc)]
+    table = pd.DataFrame(rows, columns=cols)
+    text = t(
+        "own_text",
+        loc,
+        new=money(c.per_patient("new"), ctx),
+        returning=money(c.per_patient("returning"), ctx),
+    )
+    blocks: list[Block] = [heading("own_title", ctx), para(text)]
+    acq, ret = c.margin_per_spend("new"), c.margin_per_spend("returning")
+    if finite(acq) and finite(ret):
+        blocks.append(para(t("own_spend_text", loc, acq=per_unit(acq), ret=per_unit(ret))))
+    blocks.append(grid(table, numeric=tuple(cols[1:])))
+    return blocks
+
+
+def scenario(ctx: Ctx) -> list[Block]:
+    """Return the articles' worked example (clinic A vs B) for the appendix's methods."""
     loc = ctx.locale
     a, b = article_clinic_a(), article_clinic_b()
     rows = [

@@ -137,18 +137,18 @@ def view(ctx: Ctx) -> list[Block]:
 
 
 def _flow_axes(ax: Any) -> None:
-    labels = [tick.get_text()[2:] for tick in ax.get_xticklabels()]  # "26-10"
-    ax.set_xticks(ax.get_xticks(), labels, rotation=0, fontsize=7)
+    for tick in ax.get_xticklabels():
+        tick.set_fontsize(7)
     leg = ax.get_legend()
     if leg is not None:
-        leg.remove()
-    handles = []
-    lab = []
-    for a in ax.figure.axes:
-        h, l_ = a.get_legend_handles_labels()
-        handles += h
-        lab += l_
-    ax.legend(handles, lab, loc="upper center", bbox_to_anchor=(0.5, -0.12), ncol=4, fontsize=7)
+        ax.legend(
+            leg.legend_handles,
+            [x.get_text() for x in leg.get_texts()],
+            loc="upper center",
+            bbox_to_anchor=(0.5, -0.16),
+            ncol=4,
+            fontsize=7,
+        )
 
 
 _TREND = ("active_patients", "new_patients", "revisit_rate_90d", "returning_revenue_share")

@@ -53,7 +53,7 @@ def view(ctx: Ctx) -> list[Block]:
                 plot_segment_sizes,
                 sc,
                 locale=loc,
-                size=(7.6, 2.8),
+                size=(7.6, 2.3),
                 texts=tuple(names),
                 after=lambda ax: percent_axis(ax, loc),
             ),

@@ -8,7 +8,7 @@ from clinicvalue.report import charts
 from clinicvalue.report.context import Ctx, finite
 from clinicvalue.report.findings import write_findings
 from clinicvalue.report.kpis import format_kpi, kpi_def
-from clinicvalue.report.views import clv, segments
+from clinicvalue.report.views import advice, clv, segments
 from clinicvalue.report.views._format import figure, heading
 from clinicvalue.report.views.blocks import Block, Findings, Tiles
 from clinicvalue.text.i18n import LOCALES, fmt_change, t
@@ -73,8 +73,10 @@ def tiles(ctx: Ctx) -> list[dict[str, Any]]:
 
 
 def findings(ctx: Ctx) -> list[str]:
-    """Return three to five findings, most important first."""
-    extra = [f for f in (clv.clv_finding(ctx), segments.concentration_finding(ctx)) if f]
+    """Return three to five findings, most important first, not repeating the advice."""
+    advised = frozenset(r.key for r in ctx.analyses.advice[: advice.LEAD])
+    core = None if "protect_core" in advised else clv.clv_finding(ctx)
+    extra = [f for f in (core, segments.concentration_finding(ctx)) if f]
     return write_findings(
         ctx.kpis,
         previous=ctx.previous,
@@ -83,14 +85,16 @@ def findings(ctx: Ctx) -> list[str]:
         currency=ctx.currency,
         locale=ctx.locale,
         extra=extra,
+        advised=advised,
     )
 
 
 def view(ctx: Ctx) -> list[Block]:
-    """Show the KPI strip, the findings and the trend chart."""
+    """Show the recommended actions, the KPI strip, the findings and the trend chart."""
     loc = ctx.locale
     trend = charts.trend_chart(ctx.analyses.series, locale=loc, currency=ctx.currency)
     return [
+        *advice.lead(ctx),
         Tiles(tuple(tiles(ctx))),
         Findings(t("findings", loc), tuple(findings(ctx))),
         heading("sec_trend", ctx),

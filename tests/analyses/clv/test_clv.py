@@ -371,7 +371,8 @@ def test_predict_reuses_month_ends_equal_to_methods(cdnow, fitted):
             rtol=1e-12,
         )
     want = fitted.clv(cdnow, months=6, annual_discount_rate=prof.clv.annual_discount_rate)
-    np.testing.assert_allclose(out["clv"], want, rtol=1e-12)
+    np.testing.assert_allclose(out["clv_revenue"], want, rtol=1e-12)
+    np.testing.assert_allclose(out["clv"], want * prof.clinic.gross_margin, rtol=1e-12)
     np.testing.assert_allclose(out["p_alive"], fitted.p_alive(cdnow), rtol=1e-12)
 
 

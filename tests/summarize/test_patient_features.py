@@ -71,7 +71,9 @@ def test_features_hand_computed() -> None:
     assert c["last_complaint"] == pd.Timestamp("2026-06-01")
     # 12-month windows (2025-06-30, 2026-06-30]: c's 2025-05-01 visit is outside
     assert c["visits_12m"] == 1 and c["spend_12m"] == 80.0 and b["visits_12m"] == 0
-    assert a["spend_window"] == a["spend"] == 210.0
+    # the RFM look-back is the whole history by default
+    assert a["spend_lookback"] == a["spend"] == 210.0 and a["visits_lookback"] == a["visits"]
+    assert a["first_lookback"] == a["first_visit"]
     # spend decline windows: (2025-12-31, 2026-06-30] and (2025-06-30, 2025-12-31]
     assert a["spend_recent"] == 210.0 and a["spend_before"] == 0.0
     assert a["next_recall_due"] == pd.Timestamp("2026-03-22") + pd.Timedelta(days=182)

@@ -1,9 +1,9 @@
 """RFM measures and 1–5 scores per patient (002, 004, 000).
 
 The measures are the articles': R = days since the last visit; F = how often the patient
-comes, visits per year of their history (002: 一年就诊几次); M = how much they spend in
-total (002: 累计花费), or per year with ``profile.rfm.monetary = "per_year"``. The history
-is the whole record by default, or the last ``profile.rfm.lookback_months``. A year of
+comes, visits per year of their history (article 002: "visits a year"); M = how much they
+spend in total (002: "cumulative spend"), or per year with ``rfm.monetary = "per_year"``.
+The history is the whole record by default, or the last ``rfm.lookback_months``. A year of
 history runs from the first visit in it to the last, and counts as at least one year, so
 a new patient's two visits in a month are two a year, not twenty-four. F and M are never
 counted only in a window shorter than the recency cut: a patient who came often and

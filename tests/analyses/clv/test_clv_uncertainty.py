@@ -31,7 +31,7 @@ def test_parameter_intervals_bracket_estimates(setup):
 
 def test_clv_intervals_total_and_segments(setup):
     m, d = setup
-    prof = ClinicProfile().replace(clv__bootstrap_draws=50)
+    prof = ClinicProfile().replace(clv__bootstrap_draws=50, clv__horizon_months=12)
     seg = pd.Series(np.where(d["frequency"] > 1, "loyal", "other"), index=d.index)
     res = clv_intervals(m, d, prof, segments=seg)
     point = m.clv(d, months=12, annual_discount_rate=0.10)

@@ -28,14 +28,15 @@ them (``advice_*`` in the text catalogue).
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 import numpy as np
+import pandas as pd
 
+from clinicvalue.analyses.economics.channels import Economics
+from clinicvalue.analyses.retention.churn import ChurnWarnings
 from clinicvalue.analyses.segments.rfm import history_years
-
-if TYPE_CHECKING:
-    from clinicvalue.analyses.run import Analyses
+from clinicvalue.profile import ClinicProfile
 
 __all__ = ["SECTIONS", "Recommendation", "recommendations"]
 
@@ -68,47 +69,44 @@ def _finite(x: object) -> bool:
     return isinstance(x, int | float | np.number) and bool(np.isfinite(x))
 
 
-def _churn(run: Analyses) -> list[Recommendation]:
-    cw = run.churn
-    n = int(len(cw.table))
+def _churn(churn: ChurnWarnings) -> list[Recommendation]:
+    n = int(len(churn.table))
     if not n:
         return []
-    value = float(cw.value_at_risk_total) if cw.basis == "clv" else None
+    value = float(churn.value_at_risk_total) if churn.basis == "clv" else None
     return [Recommendation("call_churn_list", "actions", n, value)]
 
 
-def _at_risk(run: Analyses) -> list[Recommendation]:
-    seg = run.segments
-    mask = (seg["segment_rfm8"] == "at_risk").to_numpy()
+def _at_risk(
+    segments: pd.DataFrame, features: pd.DataFrame, profile: ClinicProfile
+) -> list[Recommendation]:
+    mask = (segments["segment_rfm8"] == "at_risk").to_numpy()
     n = int(mask.sum())
     if not n:
         return []
-    feats = run.features.reindex(seg.index[mask])
+    feats = features.reindex(segments.index[mask])
     per_year = feats["spend_lookback"].to_numpy(dtype=float) / history_years(feats).to_numpy()
-    value = float(np.nansum(per_year)) * run.profile.clinic.gross_margin
+    value = float(np.nansum(per_year)) * profile.clinic.gross_margin
     return [Recommendation("win_back_at_risk", "segments", n, value)]
 
 
-def _core(run: Analyses) -> list[Recommendation]:
-    scores = run.clv_scores
+def _core(segments: pd.DataFrame, scores: pd.DataFrame | None) -> list[Recommendation]:
     if scores is None:
         return []
-    keys = run.segments["segment_rfm8"].reindex(scores.index)
+    keys = segments["segment_rfm8"].reindex(scores.index)
     core = scores["clv"][(keys == "core").to_numpy()]
     total = float(scores["clv"].sum())
     if not len(core) or not total > 0:
         return []
-    share = float(core.sum()) / total
     value = float(core.sum())
-    return [Recommendation("protect_core", "clv", len(core), value, (("share", share),))]
+    return [Recommendation("protect_core", "clv", len(core), value, (("share", value / total),))]
 
 
-def _channels(run: Analyses) -> list[Recommendation]:
-    res = run.economics
-    floor = run.profile.economics.min_ltv_cac
-    if not (res.available and len(res.by_channel)):
+def _channels(economics: Economics, profile: ClinicProfile) -> list[Recommendation]:
+    floor = profile.economics.min_ltv_cac
+    if not (economics.available and len(economics.by_channel)):
         return []
-    by = res.by_channel
+    by = economics.by_channel
     low = by[by["ltv_cac"].lt(floor).fillna(False).to_numpy()]
     return [
         Recommendation(
@@ -118,28 +116,22 @@ def _channels(run: Analyses) -> list[Recommendation]:
             float(row["spend"]),
             (("channel", str(ch)), ("ratio", float(row["ltv_cac"])), ("floor", floor)),
         )
-        for ch, row in low.sort_values("ltv_cac").iterrows()
+        for ch, row in low.iterrows()
     ]
 
 
-def _revisits(run: Analyses) -> list[Recommendation]:
-    now = run.kpis.get("revisit_rate_90d")
-    before = run.last_year.get("revisit_rate_90d")
+def _revisits(now: object, before: object, profile: ClinicProfile) -> list[Recommendation]:
     if not (_finite(now) and _finite(before)):
         return []
-    drop = float(before) - float(now)
-    if drop < run.profile.economics.revisit_drop_points:
+    drop = float(before) - float(now)  # type: ignore[arg-type]
+    if drop < profile.economics.revisit_drop_points:
         return []
-    values = (("now", float(now)), ("before", float(before)), ("drop", drop))
+    values = (("now", float(now)), ("before", float(before)), ("drop", drop))  # type: ignore[arg-type]
     return [Recommendation("revisit_fell", "retention", None, None, values)]
 
 
-def _recalls(run: Analyses) -> list[Recommendation]:
-    recalls = run.lists.get("recalls_due")
-    if recalls is None:
-        return []
-    n = int(recalls.attrs.get("eligible", len(recalls)))
-    return [Recommendation("book_recalls", "actions", n)] if n else []
+def _recalls(recalls_due: int) -> list[Recommendation]:
+    return [Recommendation("book_recalls", "actions", int(recalls_due))] if recalls_due else []
 
 
 #: recommendations that stop a loss come before those that protect or fill
@@ -151,9 +143,43 @@ def _order(rec: Recommendation) -> tuple[int, float]:
     return (0 if rec.key in _STOPS_A_LOSS else 1, -float(money))  # type: ignore[arg-type]
 
 
-def recommendations(run: Analyses) -> tuple[Recommendation, ...]:
-    """Return every recommendation the run supports, in the order of the module doc."""
-    found: list[Recommendation] = []
-    for rule in (_churn, _at_risk, _core, _channels, _revisits, _recalls):
-        found += rule(run)
+def recommendations(
+    *,
+    churn: ChurnWarnings,
+    segments: pd.DataFrame,
+    features: pd.DataFrame,
+    clv_scores: pd.DataFrame | None,
+    economics: Economics,
+    revisit_rate: float | None,
+    revisit_rate_last_year: float | None,
+    recalls_due: int,
+    profile: ClinicProfile,
+) -> tuple[Recommendation, ...]:
+    """Return every recommendation the figures support, in the order of the module doc.
+
+    Parameters
+    ----------
+    churn
+        The churn warnings (their patients and value at risk).
+    segments, features
+        Per-patient segment keys and visit features (RFM-8 at-risk patients' past spend).
+    clv_scores
+        Per-patient lifetime value (``None`` without a model).
+    economics
+        CAC, LTV and LTV:CAC by channel.
+    revisit_rate, revisit_rate_last_year
+        The 90-day revisit rate now and in the same month a year earlier.
+    recalls_due
+        Patients due for a recall.
+    profile
+        ``clinic.gross_margin``, ``economics.min_ltv_cac``, ``economics.revisit_drop_points``.
+    """
+    found = [
+        *_churn(churn),
+        *_at_risk(segments, features, profile),
+        *_core(segments, clv_scores),
+        *_channels(economics, profile),
+        *_revisits(revisit_rate, revisit_rate_last_year, profile),
+        *_recalls(recalls_due),
+    ]
     return tuple(sorted(found, key=_order))

@@ -20,7 +20,7 @@ import pandas as pd
 from clinicvalue.analyses.advice import Recommendation, recommendations
 from clinicvalue.analyses.care.lists import action_lists
 from clinicvalue.analyses.clv.model import ClvModel
-from clinicvalue.analyses.clv.predictive import PredictiveIntervals, predictive_intervals
+from clinicvalue.analyses.clv.predictive import predictive_intervals
 from clinicvalue.analyses.clv.uncertainty import (
     ClvIntervals,
     clv_intervals,
@@ -242,31 +242,24 @@ class Analyses:
         fit = self.clv
         return None if isinstance(fit, Missing) else fit.scores
 
+    def _intervals(self, build: Any, **options: Any) -> ClvIntervals | Missing:
+        fit = self.clv
+        if isinstance(fit, Missing):
+            return fit
+        if self.clv_undetermined is not None:
+            return self.clv_undetermined
+        segments = self.segments["segment_rfm8"]
+        return _attempt(build, fit.model, self.summary, self.profile, segments=segments, **options)
+
     @cached_property
     def clv_intervals(self) -> ClvIntervals | Missing:
         """Total and per-segment CLV with intervals from parameter uncertainty."""
-        fit = self.clv
-        if isinstance(fit, Missing):
-            return fit
-        if self.clv_undetermined is not None:
-            return self.clv_undetermined
-        return _attempt(
-            clv_intervals, fit.model, self.summary, self.profile,
-            segments=self.segments["segment_rfm8"], margin=True,
-        )  # fmt: skip
+        return self._intervals(clv_intervals, margin=True)
 
     @cached_property
-    def clv_predictive(self) -> PredictiveIntervals | Missing:
+    def clv_predictive(self) -> ClvIntervals | Missing:
         """Total and per-segment CLV with predictive intervals (simulated futures)."""
-        fit = self.clv
-        if isinstance(fit, Missing):
-            return fit
-        if self.clv_undetermined is not None:
-            return self.clv_undetermined
-        return _attempt(
-            predictive_intervals, fit.model, self.summary, self.profile,
-            segments=self.segments["segment_rfm8"],
-        )  # fmt: skip
+        return self._intervals(predictive_intervals)
 
     @cached_property
     def parameter_intervals(self) -> pd.DataFrame | Missing:
@@ -440,7 +433,18 @@ class Analyses:
     @cached_property
     def advice(self) -> tuple[Recommendation, ...]:
         """What to do next, most money at stake first (:mod:`clinicvalue.analyses.advice`)."""
-        return recommendations(self)
+        recalls = self.lists.get("recalls_due")
+        return recommendations(
+            churn=self.churn,
+            segments=self.segments,
+            features=self.features,
+            clv_scores=self.clv_scores,
+            economics=self.economics,
+            revisit_rate=self.kpis.get("revisit_rate_90d"),
+            revisit_rate_last_year=self.last_year.get("revisit_rate_90d"),
+            recalls_due=0 if recalls is None else int(recalls.attrs.get("eligible", len(recalls))),
+            profile=self.profile,
+        )
 
     @cached_property
     def ltv_cac(self) -> float | None:

@@ -94,7 +94,7 @@ def _style(locale: str, texts: list[str]) -> Iterator[None]:
 def trend_chart(series: pd.DataFrame, *, locale: str = "en", currency: str = "") -> str:
     """Draw revenue (new vs returning) and active/new patients per month; return SVG."""
     with styled(locale):
-        fig, (left, right) = plt.subplots(1, 2, figsize=(9.0, 3.0), layout="constrained")
+        fig, (left, right) = plt.subplots(1, 2, figsize=(9.0, 2.6), layout="constrained")
         x = range(len(series))
         labels = month_ticks(series.index, locale)
         left.bar(

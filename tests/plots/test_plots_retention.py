@@ -66,7 +66,7 @@ def test_km_and_flow() -> None:
     flow = patient_flow(_visits(), AS_OF, ClinicProfile())
     ax2 = plot_flow(flow, locale="zh-Hant")
     assert len(ax2.patches) == 3 * len(flow)
-    assert ax2.get_legend_handles_labels()[1] == ["新病患", "回流", "流失"]
+    assert ax2.get_legend_handles_labels()[1] == ["淨變化", "新病患", "回流", "流失"]
 
 
 def test_bad_locale() -> None:

@@ -302,7 +302,7 @@ def test_analyst_notebook_runs_under_plain_papermill_with_every_chart(name, tmp_
         if re.search(r"^\s*plot_\w+\(", src, re.M):
             assert any("image/png" in o.get("data", {}) for o in outs), (name, src[:60])
     if name == "economics.ipynb":
-        assert "clv" in json.dumps(nb) and "NaN  " not in _cell_text(nb, "result.by_channel")
+        assert "ltv_cac" in json.dumps(nb) and "NaN  " not in _cell_text(nb, "result.by_channel")
 
 
 def _cell_text(nb: dict, tail: str) -> str:

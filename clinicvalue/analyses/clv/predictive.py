@@ -22,7 +22,6 @@ predictive interval (a note says so) rather than a report that takes minutes.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 import numpy as np
@@ -36,38 +35,16 @@ from clinicvalue.analyses.clv.model import (
     bgnbd_p_alive,
     monthly_rate,
 )
-from clinicvalue.analyses.clv.uncertainty import draw_parameters
+from clinicvalue.analyses.clv.uncertainty import ClvIntervals, draw_parameters
 from clinicvalue.errors import InputError
 
 if TYPE_CHECKING:
     from clinicvalue.profile import ClinicProfile
 
-__all__ = ["MAX_PATIENTS", "PredictiveIntervals", "predictive_intervals", "simulate_values"]
+__all__ = ["MAX_PATIENTS", "predictive_intervals", "simulate_values"]
 
 #: the largest clinic whose futures are simulated
 MAX_PATIENTS = 100_000
-
-
-@dataclass(frozen=True, eq=False)
-class PredictiveIntervals:
-    """Total and per-segment lifetime value with predictive intervals."""
-
-    level: float
-    simulations: int
-    total: dict[str, float]
-    by_segment: pd.DataFrame  # index segment; columns estimate, lower, upper, patients
-
-    def to_metrics(self) -> dict:
-        """Return JSON-ready intervals."""
-        return {
-            "level": self.level,
-            "simulations": self.simulations,
-            "total": dict(self.total),
-            "by_segment": {
-                str(k): {c: float(v) for c, v in row.items()}
-                for k, row in self.by_segment.iterrows()
-            },
-        }
 
 
 def simulate_values(
@@ -117,7 +94,7 @@ def predictive_intervals(
     segments: pd.Series | None = None,
     level: float = 0.90,
     parameters: bool = True,
-) -> PredictiveIntervals:
+) -> ClvIntervals:
     """Return predictive intervals of total and per-segment lifetime value (gross margin).
 
     Parameters
@@ -187,7 +164,7 @@ def predictive_intervals(
         index=pd.Index(np.asarray(labels).astype(str), name="segment"),
     )
     total = {"estimate": float(point.sum()), "lower": float(tot_lo[0]), "upper": float(tot_hi[0])}
-    return PredictiveIntervals(level, sims, total, by)
+    return ClvIntervals(level=level, draws=sims, total=total, by_segment=by)
 
 
 def _bounds(values: np.ndarray, level: float) -> tuple[np.ndarray, np.ndarray]:

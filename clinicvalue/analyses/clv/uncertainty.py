@@ -51,7 +51,11 @@ def parameter_intervals(model: ClvModel, *, level: float = 0.95) -> pd.DataFrame
 
 @dataclass(frozen=True, eq=False)
 class ClvIntervals:
-    """Total and per-segment CLV with percentile intervals from parameter draws."""
+    """Total and per-segment CLV with percentile intervals over ``draws`` simulations.
+
+    The simulations are parameter draws (:func:`clv_intervals`) or simulated futures of
+    the patients (:func:`clinicvalue.analyses.clv.predictive.predictive_intervals`).
+    """
 
     level: float
     draws: int

@@ -38,7 +38,8 @@ def sentence(rec: Recommendation, ctx: Ctx) -> str:
         fields["floor"] = fmt_number(v["floor"], loc, decimals=1)
     if "channel" in v:
         fields["channel"] = channel_label(v["channel"], loc)
-    return t(f"advice_{rec.key}", loc, **fields)
+    key = rec.key if rec.value is not None or rec.key != "call_churn_list" else "call_churn_plain"
+    return t(f"advice_{key}", loc, **fields)
 
 
 def lead(ctx: Ctx) -> list[Block]:

@@ -81,7 +81,7 @@ def test_other_charts():
     ax = plot_transitions(t)
     assert "1" in [x.get_text() for x in ax.texts]
     ax = plot_lorenz(concentration(S["rfm_spend"]), locale="zh-Hans")
-    assert ax.get_title() == "营收集中度（洛伦兹曲线）"
+    assert ax.get_title() == "消费集中度（洛伦兹曲线）"
     with pytest.raises(OptionError, match="zh-Hans"):
         plot_lorenz(concentration(S["rfm_spend"]), locale="de")
     plt.close("all")

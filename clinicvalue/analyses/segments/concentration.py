@@ -1,4 +1,4 @@
-"""Revenue concentration: the 80/20 share, Lorenz curve and Gini (000)."""
+"""Spend concentration: the 80/20 share, Lorenz curve and Gini (000)."""
 
 from __future__ import annotations
 

@@ -243,6 +243,24 @@ def test_actions_workbook_has_localised_frozen_headers(tmp_path):
     assert ws.column_dimensions["A"].width >= 8
 
 
+@pytest.mark.parametrize(
+    "locale,want",
+    [
+        ("zh-Hant", ["流失預警：消費下降", "就診後 7 天關懷", "就診後 24 小時關懷", "回診到期"]),
+        ("zh-Hans", ["流失预警：消费下降", "就诊后 7 天关怀", "就诊后 24 小时关怀", "复诊到期"]),
+        ("en", ["Churn warning: spending less", "Follow-up 7 days after the visit",
+                "Follow-up 24 hours after the visit", "Recall due"]),
+    ],
+)  # fmt: skip
+def test_actions_workbook_names_tasks_as_the_front_desk_reads_them(tmp_path, locale, want):
+    codes = ["churn_spend_decline", "followup_168h", "followup_24h", "recall"]
+    keys = ["P-1", "P-2", "P-3", "P-4"]
+    lists = {"recalls_due": pd.DataFrame({"patient_key": keys, "task": codes})}
+    path = write_actions(lists, tmp_path / "actions.xlsx", locale=locale)
+    ws = load_workbook(path).worksheets[0]
+    assert [row[1].value for row in ws.iter_rows(min_row=2)] == want
+
+
 def test_pdf_check_fails_without_the_labels(tmp_path):
     cover = {"clinic": "C", "title": "T", "month": "M", "data_until": "", "generated": ""}
     html = compose_html('<h2 class="cv-h" id="h-x">資料品質</h2>', cover=cover, locale="zh-Hant")

@@ -259,7 +259,9 @@ class Analyses:
     @cached_property
     def clv_predictive(self) -> ClvIntervals | Missing:
         """Total and per-segment CLV with predictive intervals (simulated futures)."""
-        return self._intervals(predictive_intervals)
+        scores = self.clv_scores
+        estimate = None if scores is None else scores["clv"]
+        return self._intervals(predictive_intervals, estimate=estimate)
 
     @cached_property
     def parameter_intervals(self) -> pd.DataFrame | Missing:

@@ -35,7 +35,13 @@ from clinicvalue.analyses.clv.model import (
     bgnbd_p_alive,
     monthly_rate,
 )
-from clinicvalue.analyses.clv.uncertainty import ClvIntervals, draw_parameters
+from clinicvalue.analyses.clv.uncertainty import (
+    ClvIntervals,
+    check_level,
+    draw_parameters,
+    intervals_from_draws,
+    segment_keys,
+)
 from clinicvalue.errors import InputError
 
 if TYPE_CHECKING:
@@ -94,6 +100,7 @@ def predictive_intervals(
     segments: pd.Series | None = None,
     level: float = 0.90,
     parameters: bool = True,
+    estimate: pd.Series | None = None,
 ) -> ClvIntervals:
     """Return predictive intervals of total and per-segment lifetime value (gross margin).
 
@@ -112,10 +119,12 @@ def predictive_intervals(
         Central interval coverage.
     parameters
         Draw the parameters too (the default); off, the fitted values are taken as known.
+    estimate
+        The patients' lifetime value (``ClvModel.predict``'s ``clv``), when already
+        computed; predicted here otherwise.
     """
     model._check_fitted()
-    if not 0 < level < 1:
-        raise InputError(f"interval level must be between 0 and 1; got {level}")
+    check_level(level)
     c = profile.clv
     x, t_x, T = _xrt(summary)
     m = _monetary(summary)
@@ -128,12 +137,7 @@ def predictive_intervals(
             f"patients; this one has {n:,}"
         )
     own = model.expected_spend(summary).to_numpy()
-    seg = (
-        pd.Series("all", index=summary.index)
-        if segments is None
-        else segments.reindex(summary.index).astype("string").fillna("unknown")
-    )
-    codes, labels = pd.factorize(seg.to_numpy(), sort=True)
+    codes, labels = pd.factorize(segment_keys(summary, segments).to_numpy(), sort=True)
     sims = max(int(c.bootstrap_draws), 2)
     rng = np.random.default_rng(c.seed + 1)
     if parameters:
@@ -150,25 +154,9 @@ def predictive_intervals(
             own_spend=own, rng=rng,
         )  # fmt: skip
         out[j] = np.bincount(codes, weights=value * gm, minlength=len(labels))
-    estimate = model.predict(summary, profile)["clv"].to_numpy()
-    point = np.bincount(codes, weights=estimate, minlength=len(labels))
-    lower, upper = _bounds(out, level)
-    tot_lo, tot_hi = _bounds(out.sum(axis=1, keepdims=True), level)
-    by = pd.DataFrame(
-        {
-            "estimate": point,
-            "lower": lower,
-            "upper": upper,
-            "patients": np.bincount(codes, minlength=len(labels)).astype(float),
-        },
-        index=pd.Index(np.asarray(labels).astype(str), name="segment"),
-    )
-    total = {"estimate": float(point.sum()), "lower": float(tot_lo[0]), "upper": float(tot_hi[0])}
-    return ClvIntervals(level=level, draws=sims, total=total, by_segment=by)
-
-
-def _bounds(values: np.ndarray, level: float) -> tuple[np.ndarray, np.ndarray]:
-    """Return the central ``level`` percentiles per column of simulated values."""
-    lo = np.percentile(values, (1 - level) / 2 * 100, axis=0)
-    hi = np.percentile(values, (1 + level) / 2 * 100, axis=0)
-    return lo, hi
+    if estimate is None:
+        estimate = model.predict(summary, profile)["clv"]
+    values = estimate.reindex(summary.index).to_numpy(dtype="float64")
+    point = np.bincount(codes, weights=values, minlength=len(labels))
+    patients = np.bincount(codes, minlength=len(labels))
+    return intervals_from_draws(out, point, patients, labels, level)

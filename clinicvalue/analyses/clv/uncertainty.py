@@ -145,6 +145,46 @@ def _gg_has_mean(params: dict[str, float]) -> bool:
     return params["q"] > 1
 
 
+def segment_keys(summary: pd.DataFrame, segments: pd.Series | None) -> pd.Series:
+    """Return each summary row's segment key (``all`` without segments, ``unknown`` if none)."""
+    if segments is None:
+        return pd.Series("all", index=summary.index)
+    return segments.reindex(summary.index).astype("string").fillna("unknown")
+
+
+def check_level(level: float) -> None:
+    """Raise unless ``level`` is a central coverage strictly between 0 and 1."""
+    if not 0 < level < 1:
+        raise InputError(f"interval level must be between 0 and 1; got {level}")
+
+
+def intervals_from_draws(
+    sims: np.ndarray, point: np.ndarray, patients: np.ndarray, labels: Any, level: float
+) -> ClvIntervals:
+    """Return the ``level`` percentile intervals of simulated per-segment totals.
+
+    ``sims`` holds one row per simulation and one column per segment (``labels``);
+    ``point`` and ``patients`` are the segments' estimates and sizes.
+    """
+    lo, hi = (1 - level) / 2 * 100, (1 + level) / 2 * 100
+    by_seg = pd.DataFrame(
+        {
+            "estimate": point,
+            "lower": np.percentile(sims, lo, axis=0),
+            "upper": np.percentile(sims, hi, axis=0),
+            "patients": patients.astype(float),
+        },
+        index=pd.Index(np.asarray(labels).astype(str), name="segment"),
+    )
+    tot = sims.sum(axis=1)
+    total = {
+        "estimate": float(point.sum()),
+        "lower": float(np.percentile(tot, lo)),
+        "upper": float(np.percentile(tot, hi)),
+    }
+    return ClvIntervals(level=level, draws=len(sims), total=total, by_segment=by_seg)
+
+
 def clv_intervals(
     model: ClvModel,
     summary: pd.DataFrame,
@@ -173,16 +213,11 @@ def clv_intervals(
         Multiply by the gross margin.
     """
     model._check_fitted()
-    if not 0 < level < 1:
-        raise InputError(f"interval level must be between 0 and 1; got {level}")
+    check_level(level)
     c = profile.clv
     if c.bootstrap_draws < 2:
         raise InputError(f"clv.bootstrap_draws must be at least 2; got {c.bootstrap_draws}")
-    seg = (
-        pd.Series("all", index=summary.index)
-        if segments is None
-        else segments.reindex(summary.index).astype("string").fillna("unknown")
-    )
+    seg = segment_keys(summary, segments)
     keys = ["frequency", "recency", "T", "monetary"]
     frame = summary[keys].assign(segment=seg.to_numpy())
     uniq = frame.groupby(keys + ["segment"], sort=False).size().rename("n").reset_index()
@@ -214,20 +249,5 @@ def clv_intervals(
     bg_draws, gg_draws = draw_parameters(model, c.bootstrap_draws, rng)
     sims = np.array([per_segment(b, g) for b, g in zip(bg_draws, gg_draws, strict=True)])
     point = per_segment(model.params_, model.gg_params_)
-    lo, hi = (1 - level) / 2 * 100, (1 + level) / 2 * 100
-    by_seg = pd.DataFrame(
-        {
-            "estimate": point,
-            "lower": np.percentile(sims, lo, axis=0),
-            "upper": np.percentile(sims, hi, axis=0),
-            "patients": np.bincount(codes, weights=w, minlength=len(labels)),
-        },
-        index=pd.Index(labels.astype(str), name="segment"),
-    )
-    tot = sims.sum(axis=1)
-    total = {
-        "estimate": float(point.sum()),
-        "lower": float(np.percentile(tot, lo)),
-        "upper": float(np.percentile(tot, hi)),
-    }
-    return ClvIntervals(level=level, draws=c.bootstrap_draws, total=total, by_segment=by_seg)
+    patients = np.bincount(codes, weights=w, minlength=len(labels))
+    return intervals_from_draws(sims, point, patients, labels, level)

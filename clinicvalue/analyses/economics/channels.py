@@ -230,8 +230,11 @@ def economics(
     )
     cum = cum.reindex(by.index).fillna(0.0).div(n_acq.reindex(by.index), axis=0) * gm
     reached = cum.ge(by["cac"], axis=0)
-    first_age = reached.idxmax(axis=1).where(reached.any(axis=1))
-    by["payback_months"] = (first_age.astype(float) + 1).reindex(by.index)
+    if reached.shape[1]:
+        first_age = reached.idxmax(axis=1).where(reached.any(axis=1))
+        by["payback_months"] = (first_age.astype(float) + 1).reindex(by.index)
+    else:  # no acquired patient is known (no patients file with channels): no payback
+        by["payback_months"] = np.nan
 
     overall_cac = float(acq["amount"].sum() / max(len(acquired), 1)) if len(acquired) else np.nan
     everyone = v[["patient_id", "visit_date"]].join(first["acq_month"], on="patient_id")

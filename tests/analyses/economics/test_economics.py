@@ -110,3 +110,13 @@ def test_economics_metrics_are_json_ready():
     assert block["acquisition_to_retention_cost_ratio"] == pytest.approx(5.0)
     assert block["by_channel"]["google"]["payback_months"] is None
     assert "flyer" in text
+
+
+def test_spend_without_a_patients_file_has_no_payback_and_no_error():
+    import dataclasses
+
+    d = dataclasses.replace(fixture_data(), patients=None)  # channels of patients unknown
+    by = economics(d, PROFILE, new_ltv=NEW_LTV).by_channel
+    assert by["spend"].to_dict() == {"flyer": 3000.0, "google": 6000.0}
+    assert (by["new_patients"] == 0).all()
+    assert by[["cac", "ltv_cac", "payback_months"]].isna().all().all()

@@ -134,7 +134,12 @@ def bgnbd_new_patient_alive(params: dict[str, float], t: float) -> float:
         dens = np.exp((a - 1) * np.log(p) + (b - 1) * np.log1p(-p) - log_beta)
         return (alpha / (alpha + p * t)) ** r * dens
 
-    value, _ = integrate.quad(f, 0.0, 1.0, limit=200)
+    # a large a + b puts the Beta's mass in a narrow spike that quad over [0, 1] can miss:
+    # integrate over mean ± 12 sd (all of [0, 1] for a spread-out dropout probability)
+    mean = a / (a + b)
+    sd = np.sqrt(a * b / ((a + b) ** 2 * (a + b + 1)))
+    lo, hi = max(0.0, mean - 12 * sd), min(1.0, mean + 12 * sd)
+    value, _ = integrate.quad(f, lo, hi, points=[mean] if lo < mean < hi else None, limit=200)
     return float(value)
 
 

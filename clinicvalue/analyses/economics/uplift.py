@@ -88,6 +88,10 @@ class Uplift:
         }
 
 
+#: the largest multiple of the dropout parameter b tried; P(alive) levels off long before
+_MAX_SCALE = 2.0**40
+
+
 def retention_uplift(
     params: dict[str, float],
     *,
@@ -144,8 +148,11 @@ def retention_uplift(
             skipped.append(float(d))
             continue
         hi = 2.0
-        while alive(hi) < target:
+        while hi < _MAX_SCALE and alive(hi) < target:
             hi *= 2
+        if not alive(hi) >= target:  # the model cannot reach it (P(alive) levels off): skip
+            skipped.append(float(d))
+            continue
         k = optimize.brentq(lambda s, g=target: alive(s) - g, 1.0, hi)
         extra = bgnbd_new_patient_visits({**base, "b": b * k}, t) - base_x
         gained = n_patients * extra * spend_per_visit * gross_margin

@@ -127,3 +127,15 @@ def test_expected_visits_matches_lifetimes_with_a_below_one():
     fitter.params_ = pd.Series(dict(r=0.243, alpha=4.414, a=0.793, b=2.426))
     expected = fitter.expected_number_of_purchases_up_to_time(39)
     assert expected_visits(39, 0.243, 4.414, 0.793, 2.426) == pytest.approx(expected, rel=1e-9)
+
+
+def test_a_near_fixed_dropout_probability_is_integrated_not_missed():
+    """A fit with a, b ~ 1e5 is a Beta spike at p = a / (a + b): survival is then
+    E over λ of e^(−λpt) = (α / (α + pt))^r, not the 1e-89 a blind [0, 1] quadrature gave."""
+    spike = {"r": 0.468, "alpha": 14.79, "a": 52275.0, "b": 821398.0}
+    p = spike["a"] / (spike["a"] + spike["b"])
+    limit = (spike["alpha"] / (spike["alpha"] + p * 52)) ** spike["r"]
+    assert bgnbd_new_patient_alive(spike, 52) == pytest.approx(limit, rel=1e-5)
+    u = retention_uplift(spike, n_patients=300, spend_per_visit=1000, gross_margin=0.6)
+    assert u.table["points"].tolist() == [0.01, 0.05]  # +10 points would pass 100%
+    assert (u.table["margin_gained"] > 0).all()

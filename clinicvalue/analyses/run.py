@@ -39,7 +39,7 @@ from clinicvalue.analyses.economics.drivers import Drivers, return_drivers
 from clinicvalue.analyses.economics.lifetime import new_patient_ltv
 from clinicvalue.analyses.economics.scenario import article_clinic_a, article_clinic_b
 from clinicvalue.analyses.economics.uplift import Uplift, retention_uplift
-from clinicvalue.analyses.kpis import MODEL_KPIS, core_kpis, monthly_series
+from clinicvalue.analyses.kpis import MODEL_KPIS, monthly_series
 from clinicvalue.analyses.retention.churn import ChurnWarnings, churn_warnings
 from clinicvalue.analyses.retention.churn import score_columns as churn_columns
 from clinicvalue.analyses.retention.cohorts import cohort_counts, cohort_matrix
@@ -409,11 +409,16 @@ class Analyses:
         return monthly_series(d.visits, month=self.month, profile=self.profile, patients=d.patients)
 
     @cached_property
-    def last_year(self) -> dict[str, float]:
-        """The core KPIs of the same month a year earlier."""
+    def series_last_year(self) -> pd.DataFrame:
+        """The core KPIs of the 12 months a year before :attr:`series` (same calendar months)."""
         month = f"{self.as_of - pd.DateOffset(months=12):%Y-%m}"
         d = self.data
-        return core_kpis(d.visits, month=month, profile=self.profile, patients=d.patients)
+        return monthly_series(d.visits, month=month, profile=self.profile, patients=d.patients)
+
+    @cached_property
+    def last_year(self) -> dict[str, float]:
+        """The core KPIs of the same month a year earlier."""
+        return dict(self.series_last_year.iloc[-1].to_dict())
 
     @cached_property
     def kpis(self) -> dict[str, Any]:
@@ -503,6 +508,10 @@ def run_metrics(run: Analyses) -> dict[str, Any]:
     if len(flow):
         last = flow.iloc[-1]
         out["flow"] = {k: _finite_or_none(last[k]) for k in flow.columns}
+        out["flow_trend"] = {
+            f"{pd.Timestamp(m):%Y-%m}": {k: _finite_or_none(row[k]) for k in flow.columns}
+            for m, row in flow.tail(12).iterrows()
+        }
     out["churn_warnings"] = run.churn.to_metrics()
     out["economics"] = run.economics.to_metrics()
     uplift = run.uplift

@@ -31,7 +31,7 @@ from clinicvalue.profile import ClinicProfile
 from clinicvalue.report.context import Ctx, Skip
 from clinicvalue.report.kpis import KPIS, format_kpi, kpi_formula
 from clinicvalue.report.schema import METRICS_SCHEMA_VERSION, kit_version
-from clinicvalue.report.views import SECTION_KEYS, VIEWS, View, summary
+from clinicvalue.report.views import SECTION_KEYS, VIEWS, View, advice, summary
 from clinicvalue.report.views.blocks import Note, SectionView
 from clinicvalue.report.views.render import render_section
 from clinicvalue.text.i18n import LOCALES, fmt_date, fmt_month, t
@@ -205,10 +205,17 @@ def build_monthly(
             k: {"title": s.title, "status": s.status, "note": s.note} for k, s in sections.items()
         },
         "analyses": run_metrics(run),
-        "trend": {
-            m: {k: _clean(v) for k, v in row.items()} for m, row in series.to_dict("index").items()
-        },
+        "trend": _trend(series),
+        "trend_last_year": {} if partial else _trend(run.series_last_year),
+        "advice_text": [advice.sentence(r, ctx) for r in run.advice[: advice.LEAD]],
         "kpi_definitions": {k.key: kpi_formula(k.key, prof, "en") for k in KPIS},
+        "kpi_definitions_text": {
+            k.key: {
+                "label": k.label[LOCALES.index(loc)],
+                "formula": kpi_formula(k.key, prof, loc),
+            }
+            for k in KPIS
+        },
         "cover": cover,
         "profile": prof.to_dict(),
         "parameters": {"month": month, "locale": loc, "time_unit": prof.clv.time_unit},
@@ -255,6 +262,10 @@ def data_coverage(
             f"profile sets the margin, now {profile.report.stale_after_days} days)"
         )
     return first_day, last_day, stale
+
+
+def _trend(series: pd.DataFrame) -> dict[str, dict[str, Any]]:
+    return {m: {k: _clean(v) for k, v in row.items()} for m, row in series.to_dict("index").items()}
 
 
 def _clean(v: Any) -> Any:

@@ -178,12 +178,18 @@ def build_parser() -> argparse.ArgumentParser:
         action="store_true",
         help="report a month whose data end early (each page says so; no month-over-month)",
     )
+    p.add_argument("--no-deck", action="store_true", help=_NO_DECK)
     p.set_defaults(func=_cmd_report)
 
-    p = _command(sub, "batch", help="produce the monthly report of every clinic in clinics.toml")
+    p = _command(
+        sub,
+        "batch",
+        help="produce the monthly report of every clinic in clinics.toml, and the portfolio",
+    )
     p.add_argument("clinics", metavar="CLINICS_TOML")
     p.add_argument("--month", default="previous", metavar="YYYY-MM")
     p.add_argument("--out", default="reports", metavar="DIR")
+    p.add_argument("--no-deck", action="store_true", help=_NO_DECK)
     p.set_defaults(func=_cmd_batch)
 
     p = _command(sub, "demo", help="run the monthly report on the bundled sample clinic")
@@ -191,6 +197,9 @@ def build_parser() -> argparse.ArgumentParser:
     p.set_defaults(func=_cmd_demo)
 
     return parser
+
+
+_NO_DECK = "do not write deck.pptx, the slides for the owner meeting (profile: report.deck)"
 
 
 def _profile(args: argparse.Namespace) -> Any:
@@ -340,6 +349,7 @@ def _cmd_report(args: argparse.Namespace) -> int:
         drop_invalid=args.drop_invalid,
         timeout=args.timeout,
         allow_partial=args.allow_partial,
+        deck=False if args.no_deck else None,
     )
     LOGGER.info(f"report written to {folder}")
     return 0
@@ -347,7 +357,9 @@ def _cmd_report(args: argparse.Namespace) -> int:
 
 def _cmd_batch(args: argparse.Namespace) -> int:
     month = parse_month(args.month)
-    result = run_batch(args.clinics, month=month, out=args.out)
+    result = run_batch(
+        args.clinics, month=month, out=args.out, deck=False if args.no_deck else None
+    )
     LOGGER.info(result.summary_table())
     for row in result.rows:
         if not row.ok:

@@ -267,6 +267,9 @@ class ReportSection:
     """The monthly report: when data count as complete for the month."""
 
     stale_after_days: int = 7  # data ending more days than this before the month's end are stale
+    deck: bool = True  # also write deck.pptx, the slides for the owner meeting
+    # font of the deck's text, e.g. "Microsoft JhengHei"; empty = the usual font for the locale
+    deck_font: str = ""
 
 
 @dataclass(frozen=True)
@@ -298,6 +301,10 @@ class ClinicProfile:
     report: ReportSection = field(default_factory=ReportSection)
     # KPI key → target value shown on the executive summary (e.g. revisit_rate_90d = 0.5)
     targets: dict[str, float] = field(default_factory=dict)
+    # KPI key → an outside benchmark, drawn as a reference line beside the clinic's value
+    benchmarks: dict[str, float] = field(default_factory=dict)
+    # KPI key → where each benchmark comes from (required for every benchmark)
+    benchmark_sources: dict[str, str] = field(default_factory=dict)
 
     @classmethod
     def from_toml(cls, path: str | Path) -> ClinicProfile:
@@ -610,8 +617,7 @@ def default_profile_toml() -> str:
         value = getattr(prof, f.name)
         if not dataclasses.is_dataclass(value):
             lines.append(f"[{f.name}]")
-            lines.append("# KPI targets shown on the executive summary, e.g.")
-            lines.append("# revisit_rate_90d = 0.5")
+            lines.extend(f"# {line}" for line in _TOP_TABLES[f.name])
             lines.append("")
             continue
         doc = (type(value).__doc__ or "").strip().splitlines()[0]
@@ -636,6 +642,20 @@ def default_profile_toml() -> str:
                     lines.append(f"{_toml_key(k)} = {_toml_value(item)}")
         lines.append("")
     return "\n".join(lines)
+
+
+#: what ``profile --init`` says about each top-level table of KPI keys
+_TOP_TABLES = {
+    "targets": ("KPI targets shown on the executive summary, e.g.", "revisit_rate_90d = 0.5"),
+    "benchmarks": (
+        "Outside benchmarks, drawn as a reference line beside the clinic's value, e.g.",
+        "revisit_rate_90d = 0.6",
+    ),
+    "benchmark_sources": (
+        "Where each benchmark comes from (one line per benchmark), e.g.",
+        'revisit_rate_90d = "Regional dental survey 2025"',
+    ),
+}
 
 
 def _field_comments(source: str) -> dict[str, str]:

@@ -1,4 +1,8 @@
-"""``clinicvalue batch clinics.toml``: every clinic's monthly report, one failure at a time.
+"""``clinicvalue batch clinics.toml``: every clinic's monthly report, and the portfolio.
+
+Each clinic's notebook runs first (a failing clinic is recorded and the batch goes on);
+then each report gains its comparison with the batch's similar clinics and is published;
+last, ``reports/portfolio/<YYYY-MM>/`` gets the clinics side by side.
 
 ``clinics.toml`` lists clinics as ``[[clinic]]`` tables with ``visits`` (a file) or
 ``visits_sql`` (a query, or a ``.sql`` file), optional ``patients``/``patients_sql``,
@@ -26,17 +30,28 @@ from __future__ import annotations
 
 import time
 import tomllib
+from collections import Counter
+from contextlib import ExitStack
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from clinicvalue.errors import ClinicValueError, InputError, StaleDataError
+from clinicvalue.errors import ClinicValueError, InputError, ReportError, StaleDataError
 from clinicvalue.load import parse_mapping
 from clinicvalue.load.sources import DEFAULT_URL_ENV, SqlSource
 from clinicvalue.names import check_clinic_id, clinic_id_key, parse_month
 from clinicvalue.progress import progress
 from clinicvalue.report.notebook import read_profile
-from clinicvalue.report.run import run_report
+from clinicvalue.report.peers import (
+    Benchmark,
+    ClinicKpis,
+    benchmarks,
+    check_benchmarks,
+    peer_lines,
+)
+from clinicvalue.report.portfolio import PortfolioClinic, portfolio_frames, write_portfolio
+from clinicvalue.report.run import StagedReport, staged_report
+from clinicvalue.report.workspace import report_folder, report_workspace
 from clinicvalue.text.i18n import LOCALES
 
 __all__ = ["BatchRow", "BatchResult", "read_clinics", "run_batch"]
@@ -82,11 +97,13 @@ class BatchResult:
 
     month: str
     rows: list[BatchRow] = field(default_factory=list)
+    portfolio: str = ""  # the portfolio's folder, when any clinic was reported
+    portfolio_error: str = ""  # why the portfolio could not be written
 
     @property
     def ok(self) -> bool:
-        """Whether every clinic's report was written."""
-        return all(r.ok for r in self.rows)
+        """Whether every clinic's report, and the portfolio, were written."""
+        return all(r.ok for r in self.rows) and not self.portfolio_error
 
     @property
     def failed(self) -> list[str]:
@@ -105,6 +122,10 @@ class BatchResult:
         ]
         ok = sum(r.ok for r in self.rows)
         lines.append(f"{ok} of {len(self.rows)} clinic(s) reported for {self.month}")
+        if self.portfolio:
+            lines.append(f"portfolio: {self.portfolio}")
+        if self.portfolio_error:
+            lines.append(self.portfolio_error)
         return "\n".join(lines)
 
     def to_metrics(self) -> dict[str, Any]:
@@ -113,6 +134,8 @@ class BatchResult:
             "month": self.month,
             "ok": self.ok,
             "clinics": [{**r.__dict__, "status": r.status} for r in self.rows],
+            "portfolio": self.portfolio,
+            "portfolio_error": self.portfolio_error,
         }
 
 
@@ -268,6 +291,7 @@ def _plan(p: Path, clinics: list[Any]) -> list[_Planned]:
         try:
             item = _settings(entry, n, p)
             prof = read_profile(item.get("profile"))
+            check_benchmarks(prof, source=item.get("profile") or "profile")
             if item.get("id"):
                 prof = prof.replace(clinic__id=item["id"])
             planned.append(_Planned(prof.clinic.id, item, prof))
@@ -289,11 +313,91 @@ def _plan(p: Path, clinics: list[Any]) -> list[_Planned]:
     return planned
 
 
-def run_batch(clinics_toml: str | Path, *, month: str, out: str | Path = "reports") -> BatchResult:
+#: the folder under ``out`` that holds the portfolio; no clinic may take this id
+PORTFOLIO = "portfolio"
+
+
+@dataclass
+class _Running:
+    """A clinic whose notebook ran: its staged report, the stack that publishes it."""
+
+    plan: _Planned
+    staged: StagedReport
+    stack: ExitStack
+    seconds: float
+
+
+def _stage(plan: _Planned, month: str, out: str | Path, deck: bool | None) -> _Running:
+    """Run one clinic's notebook into its workspace (published later, by its stack)."""
+    item = plan.item or {}
+    started = time.perf_counter()
+    stack = ExitStack()
+    staged = stack.enter_context(
+        staged_report(
+            **_sources(item),
+            profile=plan.profile,
+            month=month,
+            locale=item.get("locale"),
+            out=out,
+            mapping=item.get("mapping"),
+            encoding=item.get("encoding"),
+            drop_invalid=bool(item.get("drop_invalid", False)),
+            deck=deck,
+        )
+    )
+    return _Running(plan, staged, stack, time.perf_counter() - started)
+
+
+def _kpis(run: _Running) -> ClinicKpis:
+    return ClinicKpis(run.plan.name, run.staged.profile.clinic.kind, run.staged.metrics["kpis"])
+
+
+def _portfolio(done: list[_Running], month: str, out: str | Path) -> str:
+    """Write the portfolio of the clinics reported; return its folder ("" when none)."""
+    if not done:
+        return ""
+    clinics = [
+        PortfolioClinic(
+            r.staged.clinic_id,
+            r.staged.profile.clinic.name,
+            r.staged.profile.clinic.kind,
+            r.staged.metrics["kpis"],
+        )
+        for r in done
+    ]
+    locales = Counter(r.staged.locale for r in done)
+    currencies = Counter(r.staged.metrics["currency"] for r in done)
+    marks: dict[str, Benchmark] = {}
+    for r in done:
+        for key, mark in benchmarks(r.staged.profile).items():
+            marks.setdefault(key, mark)
+    with report_workspace(out, PORTFOLIO, month) as tmp:
+        write_portfolio(
+            portfolio_frames(month, clinics),
+            tmp,
+            currency=currencies.most_common(1)[0][0],
+            locale=locales.most_common(1)[0][0],
+            benchmarks=marks,
+        )
+    return str(report_folder(out, PORTFOLIO, month))
+
+
+def run_batch(
+    clinics_toml: str | Path,
+    *,
+    month: str,
+    out: str | Path = "reports",
+    deck: bool | None = None,
+) -> BatchResult:
     """Run every clinic's report for ``month``; keep going when one fails.
 
-    A clinic whose settings are wrong is listed as failed with the reason; two clinics
-    whose ids would share a folder stop the batch before anything runs.
+    Each clinic's notebook runs first; then every clinic's report gains its comparison
+    with similar clinics (the batch's other clinics of its kind, from
+    :data:`~clinicvalue.report.peers.MIN_PEERS` of them) and is published; last,
+    ``out/portfolio/<month>/`` gets ``portfolio.xlsx`` and ``portfolio.pdf`` of the
+    clinics reported. A clinic whose settings are wrong is listed as failed with the
+    reason; two clinics whose ids would share a folder stop the batch before anything
+    runs.
 
     Returns
     -------
@@ -302,29 +406,55 @@ def run_batch(clinics_toml: str | Path, *, month: str, out: str | Path = "report
     """
     month = parse_month(month)
     p, clinics = _read_file(clinics_toml)
-    rows = []
-    for plan in progress(_plan(p, clinics), desc=f"reports {month}", unit="clinic"):
-        started = time.perf_counter()
+    plans = _plan(p, clinics)
+    for plan in plans:
+        if plan.item is not None and clinic_id_key(plan.name) == clinic_id_key(PORTFOLIO):
+            raise InputError(
+                f"a clinic may not have the id {plan.name!r}: the batch writes the portfolio "
+                f"to {PORTFOLIO}/; give the clinic another id. Nothing was run",
+                file=str(p),
+            )
+    rows: dict[str, BatchRow] = {}
+    running: list[_Running] = []
+    for plan in progress(plans, desc=f"reports {month}", unit="clinic"):
         if plan.item is None:
-            rows.append(BatchRow(plan.name, False, 0.0, error=plan.error))
+            rows[plan.name] = BatchRow(plan.name, False, 0.0, error=plan.error)
             continue
-        item = plan.item
+        started = time.perf_counter()
         try:
-            folder = run_report(
-                **_sources(item),
-                profile=plan.profile,
-                month=month,
-                locale=item.get("locale"),
-                out=out,
-                mapping=item.get("mapping"),
-                encoding=item.get("encoding"),
-                drop_invalid=bool(item.get("drop_invalid", False)),
-            )
-            rows.append(
-                BatchRow(plan.name, True, time.perf_counter() - started, folder=str(folder))
-            )
+            running.append(_stage(plan, month, out, deck))
         except ClinicValueError as exc:
             took = time.perf_counter() - started
             stale = isinstance(exc, StaleDataError)
-            rows.append(BatchRow(plan.name, False, took, error=str(exc), stale=stale))
-    return BatchResult(month=month, rows=rows)
+            rows[plan.name] = BatchRow(plan.name, False, took, error=str(exc), stale=stale)
+    lines = peer_lines([_kpis(r) for r in running])
+    done = []
+    try:
+        for run in running:
+            started = time.perf_counter()
+            try:
+                with run.stack:  # publishes the folder when finish() succeeds
+                    run.staged.finish(peers=lines.get(run.plan.name))
+                folder = report_folder(Path(out).resolve(), run.staged.clinic_id, month)
+                took = run.seconds + time.perf_counter() - started
+                rows[run.plan.name] = BatchRow(run.plan.name, True, took, folder=str(folder))
+                done.append(run)
+            except ClinicValueError as exc:
+                took = run.seconds + time.perf_counter() - started
+                rows[run.plan.name] = BatchRow(run.plan.name, False, took, error=str(exc))
+    finally:  # a batch stopped part-way publishes nothing unfinished
+        stop = ReportError("the batch stopped before this clinic's report was finished")
+        for run in running:
+            if run.plan.name not in rows:
+                run.stack.__exit__(ReportError, stop, None)
+    portfolio, problem = "", ""
+    try:
+        portfolio = _portfolio(done, month, out)
+    except ClinicValueError as exc:
+        problem = f"the portfolio was not written: {exc}"
+    return BatchResult(
+        month=month,
+        rows=[rows[plan.name] for plan in plans],
+        portfolio=portfolio,
+        portfolio_error=problem,
+    )

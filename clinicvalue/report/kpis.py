@@ -13,7 +13,7 @@ from clinicvalue.profile import ClinicProfile
 from clinicvalue.text.catalogue import LOCALES, triples
 from clinicvalue.text.i18n import fmt_money, fmt_number, fmt_percent, t
 
-__all__ = ["KpiDef", "KPIS", "kpi_def", "kpi_formula", "format_kpi"]
+__all__ = ["KpiDef", "KPIS", "TILE_KEYS", "kpi_def", "kpi_formula", "format_kpi"]
 
 
 @dataclass(frozen=True)
@@ -55,6 +55,20 @@ KPIS: tuple[KpiDef, ...] = tuple(
 )
 
 _BY_KEY = {k.key: k for k in KPIS}
+
+#: the KPI strip of the executive summary and the deck, in its order
+TILE_KEYS: tuple[str, ...] = (
+    "active_patients",
+    "new_patients",
+    "revisit_rate_90d",
+    "revenue_new",
+    "revenue_returning",
+    "avg_spend_per_visit",
+    "at_risk_patients",
+    "clv_at_risk",
+    "total_clv",
+    "ltv_cac",
+)
 
 
 def kpi_def(key: str) -> KpiDef:

@@ -139,14 +139,25 @@ def _page_template() -> Any:
     return env.from_string(text)
 
 
-def compose_html(body: str, *, cover: dict[str, str], locale: str) -> str:
+def _after_first_section(body: str, extra: str) -> str:
+    """Return ``body`` with ``extra`` placed after its first section (the summary)."""
+    if not extra:
+        return body
+    at = body.find('<section class="cv-section', body.find("</section>"))
+    return body + extra if at < 0 else body[:at] + extra + body[at:]
+
+
+def compose_html(body: str, *, cover: dict[str, str], locale: str, after_summary: str = "") -> str:
     """Wrap the report body in a full page: cover, contents, print CSS for the locale.
 
     The page comes from an autoescaping Jinja2 template: every cover text is HTML-escaped,
-    the running header's text CSS-escaped; ``body`` (the notebook's own escaped output)
-    and the kit's CSS are the only markup passed through.
+    the running header's text CSS-escaped; ``body`` (the notebook's own escaped output),
+    ``after_summary`` (a section the kit rendered, placed after the summary) and the
+    kit's CSS are the only markup passed through.
     """
     from markupsafe import Markup
+
+    body = _after_first_section(body, after_summary)
 
     banner = f" · {cover['banner']}" if cover.get("banner") else ""
     header = css_string_body(f"{cover['clinic']} · {cover['month']}{banner}")
@@ -177,11 +188,19 @@ def write_pdf(html: str, path: str | Path) -> Path:
     return Path(path)
 
 
-def render_report(folder: str | Path, *, metrics: dict[str, Any]) -> tuple[Path, Path]:
-    """Render ``folder/report.ipynb`` to ``report.html`` and ``report.pdf`` beside it."""
+def render_report(
+    folder: str | Path, *, metrics: dict[str, Any], after_summary: str = ""
+) -> tuple[Path, Path]:
+    """Render ``folder/report.ipynb`` to ``report.html`` and ``report.pdf`` beside it.
+
+    ``after_summary`` is the HTML of a section the kit adds after the summary (a batch's
+    comparison with similar clinics).
+    """
     folder = Path(folder)
     body = notebook_body(folder / "report.ipynb")
-    html = compose_html(body, cover=metrics["cover"], locale=metrics["locale"])
+    html = compose_html(
+        body, cover=metrics["cover"], locale=metrics["locale"], after_summary=after_summary
+    )
     html_path = folder / "report.html"
     html_path.write_text(html, encoding="utf-8")
     pdf_path = write_pdf(html, folder / "report.pdf")

@@ -1,13 +1,18 @@
 """Run one clinic's monthly report: execute the notebook, render HTML and PDF, check, publish.
 
 ``run_report`` writes ``reports/<clinic>/<YYYY-MM>/`` with ``report.pdf``,
-``report.html``, ``report.ipynb`` (executed), ``metrics.json`` and ``actions.xlsx``; the
-folder appears only when every artefact is written and the PDF passes its own check.
+``report.html``, ``report.ipynb`` (executed), ``metrics.json``, ``actions.xlsx`` and
+``deck.pptx``; the folder appears only when every artefact is written and the PDF passes
+its own check. :func:`staged_report` splits the run in two, so a batch can add each
+clinic's comparison with the others before anything is published.
 """
 
 from __future__ import annotations
 
 import time
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -22,14 +27,18 @@ from clinicvalue.privacy import pseudonym_secret
 from clinicvalue.profile import ClinicProfile
 from clinicvalue.progress import step
 from clinicvalue.report import execute
+from clinicvalue.report.deck import deck_slides, write_deck
 from clinicvalue.report.notebook import read_metrics, read_profile
 from clinicvalue.report.pdfcheck import check_pdf
+from clinicvalue.report.peers import PeerLine, benchmarks, check_benchmarks
 from clinicvalue.report.render import render_report
+from clinicvalue.report.views.peers import view as peer_view
+from clinicvalue.report.views.render import render_section
 from clinicvalue.report.workspace import ARTEFACTS, report_folder, report_workspace
 from clinicvalue.text.i18n import LOCALES
 from clinicvalue.writers import write_json
 
-__all__ = ["run_report", "run_demo"]
+__all__ = ["StagedReport", "staged_report", "run_report", "run_demo"]
 
 
 def _source(value: Any, name: str, tmp: Path) -> str:
@@ -80,7 +89,59 @@ def _profile(profile: ClinicProfile | str | Path | None) -> ClinicProfile:
     return read_profile(profile)
 
 
-def run_report(
+@dataclass
+class StagedReport:
+    """A report whose notebook ran, in its workspace: to be rendered and published.
+
+    :meth:`finish` renders the HTML, PDF and deck (with a batch's peer lines) and
+    checks them; the folder is published when the :func:`staged_report` block ends.
+    """
+
+    workspace: Path
+    profile: ClinicProfile
+    locale: str
+    metrics: dict[str, Any]
+    deck: bool
+
+    @property
+    def clinic_id(self) -> str:
+        """The clinic's id (its folder name)."""
+        return self.profile.clinic.id
+
+    def finish(self, *, peers: dict[str, PeerLine] | None = None) -> None:
+        """Render and check every artefact; ``peers`` add the comparison with similar clinics.
+
+        Raises
+        ------
+        ReportError
+            When the PDF fails its check or an artefact is missing.
+        """
+        tmp, prof, loc, metrics = self.workspace, self.profile, self.locale, self.metrics
+        marks = benchmarks(prof)
+        shown = peer_view(metrics, peers, marks)
+        extra = render_section(shown, short=True) if shown else ""
+        with step(f"{prof.clinic.id} {metrics['month']}: HTML and PDF"):
+            _, pdf = render_report(tmp, metrics=metrics, after_summary=extra)
+        labels = [s["title"] for s in metrics["sections"].values()]
+        labels += [tile["label"] for tile in metrics["tiles"]][:3]
+        labels.append(metrics["kpis_formatted"]["active_patients"])
+        with step(f"{prof.clinic.id} {metrics['month']}: PDF check"):
+            check_pdf(pdf, locale=loc, labels=labels)
+        if self.deck:
+            with step(f"{prof.clinic.id} {metrics['month']}: deck"):
+                slides = deck_slides(metrics, peers=peers, benchmarks=marks)
+                write_deck(slides, tmp / "deck.pptx", locale=loc, font=prof.report.deck_font)
+        for p in tmp.glob(".input-*"):
+            p.unlink()
+        (tmp / ".profile.json").unlink(missing_ok=True)
+        wanted = (*ARTEFACTS, "deck.pptx") if self.deck else ARTEFACTS
+        missing = [a for a in wanted if not (tmp / a).is_file()]
+        if missing:
+            raise ReportError(f"the report run did not write {', '.join(missing)}")
+
+
+@contextmanager
+def staged_report(
     *,
     visits: Any,
     patients: Any = None,
@@ -95,41 +156,18 @@ def run_report(
     drop_invalid: bool = False,
     timeout: int = 600,
     allow_partial: bool = False,
-) -> Path:
-    """Produce one clinic's monthly report and return its folder.
+    deck: bool | None = None,
+) -> Iterator[StagedReport]:
+    """Run one clinic's notebook in a workspace and yield it, staged; publish on exit.
 
-    Parameters
-    ----------
-    visits, patients, spend, plans
-        Export files (CSV, XLSX, Parquet), data frames, or :class:`SqlSource` queries
-        (the notebook receives the query and the variable's name, never the URL);
-        only ``visits`` is required.
-    profile
-        A :class:`ClinicProfile` or a TOML file (defaults when omitted).
-    month
-        The report month, ``YYYY-MM``.
-    locale
-        ``en``, ``zh-Hant`` or ``zh-Hans`` (default: the profile's).
-    out
-        The reports folder; the report lands in ``out/<clinic id>/<month>/``.
-    timeout
-        Seconds allowed per notebook cell.
-    allow_partial
-        Report a month whose data end early; every page then carries a "data up to"
-        banner and no change against earlier months is shown.
-
-    Raises
-    ------
-    InputError
-        Bad inputs or month (nothing is written).
-    StaleDataError
-        The data end too long before the month's end (without ``allow_partial``).
-    ReportError
-        The notebook failed, an artefact is missing, or the PDF failed its check.
+    Takes the arguments of :func:`run_report`. The report folder appears when the block
+    ends without an error (after :meth:`StagedReport.finish`); an error removes the
+    workspace and leaves any earlier report untouched.
     """
     month = parse_month(month, allow_previous=False)
     out = Path(out).resolve()  # the notebook runs in its own folder
     prof = _profile(profile)
+    check_benchmarks(prof)
     loc = locale or prof.clinic.locale
     check_option("locale", loc, LOCALES)
     _refuse_inputs_inside(report_folder(out, prof.clinic.id, month), visits, patients, spend, plans)
@@ -164,20 +202,78 @@ def run_report(
                 cwd=tmp,
             )
         metrics = read_metrics(tmp / "metrics.json") or {}
-        with step(f"{prof.clinic.id} {month}: HTML and PDF"):
-            _, pdf = render_report(tmp, metrics=metrics)
-        labels = [s["title"] for s in metrics["sections"].values()]
-        labels += [tile["label"] for tile in metrics["tiles"]][:3]
-        labels.append(metrics["kpis_formatted"]["active_patients"])
-        with step(f"{prof.clinic.id} {month}: PDF check"):
-            check_pdf(pdf, locale=loc, labels=labels)
-        for p in tmp.glob(".input-*"):
-            p.unlink()
-        (tmp / ".profile.json").unlink()
-        missing = [a for a in ARTEFACTS if not (tmp / a).is_file()]
-        if missing:
-            raise ReportError(f"the report run did not write {', '.join(missing)}")
-    return report_folder(out, prof.clinic.id, month)
+        yield StagedReport(tmp, prof, loc, metrics, prof.report.deck if deck is None else deck)
+
+
+def run_report(
+    *,
+    visits: Any,
+    patients: Any = None,
+    spend: Any = None,
+    plans: Any = None,
+    profile: ClinicProfile | str | Path | None = None,
+    month: str,
+    locale: str | None = None,
+    out: str | Path = "reports",
+    mapping: dict[str, str] | None = None,
+    encoding: str | None = None,
+    drop_invalid: bool = False,
+    timeout: int = 600,
+    allow_partial: bool = False,
+    deck: bool | None = None,
+) -> Path:
+    """Produce one clinic's monthly report and return its folder.
+
+    Parameters
+    ----------
+    visits, patients, spend, plans
+        Export files (CSV, XLSX, Parquet), data frames, or :class:`SqlSource` queries
+        (the notebook receives the query and the variable's name, never the URL);
+        only ``visits`` is required.
+    profile
+        A :class:`ClinicProfile` or a TOML file (defaults when omitted).
+    month
+        The report month, ``YYYY-MM``.
+    locale
+        ``en``, ``zh-Hant`` or ``zh-Hans`` (default: the profile's).
+    out
+        The reports folder; the report lands in ``out/<clinic id>/<month>/``.
+    timeout
+        Seconds allowed per notebook cell.
+    allow_partial
+        Report a month whose data end early; every page then carries a "data up to"
+        banner and no change against earlier months is shown.
+    deck
+        Also write ``deck.pptx`` (default: the profile's ``report.deck``, true).
+
+    Raises
+    ------
+    InputError
+        Bad inputs or month (nothing is written).
+    StaleDataError
+        The data end too long before the month's end (without ``allow_partial``).
+    ReportError
+        The notebook failed, an artefact is missing, or the PDF failed its check.
+    """
+    prof = _profile(profile)
+    with staged_report(
+        visits=visits,
+        patients=patients,
+        spend=spend,
+        plans=plans,
+        profile=prof,
+        month=month,
+        locale=locale,
+        out=out,
+        mapping=mapping,
+        encoding=encoding,
+        drop_invalid=drop_invalid,
+        timeout=timeout,
+        allow_partial=allow_partial,
+        deck=deck,
+    ) as staged:
+        staged.finish()
+    return report_folder(Path(out).resolve(), prof.clinic.id, parse_month(month))
 
 
 def run_demo(out: str | Path = "reports", *, month: str = "2026-10") -> Path:

@@ -124,7 +124,7 @@ def test_pdf_carries_title_author_date_and_language(zh_report):
 def test_report_writes_every_artefact(zh_report):
     names = {p.name for p in zh_report.iterdir()}
     assert names == {"report.pdf", "report.html", "report.ipynb", "metrics.json", "actions.xlsx",
-                     MARKER}  # fmt: skip
+                     "deck.pptx", MARKER}  # fmt: skip
     assert zh_report.parts[-2:] == ("demo", "2026-10")
 
 
@@ -228,7 +228,13 @@ def test_next_month_reads_this_months_metrics(zh_report, clinic, tmp_path):
         clinic.read_text(encoding="utf-8") + "00001,2026/11/20,1500\n00002,2026/11/28,800\n",
         encoding="utf-8",
     )
-    nxt = run_report(visits=november, month="2026-11", locale="en", out=zh_report.parents[1])
+    from clinicvalue.cli import main
+
+    code = main(["report", "--visits", str(november), "--month", "2026-11", "--locale", "en",
+                 "--out", str(zh_report.parents[1]), "--no-deck"])  # fmt: skip
+    assert code == 0
+    nxt = zh_report.parent / "2026-11"
+    assert not (nxt / "deck.pptx").exists() and (nxt / "report.pdf").is_file()
     metrics = json.loads((nxt / "metrics.json").read_text(encoding="utf-8"))
     assert metrics["kpis_previous_source"] == "metrics.json"
     this = json.loads((zh_report / "metrics.json").read_text(encoding="utf-8"))

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import io
 import re
 import zipfile
 from pathlib import Path
@@ -21,7 +22,7 @@ MONTH = "2026-10"
 
 
 def _texts(folder: Path) -> dict[str, str]:
-    """Every artefact's text: PDF (extracted), HTML, notebook, metrics, and the workbook."""
+    """Every artefact's text: PDF (extracted), HTML, notebook, metrics, workbook and deck."""
     out = {
         "report.pdf": "\n".join(
             p.extract_text() or "" for p in PdfReader(folder / "report.pdf").pages
@@ -30,10 +31,18 @@ def _texts(folder: Path) -> dict[str, str]:
         "report.ipynb": (folder / "report.ipynb").read_text(encoding="utf-8"),
         "metrics.json": (folder / "metrics.json").read_text(encoding="utf-8"),
     }
-    with zipfile.ZipFile(folder / "actions.xlsx") as z:
-        out["actions.xlsx"] = "\n".join(
-            z.read(n).decode("utf-8", "replace") for n in z.namelist() if n.endswith(".xml")
-        )
+    for name in ("actions.xlsx", "deck.pptx"):  # the deck's charts embed a workbook too
+        with zipfile.ZipFile(folder / name) as z:
+            out[name] = "\n".join(
+                z.read(n).decode("utf-8", "replace") for n in z.namelist() if n.endswith(".xml")
+            )
+            for inner in (n for n in z.namelist() if n.endswith(".xlsx")):
+                with zipfile.ZipFile(io.BytesIO(z.read(inner))) as book:
+                    out[name] += "\n".join(
+                        book.read(n).decode("utf-8", "replace")
+                        for n in book.namelist()
+                        if n.endswith(".xml")
+                    )
     return out
 
 
@@ -61,7 +70,7 @@ def test_no_name_or_phone_outside_the_staff_lists(sample_report, register):
     _, texts = sample_report
     names = set(register["姓名"].dropna())
     phones = set(register["電話"].dropna())
-    for artefact in ("report.pdf", "report.html", "report.ipynb", "metrics.json"):
+    for artefact in ("report.pdf", "report.html", "report.ipynb", "metrics.json", "deck.pptx"):
         text = texts[artefact]
         leaked = [v for v in names | phones if v in text]
         assert not leaked, f"{artefact} shows {leaked[:5]}"
@@ -70,7 +79,7 @@ def test_no_name_or_phone_outside_the_staff_lists(sample_report, register):
 def test_no_raw_patient_id_outside_the_staff_lists(sample_report, register):
     _, texts = sample_report
     ids = set(register["病歷號"])
-    for artefact in ("report.pdf", "report.html", "report.ipynb", "metrics.json"):
+    for artefact in ("report.pdf", "report.html", "report.ipynb", "metrics.json", "deck.pptx"):
         found = set(re.findall(r"(?<![\w.:-])\d{6}(?![\w.:])", texts[artefact])) & ids
         assert not found, f"{artefact} shows raw patient IDs {sorted(found)[:5]}"
 

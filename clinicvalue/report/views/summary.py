@@ -7,26 +7,13 @@ from typing import Any
 from clinicvalue.report import charts
 from clinicvalue.report.context import Ctx, finite
 from clinicvalue.report.findings import write_findings
-from clinicvalue.report.kpis import format_kpi, kpi_def
+from clinicvalue.report.kpis import TILE_KEYS, format_kpi, kpi_def
 from clinicvalue.report.views import advice, clv, segments
 from clinicvalue.report.views._format import figure, heading
 from clinicvalue.report.views.blocks import Block, Findings, Tiles
 from clinicvalue.text.i18n import LOCALES, fmt_change, t
 
 __all__ = ["TILE_KEYS", "view", "tiles", "findings"]
-
-TILE_KEYS = (
-    "active_patients",
-    "new_patients",
-    "revisit_rate_90d",
-    "revenue_new",
-    "revenue_returning",
-    "avg_spend_per_visit",
-    "at_risk_patients",
-    "clv_at_risk",
-    "total_clv",
-    "ltv_cac",
-)
 
 
 def _change(key: str, now: object, before: object, *, label: str, locale: str) -> dict | None:

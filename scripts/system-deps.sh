@@ -3,12 +3,13 @@
 #   scripts/system-deps.sh        what reports need: a CJK font (Noto Sans CJK, so Traditional
 #                                 and Simplified Chinese render as glyphs), Pango + HarfBuzz
 #                                 for WeasyPrint, poppler-utils to look at PDFs
-#   scripts/system-deps.sh test   also what the tests start: PostgreSQL, a Java runtime (Spark)
+#   scripts/system-deps.sh test   also what the tests start: PostgreSQL, a Java runtime (Spark),
+#                                 Chromium (the HTML report is opened in a real browser)
 # The Debian package lists below are the ones the Dockerfile installs (a test checks).
 set -euo pipefail
 
 REPORT_PACKAGES="fonts-noto-cjk libpango-1.0-0 libpangoft2-1.0-0 libharfbuzz-subset0 poppler-utils"
-TEST_PACKAGES="postgresql default-jre-headless"
+TEST_PACKAGES="postgresql default-jre-headless chromium"
 
 if [ "$(uname -s)" = "Darwin" ]; then
   # macOS: PingFang (Traditional and Simplified) ships with the system; WeasyPrint needs Pango
@@ -18,6 +19,7 @@ if [ "$(uname -s)" = "Darwin" ]; then
   if [ "${1:-}" = "test" ]; then
     command -v pg_ctl >/dev/null 2>&1 || missing="$missing postgresql"
     command -v java >/dev/null 2>&1 || missing="$missing openjdk"
+    [ -x "/Applications/Chromium.app/Contents/MacOS/Chromium" ] || command -v chromium >/dev/null 2>&1 || missing="$missing chromium"
   fi
   if [ -n "$missing" ]; then
     echo "clinicvalue needs:$missing" >&2
@@ -37,6 +39,7 @@ ldconfig -p 2>/dev/null | grep -q libharfbuzz-subset || add libharfbuzz-subset0
 if [ "${1:-}" = "test" ]; then
   ls /usr/lib/postgresql/*/bin/pg_ctl >/dev/null 2>&1 || add postgresql
   command -v java >/dev/null 2>&1 || add default-jre-headless
+  command -v chromium >/dev/null 2>&1 || add chromium
 fi
 need="${need# }"
 if [ -z "$need" ]; then

@@ -6,7 +6,7 @@ from typing import Any
 
 import numpy as np
 from matplotlib.axes import Axes
-from matplotlib.ticker import FuncFormatter, PercentFormatter
+from matplotlib.ticker import FuncFormatter, MaxNLocator, PercentFormatter
 
 from clinicvalue.errors import check_option
 from clinicvalue.plots._style import PALETTE, get_ax, styled
@@ -44,6 +44,7 @@ def plot_kpi_spread(
         if benchmark is not None:
             ax.axvline(benchmark.value, color="#c0392b", linestyle=":", linewidth=1.6,
                        label=f"{t('peer_benchmark', locale)}: {benchmark.source}")  # fmt: skip
+        ax.xaxis.set_major_locator(MaxNLocator(nbins=4))  # room for "6,000,000"
         if kind == "rate":
             ax.xaxis.set_major_formatter(PercentFormatter(1.0, decimals=0))
         else:

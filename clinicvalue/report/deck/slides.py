@@ -89,7 +89,7 @@ def _title(m: dict[str, Any]) -> Slide:
         cover["clinic"],
         subtitle=f"{cover['title']} · {cover['month']}",
         bullets=tuple(lines),
-        note=cover.get("author", ""),
+        note="" if cover.get("author", "") == cover["clinic"] else cover.get("author", ""),
     )
 
 

@@ -183,3 +183,15 @@ def test_spend_without_known_patient_channels_is_said_not_charted(metrics):
     assert slide.bullets == (
         "已提供各管道支出，但不知道病患來自哪個管道（病患檔的來源管道欄位），因此不顯示獲客投資報酬。",
     )
+
+
+def test_speaker_notes_hold_the_findings_and_the_definitions(deck, metrics):
+    notes = {
+        n: slide.notes_slide.notes_text_frame.text
+        for n, slide in enumerate(deck.slides, start=1)
+        if slide.has_notes_slide
+    }
+    for finding in metrics["findings"]:
+        assert finding in notes[2]  # the KPI strip's notes
+    ltv_cac = metrics["kpi_definitions_text"]["ltv_cac"]
+    assert any(ltv_cac["formula"] in text for text in notes.values())

@@ -7,7 +7,7 @@ text catalogue in the report's language.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any
 
 from clinicvalue.analyses.segments.labels import segment_label
@@ -66,6 +66,7 @@ class Slide:
     chart: Chart | None = None
     table: tuple[tuple[str, ...], ...] = ()  # first row = header
     note: str = ""
+    speaker_notes: tuple[str, ...] = ()  # what the presenter reads beside the slide
 
 
 def _num(v: Any) -> float | None:
@@ -307,4 +308,21 @@ def deck_slides(
         _peers(metrics, peers, benchmarks or {}, loc),
         _definitions(metrics, loc),
     )
-    return tuple(s for s in slides if s is not None)
+    return tuple(replace(s, speaker_notes=_speaker_notes(metrics, s.key)) for s in slides if s)
+
+
+def _speaker_notes(m: dict[str, Any], key: str) -> tuple[str, ...]:
+    """Return the presenter's notes of slide ``key``: the findings, the definitions it uses."""
+    defs = m["kpi_definitions_text"]
+
+    def define(k: str) -> str:
+        return f"{defs[k]['label']}: {defs[k]['formula']}"
+
+    notes = {
+        "kpis": tuple(m.get("findings") or ()),
+        "flow": (define("active_patients"), define("new_patients")),
+        "channels": (define("ltv_cac"),),
+        "retention": (define("revisit_rate_90d"),),
+        "lists": (define("at_risk_patients"),),
+    }
+    return notes.get(key, ())

@@ -272,6 +272,8 @@ class _Deck:
 
     def body(self, sl: Slide, footer: str, number: int) -> None:
         s = self.slide(sl.title, footer, number)
+        if sl.speaker_notes:
+            s.notes_slide.notes_text_frame.text = "\n".join(sl.speaker_notes)
         top, bottom = 1.3, HEIGHT - 0.6
         inner = WIDTH - 2 * MARGIN
         if sl.tiles:

@@ -1,0 +1,112 @@
+"""Tests for analyses.clv.cnbd: MBG/CNBD-k against lifetimes' MBG/NBD (k = 1) and against
+patients simulated with a known rhythm."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+from lifetimes import ModifiedBetaGeoFitter
+from lifetimes.datasets import load_cdnow_summary
+
+from clinicvalue.analyses.clv.cnbd import (
+    cnbd_expected,
+    cnbd_log_likelihood,
+    cnbd_p_alive,
+    fit_cnbd,
+)
+from clinicvalue.errors import InputError
+
+
+def simulate(n: int, k: int, *, weeks: float, seed: int, params: dict[str, float]) -> dict:
+    """Patients of MBG/CNBD-k: Erlang-k gaps with gamma rates, beta dropout after each visit."""
+    rng = np.random.default_rng(seed)
+    lam = rng.gamma(params["r"], 1 / params["alpha"], n)
+    p = rng.beta(params["a"], params["b"], n)
+    x, t_x, litt = np.zeros(n), np.zeros(n), np.zeros(n)
+    now = np.zeros(n)
+    alive = rng.random(n) >= p  # may leave right after the first visit
+    while alive.any():
+        gap = rng.gamma(k, 1 / lam)
+        now = np.where(alive, now + gap, now)
+        came = alive & (now <= weeks)
+        x += came
+        litt += np.where(came, np.log(gap), 0.0)
+        t_x = np.where(came, now, t_x)
+        alive = came & (rng.random(n) >= p)
+    return {"x": x, "t_x": t_x, "T": np.full(n, weeks), "litt": litt}
+
+
+def _regular(k: int) -> dict[str, float]:
+    # a visit about every 26 weeks (k / λ), few leave: dental recall patients
+    return {"r": 8.0, "alpha": 8.0 * 26 / k, "a": 1.0, "b": 12.0}
+
+
+@pytest.fixture(scope="module")
+def cdnow():
+    d = load_cdnow_summary(index_col=[0])
+    return d["frequency"].to_numpy(float), d["recency"].to_numpy(float), d["T"].to_numpy(float)
+
+
+def test_k_one_is_lifetimes_mbg_nbd(cdnow):
+    x, t_x, T = cdnow
+    mbg = ModifiedBetaGeoFitter().fit(x, t_x, T)
+    fit = fit_cnbd(x, t_x, T, np.zeros_like(x), k=1)
+    for name, value in mbg.params_.items():
+        assert fit.params[name] == pytest.approx(value, rel=1e-5), name
+    p = mbg.params_.to_dict()
+    np.testing.assert_allclose(
+        cnbd_p_alive(1, p, x, t_x, T), mbg.conditional_probability_alive(x, t_x, T), rtol=1e-10
+    )
+    for t in (13.0, 39.0, 104.0):
+        np.testing.assert_allclose(
+            cnbd_expected(1, p, t, x, t_x, T),
+            mbg.conditional_expected_number_of_purchases_up_to_time(t, x, t_x, T),
+            rtol=1e-9,
+        )
+
+
+@pytest.mark.parametrize("k", [2, 4, 8])
+def test_the_rhythm_of_simulated_patients_is_recovered(k):
+    data = simulate(3000, k, weeks=156.0, seed=k, params=_regular(k))
+    fit = fit_cnbd(data["x"], data["t_x"], data["T"], data["litt"])
+    assert abs(fit.k - k) <= 1, fit.by_k
+    assert fit.by_k[fit.k] == max(fit.by_k.values())
+    # the mean gap between visits, k / E[λ] = k α / r, is about 26 weeks
+    gap = fit.k * fit.params["alpha"] / fit.params["r"]
+    assert gap == pytest.approx(26.0, rel=0.1)
+
+
+def test_expected_visits_of_a_new_patient_match_a_simulation():
+    k, params, t = 4, _regular(4), 104.0
+    # a new patient: first visit today, no repeat yet, observed for no time
+    (formula,) = cnbd_expected(k, params, t, 0.0, 0.0, 0.0)
+    sim = simulate(200_000, k, weeks=t, seed=1, params=params)["x"]
+    assert formula == pytest.approx(sim.mean(), abs=4 * sim.std() / np.sqrt(len(sim)))
+
+
+def test_a_patient_past_the_rhythm_is_less_likely_alive():
+    k, params = 8, _regular(8)
+    # five visits about 26 weeks apart, last one 20 or 60 weeks ago
+    alive = cnbd_p_alive(k, params, [5, 5], [136.0, 96.0], [156.0, 156.0])
+    assert alive[0] > 0.9 > 0.5 > alive[1]
+    # a memoryless model cannot tell "due" from "late" as sharply
+    memoryless = cnbd_p_alive(
+        1, {**params, "alpha": params["alpha"] / 8}, [5, 5], [136.0, 96.0], [156.0, 156.0]
+    )
+    assert alive[0] - alive[1] > memoryless[0] - memoryless[1]
+
+
+def test_litt_is_the_only_way_k_enters_for_fixed_parameters():
+    params = _regular(4)
+    base = cnbd_log_likelihood(4, params, [3], [60.0], [100.0], [np.log(20.0) * 3])
+    more = cnbd_log_likelihood(4, params, [3], [60.0], [100.0], [np.log(20.0) * 3 + 1.0])
+    assert more - base == pytest.approx(3.0)  # (k - 1) per unit of litt
+
+
+def test_bad_inputs_are_refused():
+    with pytest.raises(InputError, match="whole number of at least 1"):
+        cnbd_p_alive(0, _regular(2), [1], [1.0], [2.0])
+    with pytest.raises(InputError, match="missing 'b'"):
+        cnbd_p_alive(2, {"r": 1, "alpha": 1, "a": 1}, [1], [1.0], [2.0])
+    with pytest.raises(InputError, match="litt must be 0"):
+        fit_cnbd([0.0], [0.0], [10.0], [1.0])

@@ -34,6 +34,7 @@ __all__ = [
     "refund_day_map_sql",
     "is_loaded_visits",
     "calibration_holdout",
+    "log_gap_sum",
 ]
 
 TIME_UNITS = ("D", "W", "M")
@@ -215,6 +216,51 @@ def _run(source: Any, sql_for: Any, connection: duckdb.DuckDBPyConnection | None
         if connection is None:
             con.close()
     return _tidy(out)
+
+
+def log_gap_sum(
+    visits: pd.DataFrame | Any,
+    as_of: str | pd.Timestamp,
+    *,
+    time_unit: str = "W",
+    connection: duckdb.DuckDBPyConnection | None = None,
+) -> pd.Series:
+    """Return each patient's sum of the logs of the times between visits, in ``time_unit``.
+
+    The visits are :func:`summarize`'s (one per patient-day, refund-only days netted); a
+    patient with one visit has 0. It is how regular a patient's rhythm is, as the
+    MBG/CNBD-k model reads it (:mod:`clinicvalue.analyses.clv.cnbd`).
+    """
+    check_option("time_unit", time_unit, TIME_UNITS)
+    if isinstance(visits, pd.DataFrame):
+        _check_visits(visits)
+    as_of = pd.Timestamp(as_of)
+    loaded = is_loaded_visits(visits.columns)
+    unit = UNIT_DAYS[time_unit]
+
+    def query(name: str) -> str:
+        return f"""
+SELECT patient_id, COALESCE(SUM(LN(gap)), 0) AS litt
+FROM (
+    SELECT patient_id, DATEDIFF('day',
+        LAG(visit_day) OVER (PARTITION BY patient_id ORDER BY visit_day), visit_day
+    ) / {unit!r} AS gap
+    FROM ({visit_days_sql(name, as_of, visits=loaded)}) days
+) gaps
+GROUP BY patient_id
+ORDER BY patient_id
+"""
+
+    con = connection or duckdb.connect()
+    con.register("_cv_gap_source", visits)
+    try:
+        out = con.execute(query("_cv_gap_source")).df()
+    finally:
+        con.unregister("_cv_gap_source")
+        if connection is None:
+            con.close()
+    index = pd.Index(out["patient_id"].astype("string"), name="patient_id")
+    return pd.Series(out["litt"].to_numpy(dtype="float64"), index=index, name="litt")
 
 
 def summary_from_features(

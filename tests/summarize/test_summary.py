@@ -191,3 +191,33 @@ def test_calibration_holdout_matches_lifetimes():
         assert ours[mine].to_numpy(dtype=float) == pytest.approx(
             ref[theirs].to_numpy(dtype=float)
         ), mine
+
+
+def test_log_gap_sum_is_the_sum_of_log_times_between_visit_days():
+    import numpy as np
+
+    from clinicvalue.summarize.summary import log_gap_sum
+
+    visits = pd.DataFrame(
+        {
+            "patient_id": ["a", "a", "a", "a", "b", "c", "c"],
+            "visit_date": pd.to_datetime(
+                [
+                    "2026-01-01",
+                    "2026-01-15",
+                    "2026-02-12",
+                    "2026-12-01",
+                    "2026-01-05",
+                    "2026-01-01",
+                    "2026-01-01",
+                ]
+            ),  # fmt: skip
+            "amount": [1.0, 2.0, 3.0, 4.0, 4.0, 5.0, 6.0],
+        }
+    )
+    out = log_gap_sum(visits, "2026-10-31", time_unit="W")
+    # a: gaps of 2 and 4 weeks (the December visit is after the as-of date); b: one
+    # visit; c: two lines on one day are one visit
+    assert out.to_dict() == pytest.approx({"a": np.log(2) + np.log(4), "b": 0.0, "c": 0.0})
+    days = log_gap_sum(visits, "2026-10-31", time_unit="D")
+    assert days["a"] == pytest.approx(np.log(14) + np.log(28))

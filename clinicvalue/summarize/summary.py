@@ -205,17 +205,21 @@ def summarize(
     return _run(visits, lambda name: summary_sql(name, as_of, unit, visits=loaded), connection)
 
 
-def _run(source: Any, sql_for: Any, connection: duckdb.DuckDBPyConnection | None) -> pd.DataFrame:
-    """Register ``source``, run ``sql_for(its name)`` on it and return the tidied summary."""
+def _query(source: Any, sql_for: Any, connection: duckdb.DuckDBPyConnection | None) -> pd.DataFrame:
+    """Register ``source``, run ``sql_for(its name)`` on it and return the result."""
     con = connection or duckdb.connect()
     con.register("_cv_summary_source", source)
     try:
-        out = con.execute(sql_for("_cv_summary_source")).df()
+        return con.execute(sql_for("_cv_summary_source")).df()
     finally:
         con.unregister("_cv_summary_source")
         if connection is None:
             con.close()
-    return _tidy(out)
+
+
+def _run(source: Any, sql_for: Any, connection: duckdb.DuckDBPyConnection | None) -> pd.DataFrame:
+    """Return the tidied summary of :func:`_query`."""
+    return _tidy(_query(source, sql_for, connection))
 
 
 def log_gap_sum(
@@ -251,14 +255,7 @@ GROUP BY patient_id
 ORDER BY patient_id
 """
 
-    con = connection or duckdb.connect()
-    con.register("_cv_gap_source", visits)
-    try:
-        out = con.execute(query("_cv_gap_source")).df()
-    finally:
-        con.unregister("_cv_gap_source")
-        if connection is None:
-            con.close()
+    out = _query(visits, query, connection)
     index = pd.Index(out["patient_id"].astype("string"), name="patient_id")
     return pd.Series(out["litt"].to_numpy(dtype="float64"), index=index, name="litt")
 

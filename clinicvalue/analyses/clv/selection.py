@@ -22,6 +22,7 @@ import pandas as pd
 from clinicvalue.analyses.clv.cnbd import cnbd_expected, fit_cnbd
 from clinicvalue.analyses.clv.model import ClvModel
 from clinicvalue.analyses.clv.pareto import fit_pareto_nbd, pareto_expected
+from clinicvalue.analyses.clv.validation import holdout_split
 from clinicvalue.errors import InputError
 from clinicvalue.summarize.summary import calibration_holdout, log_gap_sum
 
@@ -111,14 +112,7 @@ def compare_models(
     InputError
         When no visit falls before the calibration end.
     """
-    obs_end = pd.Timestamp(as_of).normalize()
-    cal_end = obs_end - pd.DateOffset(months=holdout_months)
-    first = pd.to_datetime(visits["visit_date"]).min()
-    if pd.isna(first) or first >= cal_end:
-        raise InputError(
-            f"the model comparison needs visits before {cal_end:%Y-%m-%d} (the as-of date "
-            f"minus the {holdout_months}-month holdout)"
-        )
+    cal_end, obs_end = holdout_split(visits, as_of, holdout_months)
     ch = calibration_holdout(visits, cal_end, obs_end, time_unit=time_unit)
     cal = ch.rename(columns=lambda s: s.removesuffix("_cal"))
     litt = log_gap_sum(visits, cal_end, time_unit=time_unit).reindex(cal.index).fillna(0.0)

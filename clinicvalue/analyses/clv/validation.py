@@ -113,6 +113,29 @@ def _p_alive_matrix(params: dict[str, float], T: float, max_freq: int) -> pd.Dat
     return out
 
 
+def holdout_split(
+    visits: pd.DataFrame, as_of: str | pd.Timestamp, months: int
+) -> tuple[pd.Timestamp, pd.Timestamp]:
+    """Return the calibration end and the observation end of a ``months``-month holdout.
+
+    Raises
+    ------
+    InputError
+        When the holdout is under a month or no visit falls before the calibration end.
+    """
+    if months < 1:
+        raise InputError(f"holdout must be at least 1 month; got {months}")
+    obs_end = pd.Timestamp(as_of).normalize()
+    cal_end = obs_end - pd.DateOffset(months=months)
+    first = pd.to_datetime(visits["visit_date"]).min()
+    if pd.isna(first) or first >= cal_end:
+        raise InputError(
+            f"validation needs visits before {cal_end:%Y-%m-%d} (the as-of date minus the "
+            f"{months}-month holdout); load a longer history or set clv.holdout_months lower"
+        )
+    return cal_end, obs_end
+
+
 def validate(
     visits: pd.DataFrame,
     as_of: str | pd.Timestamp,
@@ -139,16 +162,7 @@ def validate(
     """
     c = profile.clv
     months = c.holdout_months if holdout_months is None else holdout_months
-    if months < 1:
-        raise InputError(f"holdout must be at least 1 month; got {months}")
-    obs_end = pd.Timestamp(as_of).normalize()
-    cal_end = obs_end - pd.DateOffset(months=months)
-    first = pd.to_datetime(visits["visit_date"]).min()
-    if pd.isna(first) or first >= cal_end:
-        raise InputError(
-            f"validation needs visits before {cal_end:%Y-%m-%d} (the as-of date minus the "
-            f"{months}-month holdout); load a longer history or set clv.holdout_months lower"
-        )
+    cal_end, obs_end = holdout_split(visits, as_of, months)
     unit = c.time_unit
     ch = calibration_holdout(visits, cal_end, obs_end, time_unit=unit)
     cal = ch.rename(columns=lambda s: s.removesuffix("_cal"))
@@ -253,6 +267,7 @@ def _cumulative(
 
 __all__ = [
     "ClvValidation",
+    "holdout_split",
     "simulate_repeat_counts",
     "unconditional_expected",
     "validate",

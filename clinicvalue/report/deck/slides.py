@@ -15,6 +15,7 @@ from clinicvalue.analyses.segments.movement import NEW
 from clinicvalue.analyses.segments.schemes import SCHEME_KEYS
 from clinicvalue.report.kpis import TILE_KEYS, format_kpi
 from clinicvalue.report.peers import Benchmark, PeerLine, comparison_rows
+from clinicvalue.report.views.retention import flow_sentence
 from clinicvalue.text.catalogue import table
 from clinicvalue.text.i18n import channel_label, fmt_money, fmt_number, month_ticks, t
 
@@ -124,16 +125,8 @@ def _flow(m: dict[str, Any], loc: str) -> Slide | None:
         Series(table("plots.retention", loc)[key], tuple(_num(trend[mo][key]) for mo in months))
         for key in ("new", "reactivated", "lost")
     )
-    last = m["analyses"]["flow"]
-    text = t(
-        "flow_text",
-        loc,
-        new=fmt_number(last["new"], loc),
-        react=fmt_number(last["reactivated"], loc),
-        lost=fmt_number(last["lost"], loc),
-        active=fmt_number(last["active_end"], loc),
-        months=m["profile"]["activity"]["kpi_active_months"],
-    )
+    months_active = m["profile"]["activity"]["kpi_active_months"]
+    text = flow_sentence(m["analyses"]["flow"], months_active, loc)
     chart = Chart("column", tuple(month_ticks(months, loc)), series, COUNT)
     return Slide("flow", t("deck_flow", loc), chart=chart, bullets=(text,))
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from typing import Any
 
 import numpy as np
@@ -28,7 +29,7 @@ from clinicvalue.report.views._format import (
 from clinicvalue.report.views.blocks import Block
 from clinicvalue.text.i18n import LOCALES, fmt_month, fmt_number, t
 
-__all__ = ["view"]
+__all__ = ["view", "flow_sentence"]
 
 
 def view(ctx: Ctx) -> list[Block]:
@@ -105,19 +106,7 @@ def view(ctx: Ctx) -> list[Block]:
     if len(fl):
         last = fl.iloc[-1]
         blocks.append(heading("flow", ctx))
-        blocks.append(
-            para(
-                t(
-                    "flow_text",
-                    loc,
-                    new=fmt_number(last["new"], loc),
-                    react=fmt_number(last["reactivated"], loc),
-                    lost=fmt_number(last["lost"], loc),
-                    active=fmt_number(last["active_end"], loc),
-                    months=ctx.profile.activity.kpi_active_months,
-                )
-            )
-        )
+        blocks.append(para(flow_sentence(last, ctx.profile.activity.kpi_active_months, loc)))
         blocks.append(
             figure(
                 charts.plot_svg(
@@ -134,6 +123,19 @@ def view(ctx: Ctx) -> list[Block]:
     blocks.append(heading("sec_trend_table", ctx))
     blocks.append(_trend_table(ctx))
     return blocks
+
+
+def flow_sentence(last: Mapping[str, Any], months: int, locale: str) -> str:
+    """Return the month's patient flow in words: new, reactivated, lost and active."""
+    return t(
+        "flow_text",
+        locale,
+        new=fmt_number(last["new"], locale),
+        react=fmt_number(last["reactivated"], locale),
+        lost=fmt_number(last["lost"], locale),
+        active=fmt_number(last["active_end"], locale),
+        months=months,
+    )
 
 
 def _flow_axes(ax: Any) -> None:

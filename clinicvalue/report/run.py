@@ -102,6 +102,7 @@ class StagedReport:
     locale: str
     metrics: dict[str, Any]
     deck: bool
+    finished: bool = False  # set by finish(); an unfinished report is never published
 
     @property
     def clinic_id(self) -> str:
@@ -138,6 +139,7 @@ class StagedReport:
         missing = [a for a in wanted if not (tmp / a).is_file()]
         if missing:
             raise ReportError(f"the report run did not write {', '.join(missing)}")
+        self.finished = True
 
 
 @contextmanager
@@ -202,7 +204,12 @@ def staged_report(
                 cwd=tmp,
             )
         metrics = read_metrics(tmp / "metrics.json") or {}
-        yield StagedReport(tmp, prof, loc, metrics, prof.report.deck if deck is None else deck)
+        staged = StagedReport(tmp, prof, loc, metrics, prof.report.deck if deck is None else deck)
+        yield staged
+        if not staged.finished:
+            raise ReportError(
+                "the staged report was not finished (call finish()); nothing was published"
+            )
 
 
 def run_report(

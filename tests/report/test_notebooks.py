@@ -332,3 +332,13 @@ def test_a_monthly_notebook_run_by_hand_writes_under_reports(tmp_path):
     )
     params = pm.inspect_notebook(str(notebook_path("monthly_report.ipynb")))
     assert params["output_dir"]["default"].strip("\"'") == ""
+
+
+def test_a_staged_report_left_unfinished_publishes_nothing(clinic, tmp_path):
+    from clinicvalue.errors import ReportError
+    from clinicvalue.report.run import staged_report
+
+    with pytest.raises(ReportError, match="not finished"):
+        with staged_report(visits=clinic, month="2026-10", out=tmp_path, timeout=300) as staged:
+            assert (staged.workspace / "metrics.json").is_file()
+    assert not (tmp_path / "demo" / "2026-10").exists()

@@ -13,6 +13,7 @@ import math
 import tomllib
 import types
 import typing
+import unicodedata
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -38,6 +39,7 @@ __all__ = [
     "LoadSection",
     "load_profile",
     "default_profile_toml",
+    "check_printable",
 ]
 
 
@@ -597,10 +599,28 @@ def _check_clinic(obj: ClinicSection, source: str) -> None:
         )
     if not obj.name.strip() or len(obj.name) > 200:
         raise ProfileError(f"{source}: 'clinic.name' must be 1 to 200 characters")
+    for key in ("name", "prepared_by"):
+        check_printable(getattr(obj, key), f"{source}: 'clinic.{key}'")
     if not 0 < obj.gross_margin <= 1:
         raise ProfileError(
             f"{source}: 'clinic.gross_margin' must be in (0, 1]; got {obj.gross_margin}"
         )
+
+
+def check_printable(text: str, where: str) -> None:
+    """Refuse text holding a control character, which no report, sheet or slide can show.
+
+    Raises
+    ------
+    ProfileError
+        Naming ``where`` and the character's code point.
+    """
+    for c in text:
+        if unicodedata.category(c) in ("Cc", "Cs") and c not in "\t":
+            raise ProfileError(
+                f"{where} holds the control character U+{ord(c):04X}; remove it (a report, a "
+                "workbook or a slide cannot show it)"
+            )
 
 
 def default_profile_toml() -> str:

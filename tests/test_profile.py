@@ -133,3 +133,24 @@ def test_wrong_values_name_the_key(tmp_path, toml, message):
 
 def test_the_default_profile_passes_its_own_checks():
     assert load_profile(None) == ClinicProfile.from_dict(ClinicProfile().to_dict())
+
+
+def test_control_characters_in_shown_texts_are_refused(tmp_path):
+    from clinicvalue.report.peers import check_benchmarks
+
+    bad = tmp_path / "bad.toml"
+    bad.write_text('[clinic]\nname = "North\\u0001 Dental"\n', encoding="utf-8")
+    with pytest.raises(ProfileError, match=r"'clinic.name' holds the control character U\+0001"):
+        load_profile(bad)
+    bad.write_text('[clinic]\nprepared_by = "Firm\\u001b[31m"\n', encoding="utf-8")
+    with pytest.raises(
+        ProfileError, match=r"'clinic.prepared_by' holds the control character U\+001B"
+    ):
+        load_profile(bad)
+    prof = ClinicProfile(
+        benchmarks={"revisit_rate_90d": 0.5}, benchmark_sources={"revisit_rate_90d": "A\x07"}
+    )
+    with pytest.raises(ProfileError, match=r"benchmark_sources.revisit_rate_90d' holds"):
+        check_benchmarks(prof)
+    bad.write_text('[clinic]\nname = "North\\tDental 北區 <b>"\n', encoding="utf-8")
+    assert load_profile(bad).clinic.name == "North\tDental 北區 <b>"  # a tab, markup: text

@@ -15,7 +15,7 @@ from typing import Any
 import numpy as np
 
 from clinicvalue.errors import ProfileError
-from clinicvalue.profile import ClinicProfile
+from clinicvalue.profile import ClinicProfile, check_printable
 from clinicvalue.report.kpis import KPIS, TILE_KEYS, format_kpi, kpi_def
 from clinicvalue.text.i18n import LOCALES, fmt_number, t
 
@@ -103,6 +103,7 @@ def check_benchmarks(profile: ClinicProfile, *, source: str = "profile") -> None
             raise ProfileError(
                 f"{source}: 'benchmark_sources.{key}' must be at most 200 characters"
             )
+        check_printable(text, f"{source}: 'benchmark_sources.{key}'")
     for key in profile.benchmark_sources:
         if key not in profile.benchmarks:
             raise ProfileError(

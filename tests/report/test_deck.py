@@ -195,3 +195,17 @@ def test_speaker_notes_hold_the_findings_and_the_definitions(deck, metrics):
         assert finding in notes[2]  # the KPI strip's notes
     ltv_cac = metrics["kpi_definitions_text"]["ltv_cac"]
     assert any(ltv_cac["formula"] in text for text in notes.values())
+
+
+def test_hostile_names_and_fonts_stay_text(metrics, tmp_path):
+    hostile = dict(metrics, cover=dict(metrics["cover"], clinic='Clinic\x01 <a href="x">&\ufffe'))
+    path = tmp_path / "deck.pptx"
+    write_deck(deck_slides(hostile), path, locale="zh-Hant", font='Evil" \\1 \\g<0> <x>')
+    prs = Presentation(str(path))
+    cover = " ".join(s.text_frame.text for s in prs.slides[0].shapes if s.has_text_frame)
+    assert 'Clinic\ufffd <a href="x">&\ufffd' in cover
+    assert _east_asian_faces(prs) == {'Evil" \\1 \\g<0> <x>'}
+    from pptx.opc.constants import RELATIONSHIP_TYPE as RT
+
+    theme = prs.slide_masters[0].part.part_related_by(RT.THEME).blob.decode()
+    assert 'typeface="Evil&quot; \\1 \\g&lt;0&gt; &lt;x&gt;"' in theme

@@ -20,7 +20,7 @@ import numpy as np
 from clinicvalue.report.deck.slides import Chart, Slide, Tile
 from clinicvalue.writers import atomic_path
 
-__all__ = ["deck_font", "write_deck", "DEFAULT_FONTS", "FALLBACK_FONTS"]
+__all__ = ["deck_font", "write_deck", "xml_text", "DEFAULT_FONTS", "FALLBACK_FONTS"]
 
 #: the font a deck uses when the profile names none: what the locale's offices have
 DEFAULT_FONTS = {"en": "Calibri", "zh-Hant": "Microsoft JhengHei", "zh-Hans": "Microsoft YaHei"}
@@ -75,7 +75,9 @@ class _Deck:
         theme = self.prs.slide_masters[0].part.part_related_by(RT.THEME)
         xml = theme.blob.decode("utf-8")
         face = _xml_attr(self.font)
-        xml = re.sub(r'<a:(latin|ea) typeface="[^"]*"', rf'<a:\1 typeface="{face}"', xml)
+        xml = re.sub(
+            r'<a:(latin|ea) typeface="[^"]*"', lambda m: f'<a:{m[1]} typeface="{face}"', xml
+        )
         for script, name in FALLBACK_FONTS.items():
             xml = re.sub(
                 rf'<a:font script="{script}" typeface="[^"]*"',
@@ -125,7 +127,7 @@ class _Deck:
             if numbered and i:
                 para.space_before = Pt(size * 0.6)
             run = para.add_run()
-            run.text = line
+            run.text = xml_text(line)
             self._run_font(run.font, size, bold=bold, color=(colors or [color] * len(shown))[i])
         return shape
 
@@ -190,9 +192,11 @@ class _Deck:
             "line": XL_CHART_TYPE.LINE_MARKERS,
         }
         data = CategoryChartData(number_format=chart.number_format)
-        data.categories = list(chart.categories)
+        data.categories = [xml_text(c) for c in chart.categories]
         for series in chart.series:
-            data.add_series(series.name, list(series.values), number_format=chart.number_format)
+            data.add_series(
+                xml_text(series.name), list(series.values), number_format=chart.number_format
+            )
         x, y, w, h = box
         frame = s.shapes.add_chart(
             kinds[chart.kind], Inches(x), Inches(y), Inches(w), Inches(h), data
@@ -255,7 +259,7 @@ class _Deck:
                 frame = cell.text_frame
                 frame.word_wrap = True
                 run = frame.paragraphs[0].add_run()
-                run.text = value
+                run.text = xml_text(value)
                 self._run_font(
                     run.font, size, bold=r == 0, color=(0xFF, 0xFF, 0xFF) if r == 0 else DARK
                 )
@@ -273,7 +277,7 @@ class _Deck:
     def body(self, sl: Slide, footer: str, number: int) -> None:
         s = self.slide(sl.title, footer, number)
         if sl.speaker_notes:
-            s.notes_slide.notes_text_frame.text = "\n".join(sl.speaker_notes)
+            s.notes_slide.notes_text_frame.text = xml_text("\n".join(sl.speaker_notes))
         top, bottom = 1.3, HEIGHT - 0.6
         inner = WIDTH - 2 * MARGIN
         if sl.tiles:
@@ -342,9 +346,22 @@ def _table_layout(
         size -= 0.5
 
 
+#: characters XML 1.0 cannot hold (C0 controls but tab, newline and return; lone surrogates)
+_NOT_XML = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ud800-\udfff\ufffe\uffff]")
+
+
+def xml_text(text: str) -> str:
+    """Return ``text`` with every character a slide's XML cannot hold replaced by U+FFFD."""
+    return _NOT_XML.sub("\ufffd", str(text))
+
+
 def _xml_attr(text: str) -> str:
     return (
-        text.replace("&", "&amp;").replace('"', "&quot;").replace("<", "&lt;").replace(">", "&gt;")
+        xml_text(text)
+        .replace("&", "&amp;")
+        .replace('"', "&quot;")
+        .replace("<", "&lt;")
+        .replace(">", "&gt;")
     )
 
 
@@ -352,6 +369,7 @@ def _east_asian(font: Any, name: str) -> None:
     """Name ``name`` as the font of Latin and East Asian text of ``font``."""
     from pptx.oxml.ns import qn
 
+    name = xml_text(name)
     font.name = name
     rpr = font._rPr  # the run's rPr, or a chart's defRPr
     latin = rpr.find(qn("a:latin"))

@@ -157,7 +157,17 @@ def test_bad_inputs_through_batch_keep_going_and_fail_cleanly(reports, tmp_path,
     for case in BAD_INPUTS:
         assert not (reports / case).exists(), case
     after = _snapshot(reports)
-    assert {k: v for k, v in after.items() if not k.startswith("good/")} == before
+    written = ("good/", "portfolio/")  # the one report, and the portfolio of it alone
+    assert {k: v for k, v in after.items() if not k.startswith(written)} == before
+    _assert_portfolio_of(reports, clinics=1)
+
+
+def _assert_portfolio_of(reports: Path, *, clinics: int) -> None:
+    """The batch's portfolio lists exactly the clinics whose report was written."""
+    import openpyxl
+
+    sheet = openpyxl.load_workbook(reports / "portfolio" / "2026-10" / "portfolio.xlsx").active
+    assert sheet.max_row == 1 + clinics + 3  # header, clinics, median and quartiles
 
 
 def _failing_notebook(tmp_path: Path) -> Path:
@@ -225,7 +235,8 @@ def test_batch_reads_each_clinic_from_its_own_database_variable(pg, reports, tmp
         'db_url_env = "NORTH_HIS_URL"\nlocale = "en"\n',
         encoding="utf-8",
     )
-    before = {k: v for k, v in _snapshot(reports).items() if not k.startswith("north/2026-10")}
+    written = ("north/2026-10", "portfolio/")  # the one report, and the portfolio of it
+    before = {k: v for k, v in _snapshot(reports).items() if not k.startswith(written)}
     result = run_batch(toml, month="2026-10", out=reports)
     rows = {r.clinic: r for r in result.rows}
     assert rows["north"].ok, rows["north"].error
@@ -233,10 +244,12 @@ def test_batch_reads_each_clinic_from_its_own_database_variable(pg, reports, tmp
     assert not rows["west"].ok and "no_such_table" in rows["west"].error
     assert not (reports / "east").exists() and not (reports / "west").exists()
     after = _snapshot(reports)
-    assert {k: v for k, v in after.items() if not k.startswith("north/2026-10")} == before
+    assert {k: v for k, v in after.items() if not k.startswith(written)} == before
+    _assert_portfolio_of(reports, clinics=1)
     # the October report was rebuilt from the database; the password is nowhere
-    for path in (reports / "north" / "2026-10").iterdir():
-        assert PASSWORD.encode() not in path.read_bytes(), path.name
+    for folder in (reports / "north" / "2026-10", reports / "portfolio" / "2026-10"):
+        for path in folder.iterdir():
+            assert PASSWORD.encode() not in path.read_bytes(), path.name
     nb = (reports / "north" / "2026-10" / "report.ipynb").read_text(encoding="utf-8")
     assert "NORTH_HIS_URL" in nb
     printed = capfd.readouterr()

@@ -92,7 +92,7 @@ def test_lifetimes_is_not_a_runtime_dependency():
 def test_every_runtime_dependency_is_importable():
     import importlib
 
-    imports = {"charset-normalizer": "charset_normalizer", "pyyaml": "yaml"}
+    imports = {"charset-normalizer": "charset_normalizer", "pyyaml": "yaml", "python-pptx": "pptx"}
     project = tomllib.loads((ROOT / "pyproject.toml").read_text())["project"]
     for spec in project["dependencies"]:
         name = _name(spec)

@@ -39,10 +39,10 @@ def plot_kpi_spread(
         ax.set_yticks(y, names)
         ax.invert_yaxis()
         if np.isfinite(median):
-            ax.axvline(median, color=PALETTE[1], linestyle="--", linewidth=1.2,
+            ax.axvline(median, color=PALETTE[1], linestyle="--", linewidth=1.2, zorder=3,
                        label=t("portfolio_median", locale))  # fmt: skip
         if benchmark is not None:
-            ax.axvline(benchmark.value, color="#c0392b", linestyle=":", linewidth=1.6,
+            ax.axvline(benchmark.value, color="#c0392b", linestyle=":", linewidth=2.0, zorder=3,
                        label=f"{t('peer_benchmark', locale)}: {benchmark.source}")  # fmt: skip
         ax.xaxis.set_major_locator(MaxNLocator(nbins=4))  # room for "6,000,000"
         if kind == "rate":

@@ -209,3 +209,23 @@ def test_hostile_names_and_fonts_stay_text(metrics, tmp_path):
 
     theme = prs.slide_masters[0].part.part_related_by(RT.THEME).blob.decode()
     assert 'typeface="Evil&quot; \\1 \\g&lt;0&gt; &lt;x&gt;"' in theme
+
+
+def test_benchmarks_alone_make_a_slide_without_peer_columns(metrics):
+    from clinicvalue.profile import ClinicProfile
+    from clinicvalue.report.peers import benchmarks
+
+    marks = benchmarks(
+        ClinicProfile(
+            benchmarks={"revisit_rate_90d": 0.3},
+            benchmark_sources={"revisit_rate_90d": "Regional dental survey 2025"},
+        )
+    )
+    slides = deck_slides(metrics, benchmarks=marks)
+    (peers,) = [s for s in slides if s.key == "peers"]
+    assert peers.title == "與外部基準比較"
+    assert peers.table[0] == ("指標", "本診所", "外部基準（來源）")
+    assert peers.table[1][2] == "30.0% (Regional dental survey 2025)"
+    (retention,) = [s for s in slides if s.key == "retention"]
+    line = retention.chart.series[-1]
+    assert line.reference and set(line.values) == {0.3}

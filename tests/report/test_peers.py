@@ -108,3 +108,35 @@ def test_comparison_rows_name_no_other_clinic():
     assert first["benchmark"] == "60.0% (Survey 2025)"
     assert not any("dental" in v for r in rows for v in r.values())
     assert comparison_rows(metrics, {}, {}) == []
+
+
+def test_the_report_section_says_what_it_compares_with():
+    from clinicvalue.report.views.peers import view
+
+    metrics = {
+        "locale": "en",
+        "currency": "TWD",
+        "kpis": {"revisit_rate_90d": 0.3, "at_risk_patients": 30.0},
+        "profile": {"clinic": {"kind": "dental"}},
+    }
+    marks = benchmarks(
+        ClinicProfile(
+            benchmarks={"revisit_rate_90d": 0.6},
+            benchmark_sources={"revisit_rate_90d": "Survey 2025"},
+        )
+    )
+    alone = view(metrics, None, marks)
+    assert alone.title == "Compared with outside benchmarks"
+    kinds = [b.kind for b in alone.blocks]
+    assert kinds == ["paragraph", "table", "chart"]
+    assert list(alone.blocks[1].frame.columns) == [
+        "KPI",
+        "This clinic",
+        "Outside benchmark (source)",
+    ]
+    assert "Survey 2025" in alone.blocks[2].alt
+    lines = peer_lines(_clinics(6))["dental2"]
+    both = view(metrics, lines, marks)
+    assert both.title == "Compared with similar clinics"
+    assert "other dental clinics" in both.blocks[0].text
+    assert view(metrics, None, None) is None

@@ -255,8 +255,11 @@ def _peers(
         t("peer_standing", loc),
         t("peer_benchmark", loc),
     )
-    body = tuple((r["kpi"], r["value"], r["median"], r["standing"], r["benchmark"]) for r in rows)
-    return Slide("peers", t("peer_title", loc), table=(head, *body))
+    body = [(r["kpi"], r["value"], r["median"], r["standing"], r["benchmark"]) for r in rows]
+    keep = [i for i in range(len(head)) if i < 2 or any(row[i] for row in body)]
+    table = tuple(tuple(row[i] for i in keep) for row in (head, *body))
+    title = t("peer_title" if peers else "benchmark_title", loc)
+    return Slide("peers", title, table=table)
 
 
 def _definitions(m: dict[str, Any], loc: str) -> Slide:

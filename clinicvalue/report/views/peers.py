@@ -48,16 +48,19 @@ def view(
     frame = pd.DataFrame([{cols[k]: r[k] for k in cols} for r in rows])
     frame = frame.loc[:, [c for c in frame.columns if frame[c].astype(bool).any()]]
     numeric = tuple(c for c in (cols["value"], cols["median"]) if c in frame.columns)
-    blocks = [
-        para(t("peer_text", loc, kind=kind, min=fmt_number(MIN_PEERS, loc))),
-        grid(frame, numeric=numeric, whole=numeric),
-    ]
+    intro = (
+        t("peer_text", loc, kind=kind, min=fmt_number(MIN_PEERS, loc))
+        if peers
+        else t("benchmark_text", loc)
+    )
+    blocks = [para(intro), grid(frame, numeric=numeric, whole=numeric)]
     charts = [
         _benchmark_chart(metrics, key, mark, (peers or {}).get(key))
         for key, mark in (benchmarks or {}).items()
     ]
     blocks.extend(c for c in charts if c is not None)
-    return SectionView(KEY, t("peer_title", loc), tuple(blocks))
+    title = t("peer_title" if peers else "benchmark_title", loc)
+    return SectionView(KEY, title, tuple(blocks))
 
 
 def _benchmark_chart(

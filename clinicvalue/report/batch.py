@@ -349,7 +349,8 @@ def _stage(plan: _Planned, month: str, out: str | Path, deck: bool | None) -> _R
 
 
 def _kpis(run: _Running) -> ClinicKpis:
-    return ClinicKpis(run.plan.name, run.staged.profile.clinic.kind, run.staged.metrics["kpis"])
+    m = run.staged.metrics
+    return ClinicKpis(run.plan.name, run.staged.profile.clinic.kind, m["kpis"], m["currency"])
 
 
 def _portfolio(done: list[_Running], month: str, out: str | Path) -> str:
@@ -362,11 +363,11 @@ def _portfolio(done: list[_Running], month: str, out: str | Path) -> str:
             r.staged.profile.clinic.name,
             r.staged.profile.clinic.kind,
             r.staged.metrics["kpis"],
+            r.staged.metrics["currency"],
         )
         for r in done
     ]
     locales = Counter(r.staged.locale for r in done)
-    currencies = Counter(r.staged.metrics["currency"] for r in done)
     marks: dict[str, Benchmark] = {}
     for r in done:
         for key, mark in benchmarks(r.staged.profile).items():
@@ -375,7 +376,6 @@ def _portfolio(done: list[_Running], month: str, out: str | Path) -> str:
         write_portfolio(
             portfolio_frames(month, clinics),
             tmp,
-            currency=currencies.most_common(1)[0][0],
             locale=locales.most_common(1)[0][0],
             benchmarks=marks,
         )

@@ -1,6 +1,7 @@
 """How a clinic compares with the other clinics of a batch, and with outside benchmarks.
 
-A clinic's peers are the batch's other clinics of the same kind (``clinic.kind``). For
+A clinic's peers are the batch's other clinics of the same kind (``clinic.kind``) that
+report in the same currency (amounts in NT$ and ¥ do not compare). For
 each headline KPI the clinic gets a percentile among them, only when at least
 :data:`MIN_PEERS` peers have a value, and never a peer's name. Outside benchmarks come
 from the profile (``[benchmarks]`` with ``[benchmark_sources]``).
@@ -54,6 +55,7 @@ class ClinicKpis:
     clinic: str
     kind: str
     kpis: dict[str, float | None]
+    currency: str = "TWD"
 
 
 @dataclass(frozen=True)
@@ -143,7 +145,10 @@ def peer_lines(clinics: list[ClinicKpis]) -> dict[str, dict[str, PeerLine]]:
             others = [
                 float(c.kpis[key])  # type: ignore[arg-type]
                 for c in clinics
-                if c.clinic != me.clinic and c.kind == me.kind and _finite(c.kpis.get(key))
+                if c.clinic != me.clinic
+                and c.kind == me.kind
+                and c.currency == me.currency
+                and _finite(c.kpis.get(key))
             ]
             if len(others) < MIN_PEERS:
                 continue

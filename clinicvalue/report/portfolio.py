@@ -7,6 +7,7 @@ every clinic. :func:`portfolio_frames` is pure; the writers lay its frames out.
 
 from __future__ import annotations
 
+from collections import Counter
 from dataclasses import dataclass
 from importlib import resources
 from pathlib import Path
@@ -25,12 +26,13 @@ __all__ = ["PortfolioClinic", "Portfolio", "portfolio_frames", "write_portfolio"
 
 @dataclass(frozen=True)
 class PortfolioClinic:
-    """One reported clinic: its name, id, kind and headline KPIs."""
+    """One reported clinic: its name, id, kind, currency and headline KPIs."""
 
     clinic_id: str
     name: str
     kind: str
     kpis: dict[str, float | None]
+    currency: str = "TWD"
 
 
 @dataclass(frozen=True)
@@ -39,7 +41,9 @@ class Portfolio:
 
     ``values`` and ``ranks`` have one row per clinic (by id); ``stats`` one row each for
     the median, lower and upper quartile and the number of clinics with the figure.
-    Rank 1 is the best in the KPI's good direction; ties share the better rank.
+    Rank 1 is the best in the KPI's good direction; ties share the better rank. Amounts
+    of money are compared only among the clinics in ``currency`` (the most common one):
+    a clinic reporting in another currency keeps its own amounts, without a rank.
     """
 
     month: str
@@ -47,6 +51,15 @@ class Portfolio:
     values: pd.DataFrame
     stats: pd.DataFrame
     ranks: pd.DataFrame
+    currency: str = "TWD"
+
+    def comparable(self) -> pd.DataFrame:
+        """Return ``values`` with the amounts of other-currency clinics left out."""
+        out = self.values.copy()
+        other = [c.clinic_id for c in self.clinics if c.currency != self.currency]
+        money = [k for k in PEER_KPIS if kpi_def(k).kind == "money"]
+        out.loc[other, money] = np.nan
+        return out
 
 
 def portfolio_frames(month: str, clinics: list[PortfolioClinic]) -> Portfolio:
@@ -58,22 +71,26 @@ def portfolio_frames(month: str, clinics: list[PortfolioClinic]) -> Portfolio:
         columns=list(PEER_KPIS),
         dtype=float,
     )
+    currencies = Counter(c.currency for c in clinics)
+    main = currencies.most_common(1)[0][0] if clinics else "TWD"
+    shown = Portfolio(month, tuple(clinics), values, values, values, main)
+    same = shown.comparable()
     stats = pd.DataFrame(
         {
-            "median": values.median(),
-            "q1": values.quantile(0.25),
-            "q3": values.quantile(0.75),
-            "clinics": values.notna().sum().astype(float),
+            "median": same.median(),
+            "q1": same.quantile(0.25),
+            "q3": same.quantile(0.75),
+            "clinics": same.notna().sum().astype(float),
         }
     ).T
     ranks = pd.DataFrame(
         {
-            k: values[k].rank(ascending=not kpi_def(k).higher_is_better, method="min")
+            k: same[k].rank(ascending=not kpi_def(k).higher_is_better, method="min")
             for k in PEER_KPIS
         },
         index=values.index,
     )
-    return Portfolio(month, tuple(clinics), values, stats, ranks)
+    return Portfolio(month, tuple(clinics), values, stats, ranks, main)
 
 
 def _num(v: Any) -> float:
@@ -86,7 +103,7 @@ def _labels(locale: str) -> dict[str, str]:
     return {k: kpi_def(k).label[i] for k in PEER_KPIS}
 
 
-def _shown(p: Portfolio, currency: str, locale: str) -> pd.DataFrame:
+def _shown(p: Portfolio, locale: str) -> pd.DataFrame:
     """Return the side-by-side table as text: clinics, then median and quartiles."""
     labels = _labels(locale)
     rows = []
@@ -95,7 +112,7 @@ def _shown(p: Portfolio, currency: str, locale: str) -> pd.DataFrame:
         for k in PEER_KPIS:
             v = p.values.at[c.clinic_id, k]
             rank = p.ranks.at[c.clinic_id, k]
-            text = format_kpi(k, None if np.isnan(v) else v, currency=currency, locale=locale)
+            text = format_kpi(k, None if np.isnan(v) else v, currency=c.currency, locale=locale)
             row[labels[k]] = text if np.isnan(rank) else f"{text} (#{int(rank)})"
         rows.append(row)
     for stat in ("median", "q1", "q3"):
@@ -106,7 +123,7 @@ def _shown(p: Portfolio, currency: str, locale: str) -> pd.DataFrame:
         for k in PEER_KPIS:
             v = p.stats.at[stat, k]
             row[labels[k]] = format_kpi(
-                k, None if np.isnan(v) else v, currency=currency, locale=locale
+                k, None if np.isnan(v) else v, currency=p.currency, locale=locale
             )
         rows.append(row)
     return pd.DataFrame(rows)
@@ -119,10 +136,15 @@ def _kind(c: PortfolioClinic, locale: str) -> str:
 def _write_xlsx(p: Portfolio, path: Path, locale: str) -> None:
     labels = _labels(locale)
     clinic, kind = t("portfolio_clinic", locale), t("portfolio_kind", locale)
-    head = {clinic: [c.name for c in p.clinics], kind: [_kind(c, locale) for c in p.clinics]}
+    head = {
+        clinic: [c.name for c in p.clinics],
+        kind: [_kind(c, locale) for c in p.clinics],
+        t("portfolio_currency", locale): [c.currency for c in p.clinics],
+    }
     values = pd.DataFrame(head | {labels[k]: p.values[k].to_numpy() for k in PEER_KPIS})
     stats = pd.DataFrame(
         {clinic: [t(f"portfolio_{s}", locale) for s in ("median", "q1", "q3")]}
+        | {t("portfolio_currency", locale): [p.currency] * 3}
         | {labels[k]: p.stats.loc[["median", "q1", "q3"], k].to_numpy() for k in PEER_KPIS}
     )
     ranks = pd.DataFrame(head | {labels[k]: p.ranks[k].to_numpy() for k in PEER_KPIS})
@@ -137,7 +159,7 @@ def _write_xlsx(p: Portfolio, path: Path, locale: str) -> None:
             shown.to_excel(writer, sheet_name=name[:31], index=False)
             ws = writer.sheets[name[:31]]
             format_sheet(ws, shown)
-            for col, k in enumerate(PEER_KPIS, start=3):  # after the clinic and its kind
+            for col, k in enumerate(PEER_KPIS, start=4):  # after clinic, kind and currency
                 code = "0" if frame is ranks else formats[kpi_def(k).kind]
                 for (cell,) in ws.iter_rows(min_row=2, min_col=col, max_col=col):
                     cell.number_format = code
@@ -148,13 +170,17 @@ def _charts(p: Portfolio, locale: str, marks: dict[str, Benchmark]) -> list[tupl
     from clinicvalue.report.charts import plot_svg
 
     labels = _labels(locale)
-    names = [c.name for c in p.clinics]
+    same = p.comparable()
     out = []
     for k in PEER_KPIS:
+        has = same[k].notna().to_numpy()
+        names = [c.name for c, ok in zip(p.clinics, has, strict=True) if ok]
+        if not names:
+            continue
         image = plot_svg(
             plot_kpi_spread,
             names,
-            p.values[k].to_numpy(),
+            same[k].to_numpy()[has],
             locale=locale,
             size=(4.2, 1.2 + 0.26 * len(names)),
             texts=tuple(names),
@@ -167,9 +193,7 @@ def _charts(p: Portfolio, locale: str, marks: dict[str, Benchmark]) -> list[tupl
     return out
 
 
-def _write_pdf(
-    p: Portfolio, path: Path, *, currency: str, locale: str, marks: dict[str, Benchmark]
-) -> None:
+def _write_pdf(p: Portfolio, path: Path, *, locale: str, marks: dict[str, Benchmark]) -> None:
     from jinja2 import Environment, select_autoescape
     from markupsafe import Markup
 
@@ -177,13 +201,13 @@ def _write_pdf(
 
     env = Environment(autoescape=select_autoescape(default=True))
     text = resources.files("clinicvalue.templates").joinpath("portfolio.html").read_text("utf-8")
-    table = _shown(p, currency, locale)
+    table = _shown(p, locale)
     html = env.from_string(text).render(
         lang=html_lang(locale),
         fonts=Markup(css_fonts(locale)),
         title=t("portfolio_title", locale),
         month=fmt_month(p.month, locale),
-        text=t("portfolio_text", locale, month=fmt_month(p.month, locale)),
+        text=t("portfolio_text", locale, month=fmt_month(p.month, locale), currency=p.currency),
         columns=list(table.columns),
         rows=table.itertuples(index=False),
         clinics=len(p.clinics),
@@ -198,7 +222,6 @@ def write_portfolio(
     portfolio: Portfolio,
     folder: str | Path,
     *,
-    currency: str,
     locale: str,
     benchmarks: dict[str, Benchmark] | None = None,
 ) -> tuple[Path, Path]:
@@ -210,8 +233,6 @@ def write_portfolio(
     xlsx = atomic_path(folder / "portfolio.xlsx", lambda tmp: _write_xlsx(portfolio, tmp, locale))
     pdf = atomic_path(
         folder / "portfolio.pdf",
-        lambda tmp: _write_pdf(
-            portfolio, tmp, currency=currency, locale=locale, marks=benchmarks or {}
-        ),
+        lambda tmp: _write_pdf(portfolio, tmp, locale=locale, marks=benchmarks or {}),
     )
     return xlsx, pdf

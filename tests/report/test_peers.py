@@ -140,3 +140,12 @@ def test_the_report_section_says_what_it_compares_with():
     assert both.title == "Compared with similar clinics"
     assert "other dental clinics" in both.blocks[0].text
     assert view(metrics, None, None) is None
+
+
+def test_clinics_in_another_currency_are_not_peers():
+    clinics = _clinics(6) + [
+        ClinicKpis("sh", "dental", {"revisit_rate_90d": 0.9}, currency="CNY"),
+    ]
+    lines = peer_lines(clinics)
+    assert lines["dental0"]["revisit_rate_90d"].peers == 5  # Shanghai is not among them
+    assert not lines["sh"]

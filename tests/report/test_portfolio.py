@@ -44,11 +44,11 @@ def test_median_quartiles_and_ranks_in_the_good_direction():
 def test_portfolio_files(tmp_path):
     p = portfolio_frames("2026-10", _clinics())
     marks = {"revisit_rate_90d": Benchmark("revisit_rate_90d", 0.6, "Survey 2025")}
-    xlsx, pdf = write_portfolio(p, tmp_path, currency="TWD", locale="en", benchmarks=marks)
+    xlsx, pdf = write_portfolio(p, tmp_path, locale="en", benchmarks=marks)
     book = openpyxl.load_workbook(xlsx)
     sheet = book.worksheets[0]
     header = [c.value for c in sheet[1]]
-    assert header[:2] == ["Clinic", "Kind"]
+    assert header[:3] == ["Clinic", "Kind", "Currency"]
     col = header.index("90-day revisit rate") + 1
     assert [sheet.cell(r, 1).value for r in range(2, 9)] == [
         "North 北區",
@@ -68,3 +68,28 @@ def test_portfolio_files(tmp_path):
     text = " ".join(page.extract_text() for page in PdfReader(pdf).pages)
     for word in ("Portfolio of clinics", "North", "South", "Median", "Survey 2025", "30.0%"):
         assert word in text, word
+
+
+def test_amounts_in_another_currency_are_shown_but_not_ranked(tmp_path):
+    clinics = _clinics()[:3] + [
+        PortfolioClinic(
+            "sh", "上海诊所", "dental",
+            {"revisit_rate_90d": 0.5, "revenue_new": 9_000_000.0, "at_risk_patients": 5.0},
+            currency="CNY",
+        )
+    ]  # fmt: skip
+    for c in clinics[:3]:
+        c.kpis["revenue_new"] = 100_000.0 * (1 + clinics.index(c))
+    p = portfolio_frames("2026-10", clinics)
+    assert p.currency == "TWD"
+    # a rate compares across currencies: Shanghai's 50% ranks first
+    assert p.ranks.at["sh", "revisit_rate_90d"] == 1
+    # an amount does not: ¥9,000,000 is neither ranked nor in the TWD median
+    assert math.isnan(p.ranks.at["sh", "revenue_new"])
+    assert p.stats.at["median", "revenue_new"] == pytest.approx(200_000.0)
+    assert p.values.at["sh", "revenue_new"] == 9_000_000.0
+    xlsx, pdf = write_portfolio(p, tmp_path, locale="en")
+    text = " ".join(page.extract_text() for page in PdfReader(pdf).pages)
+    assert "¥9,000,000" in text and "NT$200,000" in text  # each in its own currency
+    sheet = openpyxl.load_workbook(xlsx).worksheets[0]
+    assert sheet.cell(5, 3).value == "CNY"

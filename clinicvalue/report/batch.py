@@ -416,20 +416,20 @@ def run_batch(
             )
     rows: dict[str, BatchRow] = {}
     running: list[_Running] = []
-    for plan in progress(plans, desc=f"reports {month}", unit="clinic"):
-        if plan.item is None:
-            rows[plan.name] = BatchRow(plan.name, False, 0.0, error=plan.error)
-            continue
-        started = time.perf_counter()
-        try:
-            running.append(_stage(plan, month, out, deck))
-        except ClinicValueError as exc:
-            took = time.perf_counter() - started
-            stale = isinstance(exc, StaleDataError)
-            rows[plan.name] = BatchRow(plan.name, False, took, error=str(exc), stale=stale)
-    lines = peer_lines([_kpis(r) for r in running])
-    done = []
+    done: list[_Running] = []
     try:
+        for plan in progress(plans, desc=f"reports {month}", unit="clinic"):
+            if plan.item is None:
+                rows[plan.name] = BatchRow(plan.name, False, 0.0, error=plan.error)
+                continue
+            started = time.perf_counter()
+            try:
+                running.append(_stage(plan, month, out, deck))
+            except ClinicValueError as exc:
+                took = time.perf_counter() - started
+                stale = isinstance(exc, StaleDataError)
+                rows[plan.name] = BatchRow(plan.name, False, took, error=str(exc), stale=stale)
+        lines = peer_lines([_kpis(r) for r in running])
         for run in running:
             started = time.perf_counter()
             try:
@@ -442,7 +442,7 @@ def run_batch(
             except ClinicValueError as exc:
                 took = run.seconds + time.perf_counter() - started
                 rows[run.plan.name] = BatchRow(run.plan.name, False, took, error=str(exc))
-    finally:  # a batch stopped part-way publishes nothing unfinished
+    finally:  # a batch stopped part-way (an interrupt, a bug) publishes nothing unfinished
         stop = ReportError("the batch stopped before this clinic's report was finished")
         for run in running:
             if run.plan.name not in rows:

@@ -139,3 +139,28 @@ def test_batch_refuses_a_bad_month(clinics, tmp_path, capsys, month):
     assert code == 2
     assert "is not a report month" in capsys.readouterr().err
     assert not (tmp_path / "r").exists()
+
+
+def test_a_batch_stopped_between_clinics_publishes_nothing_unfinished(tmp_path, monkeypatch):
+    from clinicvalue.report import batch as batch_mod
+
+    for clinic in ("north", "south"):
+        _visits(tmp_path / f"{clinic}.csv")
+    toml = tmp_path / "clinics.toml"
+    toml.write_text(
+        '[[clinic]]\nid = "north"\nvisits = "north.csv"\nlocale = "en"\n\n'
+        '[[clinic]]\nid = "south"\nvisits = "south.csv"\nlocale = "en"\n',
+        encoding="utf-8",
+    )
+
+    def interrupted(clinics):  # the operator presses Ctrl-C once both notebooks ran
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr(batch_mod, "peer_lines", interrupted)
+    with pytest.raises(KeyboardInterrupt):
+        run_batch(toml, month="2026-10", out=tmp_path / "reports")
+    for clinic in ("north", "south"):
+        folder = tmp_path / "reports" / clinic
+        assert not (folder / "2026-10").exists()
+        left = [p.name for p in folder.iterdir()] if folder.exists() else []
+        assert not [n for n in left if not n.endswith(".lock")], (clinic, left)  # no workspace

@@ -49,7 +49,7 @@ from clinicvalue.report.peers import (
     check_benchmarks,
     peer_lines,
 )
-from clinicvalue.report.portfolio import PortfolioClinic, portfolio_frames, write_portfolio
+from clinicvalue.report.portfolio import portfolio_frames, write_portfolio
 from clinicvalue.report.run import StagedReport, staged_report
 from clinicvalue.report.workspace import report_folder, report_workspace
 from clinicvalue.text.i18n import LOCALES
@@ -349,24 +349,15 @@ def _stage(plan: _Planned, month: str, out: str | Path, deck: bool | None) -> _R
 
 
 def _kpis(run: _Running) -> ClinicKpis:
-    m = run.staged.metrics
-    return ClinicKpis(run.plan.name, run.staged.profile.clinic.kind, m["kpis"], m["currency"])
+    m, clinic = run.staged.metrics, run.staged.profile.clinic
+    return ClinicKpis(run.plan.name, clinic.kind, m["kpis"], m["currency"], clinic.name)
 
 
 def _portfolio(done: list[_Running], month: str, out: str | Path) -> str:
     """Write the portfolio of the clinics reported; return its folder ("" when none)."""
     if not done:
         return ""
-    clinics = [
-        PortfolioClinic(
-            r.staged.clinic_id,
-            r.staged.profile.clinic.name,
-            r.staged.profile.clinic.kind,
-            r.staged.metrics["kpis"],
-            r.staged.metrics["currency"],
-        )
-        for r in done
-    ]
+    clinics = [_kpis(r) for r in done]
     locales = Counter(r.staged.locale for r in done)
     marks: dict[str, Benchmark] = {}
     for r in done:

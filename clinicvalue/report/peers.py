@@ -50,12 +50,21 @@ class Benchmark:
 
 @dataclass(frozen=True)
 class ClinicKpis:
-    """One clinic's headline KPIs as the batch compares them."""
+    """One clinic of a batch: its id, kind, headline KPIs, currency and name.
+
+    The one record both the peer lines and the portfolio read.
+    """
 
     clinic: str
     kind: str
     kpis: dict[str, float | None]
     currency: str = "TWD"
+    name: str = ""  # as the portfolio shows it; the id when empty
+
+    @property
+    def label(self) -> str:
+        """The clinic's name, else its id."""
+        return self.name or self.clinic
 
 
 @dataclass(frozen=True)

@@ -17,22 +17,11 @@ import numpy as np
 import pandas as pd
 
 from clinicvalue.report.kpis import format_kpi, kpi_def
-from clinicvalue.report.peers import PEER_KPIS, Benchmark
+from clinicvalue.report.peers import PEER_KPIS, Benchmark, ClinicKpis
 from clinicvalue.text.i18n import LOCALES, css_fonts, fmt_month, html_lang, t
 from clinicvalue.writers import atomic_path, format_sheet, sheet_frame
 
-__all__ = ["PortfolioClinic", "Portfolio", "portfolio_frames", "write_portfolio"]
-
-
-@dataclass(frozen=True)
-class PortfolioClinic:
-    """One reported clinic: its name, id, kind, currency and headline KPIs."""
-
-    clinic_id: str
-    name: str
-    kind: str
-    kpis: dict[str, float | None]
-    currency: str = "TWD"
+__all__ = ["Portfolio", "portfolio_frames", "write_portfolio"]
 
 
 @dataclass(frozen=True)
@@ -47,7 +36,7 @@ class Portfolio:
     """
 
     month: str
-    clinics: tuple[PortfolioClinic, ...]
+    clinics: tuple[ClinicKpis, ...]
     values: pd.DataFrame
     stats: pd.DataFrame
     ranks: pd.DataFrame
@@ -56,15 +45,15 @@ class Portfolio:
     def comparable(self) -> pd.DataFrame:
         """Return ``values`` with the amounts of other-currency clinics left out."""
         out = self.values.copy()
-        other = [c.clinic_id for c in self.clinics if c.currency != self.currency]
+        other = [c.clinic for c in self.clinics if c.currency != self.currency]
         money = [k for k in PEER_KPIS if kpi_def(k).kind == "money"]
         out.loc[other, money] = np.nan
         return out
 
 
-def portfolio_frames(month: str, clinics: list[PortfolioClinic]) -> Portfolio:
+def portfolio_frames(month: str, clinics: list[ClinicKpis]) -> Portfolio:
     """Return the portfolio of ``clinics`` for ``month``."""
-    ids = [c.clinic_id for c in clinics]
+    ids = [c.clinic for c in clinics]
     values = pd.DataFrame(
         [[_num(c.kpis.get(k)) for k in PEER_KPIS] for c in clinics],
         index=pd.Index(ids, name="clinic"),
@@ -108,10 +97,13 @@ def _shown(p: Portfolio, locale: str) -> pd.DataFrame:
     labels = _labels(locale)
     rows = []
     for c in p.clinics:
-        row = {t("portfolio_clinic", locale): c.name, t("portfolio_kind", locale): _kind(c, locale)}
+        row = {
+            t("portfolio_clinic", locale): c.label,
+            t("portfolio_kind", locale): _kind(c, locale),
+        }
         for k in PEER_KPIS:
-            v = p.values.at[c.clinic_id, k]
-            rank = p.ranks.at[c.clinic_id, k]
+            v = p.values.at[c.clinic, k]
+            rank = p.ranks.at[c.clinic, k]
             text = format_kpi(k, None if np.isnan(v) else v, currency=c.currency, locale=locale)
             row[labels[k]] = text if np.isnan(rank) else f"{text} (#{int(rank)})"
         rows.append(row)
@@ -129,7 +121,7 @@ def _shown(p: Portfolio, locale: str) -> pd.DataFrame:
     return pd.DataFrame(rows)
 
 
-def _kind(c: PortfolioClinic, locale: str) -> str:
+def _kind(c: ClinicKpis, locale: str) -> str:
     return t(f"kind_{c.kind}", locale)
 
 
@@ -137,7 +129,7 @@ def _write_xlsx(p: Portfolio, path: Path, locale: str) -> None:
     labels = _labels(locale)
     clinic, kind = t("portfolio_clinic", locale), t("portfolio_kind", locale)
     head = {
-        clinic: [c.name for c in p.clinics],
+        clinic: [c.label for c in p.clinics],
         kind: [_kind(c, locale) for c in p.clinics],
         t("portfolio_currency", locale): [c.currency for c in p.clinics],
     }
@@ -174,7 +166,7 @@ def _charts(p: Portfolio, locale: str, marks: dict[str, Benchmark]) -> list[tupl
     out = []
     for k in PEER_KPIS:
         has = same[k].notna().to_numpy()
-        names = [c.name for c, ok in zip(p.clinics, has, strict=True) if ok]
+        names = [c.label for c, ok in zip(p.clinics, has, strict=True) if ok]
         if not names:
             continue
         image = plot_svg(

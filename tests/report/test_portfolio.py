@@ -8,20 +8,20 @@ import openpyxl
 import pytest
 from pypdf import PdfReader
 
-from clinicvalue.report.peers import PEER_KPIS, Benchmark
-from clinicvalue.report.portfolio import PortfolioClinic, portfolio_frames, write_portfolio
+from clinicvalue.report.peers import PEER_KPIS, Benchmark, ClinicKpis
+from clinicvalue.report.portfolio import portfolio_frames, write_portfolio
 
 
-def _clinics() -> list[PortfolioClinic]:
+def _clinics() -> list[ClinicKpis]:
     rates = [0.2, 0.4, 0.3, None]
     risk = [30.0, 10.0, 20.0, 40.0]
     names = ["North 北區", "South", '=HYPERLINK("http://x")', "East"]
     return [
-        PortfolioClinic(
+        ClinicKpis(
             f"c{i}",
-            names[i],
             "dental",
             {"revisit_rate_90d": rates[i], "at_risk_patients": risk[i], "active_patients": 100.0},
+            name=names[i],
         )
         for i in range(4)
     ]
@@ -72,10 +72,10 @@ def test_portfolio_files(tmp_path):
 
 def test_amounts_in_another_currency_are_shown_but_not_ranked(tmp_path):
     clinics = _clinics()[:3] + [
-        PortfolioClinic(
-            "sh", "上海诊所", "dental",
+        ClinicKpis(
+            "sh", "dental",
             {"revisit_rate_90d": 0.5, "revenue_new": 9_000_000.0, "at_risk_patients": 5.0},
-            currency="CNY",
+            currency="CNY", name="上海诊所",
         )
     ]  # fmt: skip
     for c in clinics[:3]:

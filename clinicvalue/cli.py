@@ -162,6 +162,10 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--encoding", default="utf-8", help="text encoding of CSV files")
     p.add_argument("--start", default="2022-01-01", metavar="DATE", help="first possible visit")
     p.add_argument("--end", default="2026-10-31", metavar="DATE", help="last possible visit")
+    p.add_argument(
+        "--rhythm", type=int, default=12, metavar="K",
+        help="Erlang order of recall and chronic patients' gaps (1 = random timing)",
+    )  # fmt: skip
     p.add_argument("--force", action="store_true", help="replace existing files in --out")
     p.set_defaults(func=_cmd_synth)
 
@@ -329,7 +333,12 @@ def _cmd_synth(args: argparse.Namespace) -> int:
             "give --force to replace them"
         )
     clinic = synthesize(
-        args.kind, patients=args.patients, seed=args.seed, start=args.start, end=args.end
+        args.kind,
+        patients=args.patients,
+        seed=args.seed,
+        start=args.start,
+        end=args.end,
+        rhythm=args.rhythm,
     )
     write_synthetic(clinic, args.out, fmt=args.format, headers=args.headers, encoding=args.encoding)
     LOGGER.info(f"wrote a synthetic {args.kind} clinic of {args.patients:,} patients to {args.out}")

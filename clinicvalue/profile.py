@@ -231,8 +231,13 @@ class ReferralSection:
 
 @dataclass(frozen=True)
 class ClvSection:
-    """BG/NBD + Gamma-Gamma lifetime value."""
+    """Lifetime value: a visit model chosen by holdout, with Gamma-Gamma spend."""
 
+    # auto: BG/NBD, Pareto/NBD or MBG/CNBD-k, whichever forecasts a held-out year best
+    # (BG/NBD unless another is 2% better); or name one of them to force it
+    model: str = "auto"
+    # the model choice holds out a year, so a six-monthly recall is seen twice
+    model_holdout_months: int = 12
     time_unit: str = "W"  # D, W or M for frequency/recency/T
     penalizer: float = 0.0  # BG/NBD and Gamma-Gamma L2 penalizer
     # lifetime value = expected gross margin over this horizon, discounted (3 years)
@@ -442,6 +447,7 @@ _CHOICES = {
     ("RfmSection", "split"): ("mean", "median", "score"),
     ("RfmSection", "monetary"): ("cumulative", "per_year"),
     ("ClvSection", "time_unit"): ("D", "W", "M"),
+    ("ClvSection", "model"): ("auto", "bgnbd", "pareto_nbd", "mbg_cnbd_k"),
     ("MembershipSection", "scheme"): ("three", "four"),
 }
 
@@ -471,6 +477,7 @@ _POSITIVE = {
     "ClvSection": (
         "horizon_months",
         "holdout_months",
+        "model_holdout_months",
         "bootstrap_draws",
         "min_patients",
         "max_interval_factor",

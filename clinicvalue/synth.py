@@ -183,6 +183,7 @@ def synthesize(
     seed: int = 0,
     start: str | pd.Timestamp = "2022-01-01",
     end: str | pd.Timestamp = "2026-10-31",
+    rhythm: int = 12,
 ) -> SyntheticClinic:
     """Generate a synthetic clinic's visits, patients, marketing spend and plans.
 
@@ -196,8 +197,15 @@ def synthesize(
         Seed of the random generator; the same seed gives identical tables.
     start, end
         First and last possible visit day.
+    rhythm
+        How regularly recall and chronic-care patients come back: their times between
+        visits are Erlang with this order (1 is memoryless, as BG/NBD assumes; 12, the
+        default, is a cleaning every six months give or take a month; 100 is all but a
+        fixed schedule). Other patients' gaps stay irregular (gamma shape 1.5).
     """
     check_option("kind", kind, KINDS)
+    if int(rhythm) != rhythm or rhythm < 1:
+        raise InputError(f"rhythm must be a whole number of at least 1; got {rhythm}")
     start_ts, end_ts = pd.Timestamp(start).normalize(), pd.Timestamp(end).normalize()
     if end_ts <= start_ts or patients < 1:
         raise InputError(f"need end after start and patients >= 1 (got {start}..{end}, {patients})")
@@ -225,7 +233,7 @@ def synthesize(
 
     # repeat visit days: cumulative gaps, vectorised via np.repeat + cumsum
     pid_rep = np.repeat(np.arange(n), n_repeat)
-    shape = np.where(chronic, 12.0, 1.5)[pid_rep]
+    shape = np.where(chronic, float(rhythm), 1.5)[pid_rep]
     gaps = rng.gamma(shape, own_scale[pid_rep] / shape)
     gaps = np.maximum(np.rint(gaps), 1.0)
     csum = np.cumsum(gaps)

@@ -21,6 +21,8 @@ from clinicvalue.analyses.advice import Recommendation, recommendations
 from clinicvalue.analyses.care.lists import action_lists
 from clinicvalue.analyses.clv.model import ClvModel
 from clinicvalue.analyses.clv.predictive import predictive_intervals
+from clinicvalue.analyses.clv.processes import MODEL_NAMES
+from clinicvalue.analyses.clv.selection import condition_groups
 from clinicvalue.analyses.clv.uncertainty import (
     ClvIntervals,
     clv_intervals,
@@ -204,7 +206,7 @@ class Analyses:
 
     @cached_property
     def clv(self) -> ClvFit | Missing:
-        """BG/NBD + Gamma-Gamma fitted on the summary, with per-patient predictions.
+        """The visit model (chosen by holdout) and Gamma-Gamma, with per-patient predictions.
 
         Below ``clv.min_patients`` there is no model; below ``clv.min_repeat_patients``
         repeat patients the spend per visit is each patient's own average.
@@ -221,8 +223,12 @@ class Analyses:
 
         def fit() -> ClvFit:
             model = ClvModel(
-                time_unit=c.time_unit, penalizer=c.penalizer, min_repeat=c.min_repeat_patients
-            ).fit(self.summary)
+                time_unit=c.time_unit, penalizer=c.penalizer, min_repeat=c.min_repeat_patients,
+                model=c.model, holdout_months=c.model_holdout_months,
+            ).fit(
+                self.summary, visits=self.data.visits, as_of=self.as_of,
+                groups=condition_groups(self.data.patients, self.summary.index),
+            )  # fmt: skip
             return ClvFit(model, model.predict(self.summary, self.profile))
 
         return _attempt(fit)
@@ -246,6 +252,13 @@ class Analyses:
         fit = self.clv
         if isinstance(fit, Missing):
             return fit
+        if not fit.model.plain_bgnbd:
+            name = MODEL_NAMES[fit.model.visit_model_]
+            return Missing(
+                f"intervals are drawn for BG/NBD only; this clinic's lifetime value uses {name}",
+                "clv_intervals_model",
+                (("model", name),),
+            )
         if self.clv_undetermined is not None:
             return self.clv_undetermined
         segments = self.segments["segment_rfm8"]

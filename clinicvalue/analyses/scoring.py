@@ -128,6 +128,7 @@ def _clv_block(run: Analyses, fit: ClvFit) -> dict[str, Any]:
         "gamma_gamma": metrics["gamma_gamma"],
         "intervals": metrics["intervals"],
         "fit_step": metrics["fit_step"],
+        "visit_model": metrics["visit_model"],
         "validation": {},
         "warnings": [],
     }

@@ -59,6 +59,54 @@ def plot_actual_vs_predicted(
     return ax
 
 
+def plot_model_comparison(
+    bias: pd.DataFrame,
+    labels: dict[str, str],
+    *,
+    group: str | None = None,
+    subtitle: str | None = None,
+    ax: Axes | None = None,
+    locale: str = "en",
+) -> Axes:
+    """Plot mean holdout visits by calibration repeat visits: actual, and each model.
+
+    ``bias`` is :class:`~clinicvalue.analyses.clv.selection.ModelComparison`'s table;
+    ``labels`` maps the models to show to their legend names (in drawing order);
+    ``group`` picks one patient group's rows (all groups pooled when omitted);
+    ``subtitle`` (say, the group's name) follows the title.
+    """
+    check_option("locale", locale, LOCALES)
+    rows = bias if group is None else bias[bias["group"] == group]
+    with styled(locale):
+        ax = get_ax(ax)
+        shown = False
+        for i, (model, label) in enumerate(labels.items()):
+            part = rows[rows["model"] == model]
+            if part.empty:
+                continue
+            pooled = (
+                part.assign(
+                    a=part["actual"] * part["patients"], f=part["forecast"] * part["patients"]
+                )
+                .groupby("bin")[["a", "f", "patients"]]
+                .sum()
+            )
+            xs = [str(b) if b < pooled.index.max() else f"{b}+" for b in pooled.index]
+            if not shown:
+                ax.plot(xs, pooled["a"] / pooled["patients"], marker="o", lw=2.2,
+                        color="#333333", label=_t("actual", locale))  # fmt: skip
+                shown = True
+            ax.plot(xs, pooled["f"] / pooled["patients"], marker="s", ls="--",
+                    color=PALETTE[i % len(PALETTE)], label=label)  # fmt: skip
+        title = _t("models_title", locale)
+        ax.set_title(f"{title}: {subtitle}" if subtitle else title)
+        ax.set_xlabel(_t("cal_repeats", locale))
+        ax.set_ylabel(_t("mean_holdout", locale))
+        ax.legend(fontsize="small")
+        _pin_fonts(ax, locale)
+    return ax
+
+
 def plot_period_transactions(
     result: ClvValidation, *, ax: Axes | None = None, locale: str = "en"
 ) -> Axes:

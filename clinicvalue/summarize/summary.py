@@ -28,6 +28,7 @@ __all__ = [
     "MONTH_DAYS",
     "UNIT_DAYS",
     "summarize",
+    "holdout_split",
     "summary_from_features",
     "summary_sql",
     "visit_days_sql",
@@ -293,6 +294,35 @@ def _tidy(out: pd.DataFrame) -> pd.DataFrame:
     for col in ("recency", "T", "total_spend", "first_spend", "monetary"):
         out[col] = out[col].astype("float64")
     return out[list(SUMMARY_COLUMNS)]
+
+
+def holdout_split(
+    visits: pd.DataFrame,
+    as_of: str | pd.Timestamp,
+    months: int,
+    *,
+    setting: str = "clv.holdout_months",
+) -> tuple[pd.Timestamp, pd.Timestamp]:
+    """Return the calibration end and the observation end of a ``months``-month holdout.
+
+    ``setting`` names the profile key the message tells the analyst to lower.
+
+    Raises
+    ------
+    InputError
+        When the holdout is under a month or no visit falls before the calibration end.
+    """
+    if months < 1:
+        raise InputError(f"holdout must be at least 1 month; got {months}")
+    obs_end = pd.Timestamp(as_of).normalize()
+    cal_end = obs_end - pd.DateOffset(months=months)
+    first = pd.to_datetime(visits["visit_date"]).min()
+    if pd.isna(first) or first >= cal_end:
+        raise InputError(
+            f"the holdout check needs visits before {cal_end:%Y-%m-%d} (the as-of date minus "
+            f"the {months}-month holdout); load a longer history or set {setting} lower"
+        )
+    return cal_end, obs_end
 
 
 def calibration_holdout(

@@ -40,8 +40,8 @@ def test_too_few_patients_for_a_model_is_a_note(tiny):
 
 
 def test_undetermined_parameters_show_no_interval(tiny):
-    """An 80-patient fit (allowed by a low minimum) is flagged; its intervals are not shown."""
-    prof = ClinicProfile().replace(clv__min_patients=50)
+    """An 80-patient BG/NBD fit (allowed by a low minimum) is flagged; no interval is shown."""
+    prof = ClinicProfile().replace(clv__min_patients=50, clv__model="bgnbd")
     run = analyse(tiny, AS_OF, prof)
     assert not isinstance(run.clv, Missing)
     assert isinstance(run.clv_undetermined, Missing)
@@ -56,7 +56,9 @@ def test_undetermined_parameters_show_no_interval(tiny):
 
 def test_no_lifetime_value_bound_is_negative(tiny):
     """Gamma-Gamma draws with q ≤ 1 have no mean spend; they are redrawn, not summed."""
-    prof = ClinicProfile().replace(clv__min_patients=50, clv__bootstrap_draws=400)
+    prof = ClinicProfile().replace(
+        clv__min_patients=50, clv__bootstrap_draws=400, clv__model="bgnbd"
+    )
     run = analyse(tiny, AS_OF, prof)
     ci = clv_intervals(run.clv.model, run.summary, prof, margin=True)
     assert ci.total["lower"] >= 0

@@ -208,3 +208,31 @@ def test_new_patient_ltv_adds_realised_margin_and_the_rest_of_the_horizon(clinic
     spent = spent * prof.clinic.gross_margin
     forecast = run.clv_scores["clv"].reindex(new.index)
     assert got.to_numpy() == pytest.approx((spent + forecast).to_numpy(), rel=1e-9)
+
+
+def test_the_visit_model_the_report_names_is_the_one_that_scored(clinic):
+    """The report's sentence, metrics.json and ``clinicvalue score``'s model facts agree."""
+    from clinicvalue.analyses.clv.processes import MODEL_NAMES
+
+    data, prof, report = clinic
+    block = report.metrics["analyses"]["clv"]["visit_model"]
+    facts = score_patients(data, AS_OF, prof).model["visit_model"]
+    assert facts["name"] == block["name"]
+    assert set(facts["params"]) == set(block["params"])
+    for group, params in block["params"].items():
+        assert facts["params"][group] == pytest.approx(params, rel=1e-12)
+    comparison = block["comparison"]
+    assert comparison is not None and block["choice"] == "holdout"
+    html = report.sections["clv"].html
+    assert "Which visit model, and why" in html
+    errors = comparison["errors"]
+    if comparison["chosen"] == "bgnbd":
+        assert "The standard BG/NBD model predicted" in html
+    else:
+        gain = 1 - errors[comparison["chosen"]]["mae"] / errors["bgnbd"]["mae"]
+        assert MODEL_NAMES[block["name"]] in html and fmt_percent(gain, "en") in html
+    # the appendix lists the parameters of the model in use unless it is BG/NBD alone
+    appendix = report.sections["appendix"].html
+    assert ("Visit model parameters" in appendix) == (
+        block["name"] != "bgnbd" or block["by_group"]
+    )

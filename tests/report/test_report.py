@@ -378,6 +378,7 @@ def small_clinic():
 
 def test_model_tiles_come_from_the_analyses(small_clinic):
     from clinicvalue.analyses.clv.model import ClvModel
+    from clinicvalue.analyses.clv.selection import condition_groups
     from clinicvalue.analyses.retention.churn import churn_warnings
     from clinicvalue.summarize.summary import summarize
 
@@ -386,7 +387,12 @@ def test_model_tiles_come_from_the_analyses(small_clinic):
     rep = build_monthly(small_clinic, month="2026-10", profile=prof, locale="en")
     end = pd.Timestamp("2026-10-31")
     summ = summarize(small_clinic.visits, end, time_unit=prof.clv.time_unit)
-    model = ClvModel(time_unit=prof.clv.time_unit, penalizer=prof.clv.penalizer).fit(summ)
+    model = ClvModel(time_unit=prof.clv.time_unit, penalizer=prof.clv.penalizer).fit(
+        summ,
+        visits=small_clinic.visits,
+        as_of=end,
+        groups=condition_groups(small_clinic.patients, summ.index),
+    )
     scores = model.predict(summ, prof)
     warned = churn_warnings(small_clinic, summ, end, prof, clv=scores)
     kpis = rep.metrics["kpis"]

@@ -27,19 +27,20 @@ from typing import TYPE_CHECKING
 import numpy as np
 import pandas as pd
 
-from clinicvalue.analyses.clv.model import (
+from clinicvalue.analyses.clv.bgnbd import (
     UNITS_PER_MONTH,
-    ClvModel,
-    _monetary,
-    _xrt,
     bgnbd_p_alive,
+    history_columns,
+    monetary_column,
     monthly_rate,
 )
+from clinicvalue.analyses.clv.model import ClvModel
 from clinicvalue.analyses.clv.uncertainty import (
     ClvIntervals,
     check_level,
     draw_parameters,
     intervals_from_draws,
+    require_bgnbd,
     segment_keys,
 )
 from clinicvalue.errors import InputError
@@ -123,11 +124,11 @@ def predictive_intervals(
         The patients' lifetime value (``ClvModel.predict``'s ``clv``), when already
         computed; predicted here otherwise.
     """
-    model._check_fitted()
+    require_bgnbd(model)
     check_level(level)
     c = profile.clv
-    x, t_x, T = _xrt(summary)
-    m = _monetary(summary)
+    x, t_x, T = history_columns(summary)
+    m = monetary_column(summary)
     if m is None:
         raise InputError("summary lacks column ['monetary']")
     n = len(x)

@@ -21,11 +21,29 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 import pandas as pd
 
-from clinicvalue.analyses.clv.model import ClvModel, clv_closed_form, gg_expected, monthly_rate
+from clinicvalue.analyses.clv.bgnbd import clv_closed_form, gg_expected, monthly_rate
+from clinicvalue.analyses.clv.model import ClvModel
 from clinicvalue.errors import InputError
 
 if TYPE_CHECKING:
     from clinicvalue.profile import ClinicProfile
+
+
+def require_bgnbd(model: ClvModel) -> None:
+    """Refuse a model whose patients are not scored by one BG/NBD: its draws are BG/NBD's.
+
+    Raises
+    ------
+    InputError
+        When the visit model is Pareto/NBD, MBG/CNBD-k or fitted per group.
+    """
+    model._check_fitted()
+    if not model.plain_bgnbd:
+        raise InputError(
+            "intervals are drawn for BG/NBD only; this model scores patients with "
+            f"{model.visit_model_}{' per group' if model.by_group_ else ''} "
+            '(fit ClvModel(model="bgnbd") for intervals)'
+        )
 
 
 def parameter_intervals(model: ClvModel, *, level: float = 0.95) -> pd.DataFrame:
@@ -78,15 +96,20 @@ class ClvIntervals:
 def undetermined(model: ClvModel, max_factor: float, *, level: float = 0.95) -> str | None:
     """Return why the data do not pin the model's parameters down, or ``None`` if they do.
 
-    A parameter is undetermined when its variance is not finite (a fit at a boundary, a
-    singular Hessian) or its ``level`` interval spans more than ``max_factor`` from lower
-    to upper bound. Intervals built on such a fit would mean nothing, so none are shown.
+    Checked are the models that score the patients: BG/NBD when it is the visit model,
+    and Gamma-Gamma. A parameter is undetermined when its variance is not finite (a fit
+    at a boundary, a singular Hessian) or its ``level`` interval spans more than
+    ``max_factor`` from lower to upper bound. Intervals built on such a fit would mean
+    nothing, so none are shown.
     """
     from scipy.stats import norm
 
     model._check_fitted()
     z = float(norm.ppf(0.5 + level / 2))
-    for params, cov in ((model.params_, model.log_cov_), (model.gg_params_, model.gg_log_cov_)):
+    checked = [(model.gg_params_, model.gg_log_cov_)]
+    if model.plain_bgnbd:  # BG/NBD's parameters matter only when it scores the patients
+        checked.insert(0, (model.params_, model.log_cov_))
+    for params, cov in checked:
         if params is None:
             continue
         if cov is None or not np.all(np.isfinite(cov)):
@@ -212,7 +235,7 @@ def clv_intervals(
     margin
         Multiply by the gross margin.
     """
-    model._check_fitted()
+    require_bgnbd(model)
     check_level(level)
     c = profile.clv
     if c.bootstrap_draws < 2:

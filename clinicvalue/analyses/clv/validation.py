@@ -18,10 +18,10 @@ import numpy as np
 import pandas as pd
 from scipy.special import hyp2f1
 
-from clinicvalue.analyses.clv.model import ClvModel, bgnbd_p_alive
+from clinicvalue.analyses.clv.bgnbd import bgnbd_p_alive
+from clinicvalue.analyses.clv.model import ClvModel
 from clinicvalue.analyses.clv.regularity import wheat_morrison
-from clinicvalue.errors import InputError
-from clinicvalue.summarize.summary import UNIT_DAYS, calibration_holdout
+from clinicvalue.summarize.summary import UNIT_DAYS, calibration_holdout, holdout_split
 
 if TYPE_CHECKING:
     from clinicvalue.profile import ClinicProfile
@@ -111,29 +111,6 @@ def _p_alive_matrix(params: dict[str, float], T: float, max_freq: int) -> pd.Dat
     out = pd.DataFrame(pa, index=pd.Index(freqs, name="frequency"), columns=np.round(recs, 2))
     out.columns.name = "recency"
     return out
-
-
-def holdout_split(
-    visits: pd.DataFrame, as_of: str | pd.Timestamp, months: int
-) -> tuple[pd.Timestamp, pd.Timestamp]:
-    """Return the calibration end and the observation end of a ``months``-month holdout.
-
-    Raises
-    ------
-    InputError
-        When the holdout is under a month or no visit falls before the calibration end.
-    """
-    if months < 1:
-        raise InputError(f"holdout must be at least 1 month; got {months}")
-    obs_end = pd.Timestamp(as_of).normalize()
-    cal_end = obs_end - pd.DateOffset(months=months)
-    first = pd.to_datetime(visits["visit_date"]).min()
-    if pd.isna(first) or first >= cal_end:
-        raise InputError(
-            f"validation needs visits before {cal_end:%Y-%m-%d} (the as-of date minus the "
-            f"{months}-month holdout); load a longer history or set clv.holdout_months lower"
-        )
-    return cal_end, obs_end
 
 
 def validate(
@@ -267,7 +244,6 @@ def _cumulative(
 
 __all__ = [
     "ClvValidation",
-    "holdout_split",
     "simulate_repeat_counts",
     "unconditional_expected",
     "validate",

@@ -22,7 +22,7 @@ import numpy as np
 import pandas as pd
 from scipy import optimize
 
-from clinicvalue.analyses.clv.model import (
+from clinicvalue.analyses.clv.bgnbd import (
     UNITS_PER_MONTH,
     bgnbd_new_patient_alive,
     bgnbd_new_patient_visits,

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import pandas as pd
 
+from clinicvalue.analyses.clv.processes import MODEL_NAMES
 from clinicvalue.analyses.run import Missing
 from clinicvalue.report.context import Ctx
 from clinicvalue.report.kpis import KPIS, kpi_formula
@@ -28,6 +29,8 @@ SETTINGS: tuple[tuple[str, str, str], ...] = (
     ("clv", "horizon_months", "months"),
     ("clv", "annual_discount_rate", "percent"),
     ("clv", "holdout_months", "months"),
+    ("clv", "model", "choice"),
+    ("clv", "model_holdout_months", "months"),
     ("churn", "satisfaction_below", "number"),
     ("churn", "complaint_days", "days"),
     ("churn", "spend_decline_threshold", "percent"),
@@ -116,4 +119,33 @@ def _model_parameters(ctx: Ctx) -> list[Block]:
         n=fmt_number(model.n_patients_, loc),
         repeat=fmt_number(model.n_repeat_, loc),
     )
-    return [heading("clv_params", ctx), para(text), grid(ptable, numeric=(ptable.columns[3],))]
+    blocks = [heading("clv_params", ctx), para(text), grid(ptable, numeric=(ptable.columns[3],))]
+    return blocks + _visit_parameters(ctx)
+
+
+def _visit_parameters(ctx: Ctx) -> list[Block]:
+    """Show the parameters of the visit model that scores patients, when it is not BG/NBD."""
+    loc = ctx.locale
+    model = ctx.analyses.clv.model  # type: ignore[union-attr]
+    if model.plain_bgnbd:
+        return []
+    rows = [
+        (
+            t("group_all", loc) if g == "all" else t("group_other", loc) if g == "other" else g,
+            k,
+            t(f"param_{k}", loc),
+            num(v, loc, 0 if k == "k" else 3),
+        )
+        for g, params in model.visit_params_.items()
+        for k, v in params.items()
+    ]
+    cols = [t("group", loc), t("parameter", loc), t("meaning", loc), t("estimate", loc)]
+    table = pd.DataFrame(rows, columns=cols)
+    text = t(
+        "clv_visit_methods",
+        loc,
+        model=MODEL_NAMES[model.visit_model_],
+        n=fmt_number(model.n_patients_, loc),
+        unit=t(f"unit_{model.time_unit}", loc),
+    )
+    return [heading("clv_visit_params", ctx), para(text), grid(table, numeric=(cols[3],))]

@@ -5,8 +5,10 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
+from clinicvalue.analyses.clv.processes import MODEL_NAMES
+from clinicvalue.analyses.clv.selection import MIN_GAIN, MODELS
 from clinicvalue.analyses.run import Missing
-from clinicvalue.plots.clv import plot_actual_vs_predicted
+from clinicvalue.plots.clv import plot_actual_vs_predicted, plot_model_comparison
 from clinicvalue.report import charts
 from clinicvalue.report.context import Ctx, Skip, finite
 from clinicvalue.report.views._format import (
@@ -151,6 +153,7 @@ def view(ctx: Ctx) -> list[Block]:
             )
         )
     )
+    blocks.extend(_model_choice(ctx))
     step = model.fit_step_
     warnings: list[str] = []
     if run.clv_undetermined is not None:
@@ -202,7 +205,8 @@ def _validation(ctx: Ctx, warnings: list[str]) -> list[Block]:
                 limit=fmt_number(c.gg_correlation_warning, loc, decimals=2),
             )
         )
-    if finite(v.regularity_k) and v.regularity_k > c.regularity_warning:
+    regular = ctx.analyses.clv.model.visit_model_ == "mbg_cnbd_k"  # type: ignore[union-attr]
+    if finite(v.regularity_k) and v.regularity_k > c.regularity_warning and not regular:
         warnings.append(
             t(
                 "warn_regularity",
@@ -211,11 +215,68 @@ def _validation(ctx: Ctx, warnings: list[str]) -> list[Block]:
                 limit=fmt_number(c.regularity_warning, loc, decimals=1),
             )
         )
+    text = t("clv_validation_text", loc, months=c.holdout_months)
+    model = ctx.analyses.clv.model  # type: ignore[union-attr]
+    if not model.plain_bgnbd:
+        name = MODEL_NAMES[model.visit_model_]
+        if model.by_group_:
+            name = t("clv_model_by_group_label", loc, model=name)
+        text += ("" if loc.startswith("zh") else " ") + t(
+            "clv_validation_baseline", loc, model=name
+        )
     return [
-        para(t("clv_validation_text", loc, months=c.holdout_months)),
+        para(text),
         grid(table, numeric=(t("value", loc),)),
         figure(chart, t("clv_validation", loc)),
     ]
+
+
+def _model_choice(ctx: Ctx) -> list[Block]:
+    """Say which visit model scores the patients and why; chart the holdout comparison."""
+    loc = ctx.locale
+    model = ctx.analyses.clv.model  # type: ignore[union-attr]
+    months = ctx.profile.clv.model_holdout_months
+    name = MODEL_NAMES[model.visit_model_]
+    groups = t("clv_model_groups", loc) if model.by_group_ else ""
+    sel = model.selection_
+    if model.choice_ == "forced":
+        return [heading("clv_model", ctx), para(t("clv_model_forced", loc, model=name + groups))]
+    if sel is None:
+        return [heading("clv_model", ctx), para(t("clv_model_no_comparison", loc, months=months))]
+    if sel.chosen == "bgnbd":
+        text = t("clv_model_kept", loc, months=months, min_gain=pct(MIN_GAIN, loc))
+    else:
+        key = "clv_model_regular" if model.visit_model_ == "mbg_cnbd_k" else "clv_model_other"
+        text = t(key, loc, model=name, groups=groups, months=months, gain=pct(sel.gain(), loc))
+        labels = [g for g in sorted(set(sel.bias["group"])) if g != "all"]
+        gains = {g: sel.gain(g) for g in labels if f"mae_{g}" in sel.errors.columns}
+        best = max(gains, key=gains.get) if gains else None
+        if best is not None and gains[best] > sel.gain():
+            extra = t("clv_model_group_gain", loc, group=_group_name(best, loc),
+                      gain=pct(gains[best], loc))  # fmt: skip
+            text += ("" if loc.startswith("zh") else " ") + extra
+    shown = {m: MODEL_NAMES[m] for m in MODELS}
+    if sel.chosen not in shown:
+        family = sel.chosen.partition("|")[0]
+        shown[sel.chosen] = t("clv_model_by_group_label", loc, model=MODEL_NAMES[family])
+    groups_shown = [g for g in sorted(set(sel.bias["group"])) if g != "all"][:3] or [None]
+    charts_ = [
+        figure(
+            charts.plot_svg(
+                plot_model_comparison, sel.bias, shown, group=g, locale=loc, size=(4.6, 3.0),
+                subtitle=None if g is None else _group_name(g, loc),
+                texts=tuple(shown.values()) + (() if g is None else (g,)),
+            ),
+            t("clv_model_chart", loc),
+        )
+        for g in groups_shown
+    ]  # fmt: skip
+    return [heading("clv_model", ctx), para(text), *charts_]
+
+
+def _group_name(group: str, loc: str) -> str:
+    """Return a patient group's name for the report ("other" in the report's language)."""
+    return t("group_other", loc) if group == "other" else group
 
 
 def _predictive_column(pi: object, by: pd.DataFrame, ctx: Ctx) -> list[str]:

@@ -6,15 +6,14 @@ from hypothesis import strategies as st
 from lifetimes import BetaGeoFitter, GammaGammaFitter
 from lifetimes.datasets import load_cdnow_summary_data_with_monetary_value
 
-from clinicvalue.analyses.clv.model import (
-    SCORE_COLUMNS,
+from clinicvalue.analyses.clv.bgnbd import (
     UNITS_PER_MONTH,
-    ClvModel,
     bgnbd_expected,
     bgnbd_p_alive,
     gg_expected,
     monthly_rate,
 )
+from clinicvalue.analyses.clv.model import SCORE_COLUMNS, ClvModel
 from clinicvalue.errors import ConvergenceError, InputError, NotFittedError, OptionError
 from clinicvalue.profile import ClinicProfile
 
@@ -156,7 +155,7 @@ def test_horizon_must_be_positive(cdnow, fitted):
 
 
 def test_ladder_exhausted_message(cdnow, monkeypatch):
-    import clinicvalue.analyses.clv.model as clv
+    import clinicvalue.analyses.clv.bgnbd as clv
 
     monkeypatch.setattr(clv, "_params_ok", lambda params: False)
     with pytest.raises(ConvergenceError, match="failed on every step.*clv.penalizer"):
@@ -164,7 +163,7 @@ def test_ladder_exhausted_message(cdnow, monkeypatch):
 
 
 def test_ladder_moves_on_after_failure(cdnow, monkeypatch):
-    import clinicvalue.analyses.clv.model as clv
+    import clinicvalue.analyses.clv.bgnbd as clv
 
     calls = []
 
@@ -231,17 +230,17 @@ def test_expected_visits_monotone_in_horizon(x, tx, extra, t1, t2):
 
 
 def _bg_table(s: pd.DataFrame):
-    from clinicvalue.analyses.clv.model import _BgTable, _condense
+    from clinicvalue.analyses.clv.bgnbd import _BgTable, condense
 
-    t = _condense(s, ["frequency", "recency", "T"])
+    t = condense(s, ["frequency", "recency", "T"])
     return _BgTable.build(t["frequency"], t["recency"], t["T"], t["weights"]), t
 
 
 def _gg_table(s: pd.DataFrame):
-    from clinicvalue.analyses.clv.model import _condense, _GgTable
+    from clinicvalue.analyses.clv.bgnbd import _GgTable, condense
 
     rep = s[(s["frequency"] > 0) & (s["monetary"] > 0)]
-    t = _condense(rep, ["frequency", "monetary"])
+    t = condense(rep, ["frequency", "monetary"])
     return _GgTable.build(t["frequency"], t["monetary"], t["weights"]), t
 
 
@@ -257,7 +256,7 @@ def _fd_grad(fun, theta, h=1e-6):
 @pytest.mark.parametrize("pen", [0.0, 0.05])
 @pytest.mark.parametrize("theta", [[0.1, 0.1, 0.1, 0.1], [-1.4, 1.5, -0.2, 0.9]])
 def test_bgnbd_gradient_matches_finite_differences(cdnow, pen, theta):
-    from clinicvalue.analyses.clv.model import _bgnbd_nll
+    from clinicvalue.analyses.clv.bgnbd import _bgnbd_nll
 
     d, _ = _bg_table(cdnow)
     theta = np.array(theta)
@@ -269,7 +268,7 @@ def test_bgnbd_gradient_matches_finite_differences(cdnow, pen, theta):
 @pytest.mark.parametrize("pen", [0.0, 0.05])
 @pytest.mark.parametrize("theta", [[0.1, 0.1, 0.1], [1.8, 1.3, 2.7]])
 def test_gg_gradient_matches_finite_differences(cdnow, pen, theta):
-    from clinicvalue.analyses.clv.model import _gg_nll
+    from clinicvalue.analyses.clv.bgnbd import _gg_nll
 
     d, _ = _gg_table(cdnow)
     theta = np.array(theta)
@@ -280,7 +279,7 @@ def test_gg_gradient_matches_finite_differences(cdnow, pen, theta):
 @pytest.mark.parametrize("pen", [0.0, 0.05])
 def test_objectives_equal_lifetimes_negative_log_likelihood(cdnow, pen):
     # lifetimes' own objective, on the same scaled data, at arbitrary log-parameters
-    from clinicvalue.analyses.clv.model import _bgnbd_nll, _gg_nll
+    from clinicvalue.analyses.clv.bgnbd import _bgnbd_nll, _gg_nll
 
     d, _ = _bg_table(cdnow)
     theta = np.array([-1.0, 0.5, 0.2, 0.7])
@@ -338,24 +337,24 @@ def test_fit_equals_lifetimes_on_synthetic_general_clinic():
 
 
 def test_group_condenses_exact_duplicates_only():
-    from clinicvalue.analyses.clv.model import _condense, _group
+    from clinicvalue.analyses.clv.bgnbd import condense, group_rows
 
     f = pd.DataFrame({"a": [1, 1, 2, 1, 2], "b": [0.5, 0.5, 0.5, 0.5000001, 0.5]})
-    codes, rep = _group(f["a"].to_numpy(), f["b"].to_numpy())
+    codes, rep = group_rows(f["a"].to_numpy(), f["b"].to_numpy())
     assert codes.tolist() == [0, 0, 1, 2, 1]
     assert f.iloc[rep].to_numpy().tolist() == [[1, 0.5], [2, 0.5], [1, 0.5000001]]
-    t = _condense(f, ["a", "b"])
+    t = condense(f, ["a", "b"])
     assert t["weights"].tolist() == [2, 2, 1]
 
 
 def test_group_repacks_wide_keys():
     # 20 columns of 10 values: 10**20 combinations would overflow an int64 key
-    from clinicvalue.analyses.clv.model import _group
+    from clinicvalue.analyses.clv.bgnbd import group_rows
 
     rng = np.random.default_rng(0)
     cols = rng.integers(0, 10, (20, 300))
     cols[:, 150:] = cols[:, :150]  # second half duplicates the first
-    codes, rep = _group(*cols)
+    codes, rep = group_rows(*cols)
     assert len(rep) == len({tuple(c) for c in cols.T})
     np.testing.assert_array_equal(codes[150:], codes[:150])
     np.testing.assert_array_equal(cols[:, rep[codes]], cols)
@@ -383,10 +382,10 @@ def test_predict_reuses_month_ends_equal_to_methods(cdnow, fitted):
     )
 )
 def test_condense_is_exact(rows):
-    from clinicvalue.analyses.clv.model import _condense
+    from clinicvalue.analyses.clv.bgnbd import condense
 
     f = pd.DataFrame(rows, columns=["a", "b"])
-    t = _condense(f, ["a", "b"])
+    t = condense(f, ["a", "b"])
     assert t["weights"].sum() == len(f)
     assert not t.duplicated(["a", "b"]).any()
     want = f.value_counts(["a", "b"]).sort_index()

@@ -10,7 +10,8 @@ import pandas as pd
 import pytest
 
 from clinicvalue import calibration_holdout, summarize
-from clinicvalue.analyses.clv.model import ClvModel, bgnbd_expected
+from clinicvalue.analyses.clv.bgnbd import bgnbd_expected
+from clinicvalue.analyses.clv.model import ClvModel
 
 RAW = Path(lifetimes.__file__).parent / "datasets" / "CDNOW_sample.txt"
 

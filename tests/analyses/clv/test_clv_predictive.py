@@ -8,7 +8,8 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from clinicvalue.analyses.clv.model import UNITS_PER_MONTH, ClvModel
+from clinicvalue.analyses.clv.bgnbd import UNITS_PER_MONTH
+from clinicvalue.analyses.clv.model import ClvModel
 from clinicvalue.analyses.clv.predictive import predictive_intervals
 from clinicvalue.profile import ClinicProfile
 
@@ -53,10 +54,7 @@ def _population(rng: np.random.Generator, n: int) -> tuple[pd.DataFrame, float]:
 
 def _known_model() -> ClvModel:
     """A model whose parameters are the truth (no fit): only the patients are random."""
-    model = ClvModel(time_unit="W")
-    model.params_, model.gg_params_ = dict(BG), dict(GG)
-    model.mean_spend_ = GG["p"] * GG["v"] / (GG["q"] - 1)
-    return model
+    return ClvModel.from_params(BG, GG, time_unit="W", mean_spend=GG["p"] * GG["v"] / (GG["q"] - 1))
 
 
 def test_ninety_percent_predictive_intervals_cover_ninety_percent_of_futures():

@@ -85,7 +85,7 @@ def test_warnings_when_thresholds_low():
 
 def test_too_short_history():
     v = _synthetic_visits(50)
-    with pytest.raises(InputError, match="validation needs visits before"):
+    with pytest.raises(InputError, match="holdout check needs visits before"):
         validate(v, "2023-03-01", ClinicProfile(), holdout_months=6)
     with pytest.raises(InputError, match="holdout must be at least 1 month"):
         validate(v, "2024-12-31", ClinicProfile(), holdout_months=0)

@@ -16,7 +16,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from scipy import integrate, stats
 
-from clinicvalue.analyses.clv.model import bgnbd_new_patient_alive, bgnbd_new_patient_visits
+from clinicvalue.analyses.clv.bgnbd import bgnbd_new_patient_alive, bgnbd_new_patient_visits
 from clinicvalue.analyses.economics.uplift import retention_uplift
 from clinicvalue.errors import InputError, OptionError
 

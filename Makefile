@@ -57,7 +57,9 @@ lint: $(STAMP_DEV)
 	$(VENV)/bin/ruff format --check clinicvalue tests benchmarks
 
 bench: system $(STAMP_BENCH)
-	$(VENV)/bin/python -m benchmarks.bench
+	$(VENV)/bin/python -m benchmarks.bench; scoring=$$?; \
+	$(VENV)/bin/python -m benchmarks.models; models=$$?; \
+	exit $$(( scoring || models ))
 
 clean:
 	rm -rf $(VENV) .pytest_cache .ruff_cache .hypothesis

@@ -34,10 +34,12 @@ TARGET = 2.0
 MONTHS = 36
 
 
-def _timed(fn: Any) -> tuple[Any, float]:
+def _timed(fn: Any, label: str) -> tuple[Any, float]:
     t0 = time.perf_counter()
     out = fn()
-    return out, time.perf_counter() - t0
+    seconds = time.perf_counter() - t0
+    print(f"{label}: {seconds:.2f} s", file=sys.stderr, flush=True)
+    return out, seconds
 
 
 def run_models(patients: int, seed: int, folder: Path) -> dict[str, Any]:
@@ -68,15 +70,22 @@ def run_models(patients: int, seed: int, folder: Path) -> dict[str, Any]:
     rows: list[dict[str, Any]] = []
     fitted: dict[str, dict[str, float]] = {}
     for model in VISIT_MODELS:
-        params, fit_s = _timed(lambda m=model: fit_visits(m, x, t_x, T, litt=litt))
+        params, fit_s = _timed(
+            lambda m=model: fit_visits(m, x, t_x, T, litt=litt), f"{MODEL_NAMES[model]} fit"
+        )
         fitted[model] = params
         rows.append({"model": MODEL_NAMES[model], "step": "fit", "seconds": fit_s,
                      "params": params})  # fmt: skip
     k = int(fitted["mbg_cnbd_k"]["k"])
-    _, refit_s = _timed(lambda: fit_visits("mbg_cnbd_k", x, t_x, T, litt=litt, k=k))
+    _, refit_s = _timed(
+        lambda: fit_visits("mbg_cnbd_k", x, t_x, T, litt=litt, k=k), f"MBG/CNBD-k fit, k = {k}"
+    )
     rows.append({"model": "MBG/CNBD-k", "step": f"fit, k = {k} given", "seconds": refit_s})
     for model in VISIT_MODELS:
-        _, s = _timed(lambda m=model: expected(m, fitted[m], horizons, x, t_x, T))
+        _, s = _timed(
+            lambda m=model: expected(m, fitted[m], horizons, x, t_x, T),
+            f"{MODEL_NAMES[model]} forecast",
+        )
         rows.append({"model": MODEL_NAMES[model], "step": f"forecast {MONTHS} months",
                      "seconds": s})  # fmt: skip
     base = {r["step"].split(",")[0]: r["seconds"] for r in rows if r["model"] == "BG/NBD"}

@@ -19,7 +19,9 @@ followed by a chance to leave; the sum runs until its terms are below 1e-12.
 
 from __future__ import annotations
 
+import os
 import warnings
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 
 import numpy as np
@@ -86,11 +88,28 @@ def _branches(k: int, r, alpha, a, b, x, t_x, T) -> tuple[np.ndarray, np.ndarray
 
 
 def _phase_terms(k: int, rkx, u, rate) -> np.ndarray:
-    """Return log of Γ(rkx + j)/Γ(rkx) u^j / (j! rate^j), j = 0 … k-1 (rows last)."""
-    j = np.arange(k, dtype="float64").reshape((k,) + (1,) * np.ndim(u))
-    with np.errstate(divide="ignore", invalid="ignore"):
-        log_u = np.where(j > 0, j * np.log(u), 0.0)  # u = 0: only the j = 0 term
-    return gammaln(rkx + j) - gammaln(rkx) + log_u - gammaln(j + 1) - j * np.log(rate)
+    """Return log of Γ(rkx + j)/Γ(rkx) u^j / (j! rate^j), j = 0 … k-1 (rows last).
+
+    Term j + 1 is term j plus ``log((rkx + j) u / ((j + 1) rate))``: a running sum of
+    logs, with no gamma function per phase (u = 0 leaves only the j = 0 term).
+    """
+    rkx, u, rate = np.broadcast_arrays(*(np.asarray(v, dtype="float64") for v in (rkx, u, rate)))
+    out = np.zeros((k, *rkx.shape), dtype="float64")
+    if k > 1:
+        i = np.arange(k - 1, dtype="float64").reshape((k - 1,) + (1,) * rkx.ndim)
+        with np.errstate(divide="ignore"):
+            step = np.log(rkx + i) + np.log(u) - np.log(i + 1) - np.log(rate)
+        out[1:] = np.cumsum(step, axis=0)
+    return out
+
+
+def _phase_digamma(k: int, rkx) -> np.ndarray:
+    """Return ψ(rkx + j) − ψ(rkx), j = 0 … k-1: running sums of 1 / (rkx + i)."""
+    out = np.zeros((k, *np.shape(rkx)), dtype="float64")
+    if k > 1:
+        i = np.arange(k - 1, dtype="float64").reshape((k - 1,) + (1,) * np.ndim(rkx))
+        out[1:] = np.cumsum(1.0 / (rkx + i), axis=0)
+    return out
 
 
 def _row_log_likelihood(k: int, params: dict[str, float], x, t_x, T, litt) -> np.ndarray:
@@ -133,7 +152,7 @@ def _value_and_gradient(k: int, theta: np.ndarray, xs, ts, Ts, hw) -> tuple[floa
     psi_rkx = digamma(rkx)
     log_aT, log_at = np.log(alpha + Ts), np.log(alpha + ts)
     d_r = (psi_rkx - digamma(r) + np.log(alpha) - log_aT) + w_left * (log_aT - log_at)
-    d_r += w_here * (soft * (digamma(rkx + j) - psi_rkx)).sum(axis=0)
+    d_r += w_here * (soft * _phase_digamma(k, rkx)).sum(axis=0)
     d_alpha = r / alpha - rkx / (alpha + Ts)
     d_alpha += w_left * rkx * (1 / (alpha + Ts) - 1 / (alpha + ts))
     d_alpha += w_here * (soft * (-j / (alpha + Ts))).sum(axis=0)
@@ -305,15 +324,22 @@ def cnbd_expected_many(k: int, params: dict[str, float], horizons, x, t_x, T) ->
     tops = np.stack([_step_bound(rkx + k - 1, rate / (rate + t)) for t in horizons], axis=1)
     longest = tops.max(axis=1)
     bucket = np.floor(np.log(longest + 2) / np.log(1.5)).astype("int64")
+    chunks = []
     for level in np.unique(bucket):
         rows_all = np.flatnonzero(bucket == level)
-        m_max = int(longest[rows_all].max()) + 2
-        size = max(1, _CHUNK_CELLS // m_max)
-        for start in range(0, len(rows_all), size):
-            rows = rows_all[start : start + size]
-            out[rows] = _expected_rows(
-                k, a, b, x[rows], rkx[rows], rate[rows], phase[:, rows], horizons, tops[rows]
-            )
+        size = max(1, _CHUNK_CELLS // (int(longest[rows_all].max()) + 2))
+        chunks += [rows_all[i : i + size] for i in range(0, len(rows_all), size)]
+
+    def work(rows: np.ndarray) -> None:
+        out[rows] = _expected_rows(
+            k, a, b, x[rows], rkx[rows], rate[rows], phase[:, rows], horizons, tops[rows]
+        )
+
+    # numpy leaves the interpreter lock while it works on large arrays, so chunks run on
+    # every core at once
+    cores = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count()
+    with ThreadPoolExecutor(max_workers=max(1, min(len(chunks), cores or 1))) as pool:
+        list(pool.map(work, chunks))
     return out * alive[:, None]
 
 

@@ -191,11 +191,8 @@ class ClvModel:
     def _fit_visit_model(self, summary, visits, as_of, groups) -> None:
         """Choose the visit model (``auto``) or take the forced one, and fit it."""
         self.selection_: ModelComparison | None = None
+        self.choice_detail_ = ""
         self.groups_ = _clean_groups(groups, summary.index)
-        litt = None
-        if visits is not None and as_of is not None:
-            litt = log_gap_sum(visits, as_of, time_unit=self.time_unit).reindex(summary.index)
-            litt = litt.fillna(0.0).to_numpy(dtype="float64")
         if self.model != "auto":
             family, by_group, self.choice_ = self.model, self.groups_ is not None, "forced"
         elif visits is None or as_of is None:
@@ -213,8 +210,14 @@ class ClvModel:
             else:
                 family, _, tail = self.selection_.chosen.partition("|")
                 by_group, self.choice_ = tail == "by_group", "holdout"
-        if family == "mbg_cnbd_k" and litt is None:
-            raise InputError("MBG/CNBD-k needs the visit log: fit(summary, visits=..., as_of=...)")
+        litt = None
+        if family == "mbg_cnbd_k":  # only it reads the times between visits
+            if visits is None or as_of is None:
+                raise InputError(
+                    "MBG/CNBD-k needs the visit log: fit(summary, visits=..., as_of=...)"
+                )
+            litt = log_gap_sum(visits, as_of, time_unit=self.time_unit).reindex(summary.index)
+            litt = litt.fillna(0.0).to_numpy(dtype="float64")
         x, t_x, T = history_columns(summary)
 
         def order(key: str) -> int | None:
@@ -529,6 +532,7 @@ class ClvModel:
             "label": MODEL_NAMES[self.visit_model_],
             "by_group": self.by_group_,
             "choice": self.choice_,
+            "choice_detail": getattr(self, "choice_detail_", ""),
             "params": {g: dict(p) for g, p in self.visit_params_.items()},
             "comparison": None if self.selection_ is None else self.selection_.to_metrics(),
         }

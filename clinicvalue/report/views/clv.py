@@ -6,7 +6,7 @@ import numpy as np
 import pandas as pd
 
 from clinicvalue.analyses.clv.processes import MODEL_NAMES
-from clinicvalue.analyses.clv.selection import MIN_GAIN, MODELS
+from clinicvalue.analyses.clv.selection import MIN_GAIN, MODELS, ModelComparison
 from clinicvalue.analyses.run import Missing
 from clinicvalue.plots.clv import plot_actual_vs_predicted, plot_model_comparison
 from clinicvalue.report import charts
@@ -248,18 +248,16 @@ def _model_choice(ctx: Ctx) -> list[Block]:
     else:
         key = "clv_model_regular" if model.visit_model_ == "mbg_cnbd_k" else "clv_model_other"
         text = t(key, loc, model=name, groups=groups, months=months, gain=pct(sel.gain(), loc))
-        labels = [g for g in sorted(set(sel.bias["group"])) if g != "all"]
-        gains = {g: sel.gain(g) for g in labels if f"mae_{g}" in sel.errors.columns}
-        best = max(gains, key=gains.get) if gains else None
-        if best is not None and gains[best] > sel.gain():
-            extra = t("clv_model_group_gain", loc, group=_group_name(best, loc),
-                      gain=pct(gains[best], loc))  # fmt: skip
-            text += ("" if loc.startswith("zh") else " ") + extra
+        for g in _groups(sel)[:3]:  # each group's cut, the named conditions first
+            if f"mae_{g}" in sel.errors.columns and sel.gain(g) > 0:
+                extra = t("clv_model_group_gain", loc, group=_group_name(g, loc),
+                          gain=pct(sel.gain(g), loc))  # fmt: skip
+                text += ("" if loc.startswith("zh") else " ") + extra
     shown = {m: MODEL_NAMES[m] for m in MODELS}
     if sel.chosen not in shown:
         family = sel.chosen.partition("|")[0]
         shown[sel.chosen] = t("clv_model_by_group_label", loc, model=MODEL_NAMES[family])
-    groups_shown = [g for g in sorted(set(sel.bias["group"])) if g != "all"][:3] or [None]
+    groups_shown = _groups(sel)[:3] or [None]
     charts_ = [
         figure(
             charts.plot_svg(
@@ -272,6 +270,12 @@ def _model_choice(ctx: Ctx) -> list[Block]:
         for g in groups_shown
     ]  # fmt: skip
     return [heading("clv_model", ctx), para(text), *charts_]
+
+
+def _groups(sel: ModelComparison) -> list[str]:
+    """Return the comparison's patient groups, named conditions first, "other" last."""
+    found = {g for g in sel.bias["group"] if g != "all"}
+    return sorted(found, key=lambda g: (g == "other", g))
 
 
 def _group_name(group: str, loc: str) -> str:

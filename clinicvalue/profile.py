@@ -234,7 +234,8 @@ class ClvSection:
     """Lifetime value: a visit model chosen by holdout, with Gamma-Gamma spend."""
 
     # auto: BG/NBD, Pareto/NBD or MBG/CNBD-k, whichever forecasts a held-out year best
-    # (BG/NBD unless another is 2% better); or name one of them to force it
+    # (BG/NBD unless another is 2% better, beyond two standard errors); or name one of
+    # them (bgnbd, pareto_nbd, mbg_cnbd_k) to force it
     model: str = "auto"
     # the model choice holds out a year, so a six-monthly recall is seen twice
     model_holdout_months: int = 12

@@ -233,6 +233,4 @@ def test_the_visit_model_the_report_names_is_the_one_that_scored(clinic):
         assert MODEL_NAMES[block["name"]] in html and fmt_percent(gain, "en") in html
     # the appendix lists the parameters of the model in use unless it is BG/NBD alone
     appendix = report.sections["appendix"].html
-    assert ("Visit model parameters" in appendix) == (
-        block["name"] != "bgnbd" or block["by_group"]
-    )
+    assert ("Visit model parameters" in appendix) == (block["name"] != "bgnbd" or block["by_group"])

@@ -1,20 +1,11 @@
-"""Lifetime value: BG/NBD visit model + Gamma-Gamma spend model (issue 4).
+"""Lifetime value: the visit model chosen by holdout, with Gamma-Gamma spend (issues 4, 18).
 
-Both models are fitted with the kit's own numpy likelihoods and analytic gradients,
-which are exactly lifetimes 0.11.3's objectives (weighted mean negative log-likelihood
-over log-parameters plus ``penalizer * sum(params**2)``; BG/NBD on time scaled so that
-max(T) = 1), minimised by scipy's BFGS from lifetimes' starting point with lifetimes'
-tolerance — so the parameters equal ``BetaGeoFitter`` / ``GammaGammaFitter``'s (the
-tests use lifetimes as the oracle; lifetimes itself is not imported here). Fitting runs on
-sufficient statistics: patients with identical ``(frequency, recency, T)`` collapse to one
-weighted row (Fader & Hardie's condensed likelihood), repeat patients with identical
-``(frequency, monetary)`` likewise for Gamma-Gamma, via a hash factorisation
-(``group_rows``). Predictions use the published closed forms (Fader, Hardie & Lee 2005,
-eq. 10 and the P(alive) formula; Fader, Hardie & Lee 2005b for Gamma-Gamma), computed
-once per distinct history with one broadcast ``hyp2f1`` over histories × month-ends, and
-equal lifetimes' own methods (``customer_lifetime_value`` included) for the same
-parameters. Parameter covariance: inverse of the central-difference Hessian of the
-analytic gradient (lifetimes uses autograd's Hessian of the same objective).
+:class:`ClvModel` fits BG/NBD and Gamma-Gamma (the numerics, equal to lifetimes, are in
+:mod:`clinicvalue.analyses.clv.bgnbd`), chooses the visit model that scores the patients
+— BG/NBD, Pareto/NBD or MBG/CNBD-k, on everyone or per patient group — with
+:func:`~clinicvalue.analyses.clv.selection.compare_models`, refits it on all the data and
+predicts P(alive), expected visits and discounted lifetime value once per distinct
+history of each group, through :mod:`clinicvalue.analyses.clv.processes`.
 
 Fallback without Gamma-Gamma: when fewer than two distinct repeat-spend histories
 exist, ``gg_params_`` is ``None`` and expected spend per visit is each patient's mean

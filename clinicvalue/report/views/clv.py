@@ -142,6 +142,8 @@ def view(ctx: Ctx) -> list[Block]:
             ],
         }
     )
+    # a range column with no range in it (a model without intervals) says nothing
+    table = table.loc[:, [not table[c].eq("—").all() for c in table.columns]]
     blocks.append(grid(table, numeric=tuple(table.columns[1:])))
     blocks.append(
         para(

@@ -7,7 +7,7 @@ The data flow, one folder per step: ``load`` (exports → canonical tables) →
 """
 
 from clinicvalue._version import __version__ as __version__
-from clinicvalue.analyses.care.lists import action_lists, call_list
+from clinicvalue.analyses.care.lists import action_lists, worklist
 from clinicvalue.analyses.clv.model import ClvModel
 from clinicvalue.analyses.clv.regularity import wheat_morrison
 from clinicvalue.analyses.clv.uncertainty import clv_intervals, parameter_intervals
@@ -87,7 +87,7 @@ __all__ = [
     "TransitionResult",
     "action_lists",
     "calibration_holdout",
-    "call_list",
+    "worklist",
     "churn_flags",
     "churn_warnings",
     "clv_intervals",

@@ -31,6 +31,7 @@ from clinicvalue.writers import TABLE_FORMATS, atomic_path, write_json, write_ta
 __all__ = ["main", "build_parser"]
 
 EXIT_ERROR = 2
+INPUT_TABLES = ("visits", "patients", "spend", "plans", "appointments")
 
 
 def _add_inputs(p: argparse.ArgumentParser, *, visits_required: bool = True) -> None:
@@ -42,6 +43,7 @@ def _add_inputs(p: argparse.ArgumentParser, *, visits_required: bool = True) -> 
         ("patients", "patient register"),
         ("spend", "marketing spend by month and channel"),
         ("plans", "treatment plans (dental)"),
+        ("appointments", "the appointment book (booked patients are left off call lists)"),
     ):
         g.add_argument(f"--{table}", metavar="FILE", help=what)
         g.add_argument(
@@ -145,6 +147,32 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--no-clv", action="store_true", help="skip the lifetime-value model")
     p.set_defaults(func=_cmd_score)
 
+    p = _command(sub, "actions", help="write the front desk's worklist for one day")
+    _add_inputs(p)
+    p.add_argument("--date", metavar="YYYY-MM-DD", help="the day of the calls (default: today)")
+    p.add_argument(
+        "--out", default="worklists", metavar="DIR",
+        help="folder of worklists: the day's is written here, filled-in ones are read back",
+    )  # fmt: skip
+    p.add_argument(
+        "--calls", metavar="DIR", help="read filled-in worklists from here instead of --out"
+    )
+    p.add_argument("--locale", choices=["en", "zh-Hant", "zh-Hans"], help="worklist language")
+    p.add_argument(
+        "--capacity",
+        type=int,
+        metavar="N",
+        help="calls in the day (profile: actions.daily_capacity)",
+    )
+    p.add_argument(
+        "--no-clv", action="store_true", help="rank by spend to date instead of lifetime value"
+    )
+    p.add_argument(
+        "--force", action="store_true",
+        help="replace the day's worklist if it exists and no outcome was recorded in it",
+    )  # fmt: skip
+    p.set_defaults(func=_cmd_actions)
+
     p = _command(sub, "profile", help="write or check a clinic profile")
     g = p.add_mutually_exclusive_group(required=True)
     g.add_argument("--init", metavar="TOML", help="write the default profile, with comments")
@@ -219,7 +247,7 @@ def _profile(args: argparse.Namespace) -> Any:
 def _inputs(args: argparse.Namespace) -> dict[str, Any]:
     """Return each table's source: a file path, a :class:`SqlSource`, or None."""
     out: dict[str, Any] = {}
-    for table in ("visits", "patients", "spend", "plans"):
+    for table in INPUT_TABLES:
         query = getattr(args, f"{table}_sql", None)
         if query:
             out[table] = SqlSource(query, url_env=args.db_url_env, label=table)
@@ -230,7 +258,7 @@ def _inputs(args: argparse.Namespace) -> dict[str, Any]:
 
 def _refuse_input_targets(args: argparse.Namespace, *targets: Path) -> None:
     """Refuse an output path that is one of the input files (it would be replaced)."""
-    inputs = [getattr(args, t, None) for t in ("visits", "patients", "spend", "plans", "profile")]
+    inputs = [getattr(args, t, None) for t in (*INPUT_TABLES, "profile")]
     for raw in filter(None, inputs):
         given = Path(raw).resolve()
         for target in targets:
@@ -253,6 +281,7 @@ def _load(args: argparse.Namespace, profile: Any) -> Any:
         patients=src["patients"],
         spend=src["spend"],
         plans=src["plans"],
+        appointments=src["appointments"],
         mapping=parse_mapping(args.map),
         encoding=args.encoding,
         drop_invalid=args.drop_invalid or profile.load.drop_invalid,
@@ -304,6 +333,59 @@ def _cmd_score(args: argparse.Namespace) -> int:
     return 0
 
 
+def _cmd_actions(args: argparse.Namespace) -> int:
+    import pandas as pd
+
+    from clinicvalue.analyses.run import analyse
+    from clinicvalue.load.calls import read_calls
+    from clinicvalue.report.excel import write_worklist
+
+    try:
+        day = pd.to_datetime(args.date, format="%Y-%m-%d") if args.date else pd.Timestamp.now()
+    except ValueError as exc:
+        raise InputError(f"--date: cannot read '{args.date}' as a date (use YYYY-MM-DD)") from exc
+    day = day.normalize()
+    if args.capacity is not None and args.capacity < 1:
+        raise InputError(f"--capacity must be at least 1; got {args.capacity}")
+    profile = _profile(args)
+    if args.capacity is not None:
+        profile = profile.replace(actions__daily_capacity=args.capacity)
+    pseudonym_secret(profile)  # the worklist carries patient keys: stop before any work
+    folder = Path(args.out)
+    target = folder / f"worklist-{profile.clinic.id}-{day:%Y-%m-%d}.xlsx"
+    _refuse_input_targets(args, target)
+    calls_dir = Path(args.calls) if args.calls else folder
+    if target.exists():
+        earlier = read_calls(target.parent, clinic=profile.clinic.id)
+        filled = earlier[earlier["file"].eq(target.name) & earlier["outcome"].notna()]
+        if len(filled) or not args.force:
+            why = (
+                f"it holds {len(filled)} outcome(s) staff recorded; move it out of {folder} "
+                "first (it is read back from wherever --calls points)"
+                if len(filled)
+                else "give --force to replace it"
+            )
+            raise InputError(f"{target} already exists; {why}", file=str(target))
+    with step("load"):
+        data = _load(args, profile)
+        if calls_dir.is_dir():
+            data.calls = read_calls(calls_dir, clinic=profile.clinic.id)
+            data.calls = data.calls[data.calls["run_date"] < day]
+    run = analyse(data, day, profile, locale=args.locale, with_clv=not args.no_clv)
+    with step("worklist"):
+        work = run.worklist
+    write_worklist(work, target, profile=profile, locale=run.locale)
+    counts = ", ".join(
+        f"{v['listed']} {k}" for k, v in work.to_metrics()["lists"].items() if v["listed"]
+    )
+    LOGGER.info(
+        f"worklist for {day:%Y-%m-%d}: {len(work.rows)} call(s)"
+        + (f" ({counts})" if counts else "")
+        + f", {len(work.held)} held back → {target}"
+    )
+    return 0
+
+
 def _cmd_profile(args: argparse.Namespace) -> int:
     if args.init:
         target = Path(args.init)
@@ -324,7 +406,7 @@ def _cmd_synth(args: argparse.Namespace) -> int:
         raise InputError(f"--patients must be at least 1; got {args.patients}")
     existing = [
         p.name
-        for name in ("visits", "patients", "spend", "plans")
+        for name in ("visits", "patients", "spend", "plans", "appointments")
         if (p := Path(args.out) / f"{name}.{args.format}").exists()
     ]
     if existing and not args.force:

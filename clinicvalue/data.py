@@ -27,6 +27,13 @@ spend
 plans
     Treatment plans: ``patient_id, item, is_chief_complaint, status`` (planned /
     started / done) and optional ``planned_date, done_date``.
+appointments
+    The appointment book: ``patient_id, date, status`` (booked / confirmed / cancelled /
+    no-show / completed; ``booked`` when the export has no status) and optional
+    ``time`` (``HH:MM`` text), ``treatment``, ``doctor``.
+calls
+    The call records read back from earlier worklists (:data:`CALL_COLUMNS`): one row
+    per listed or held-back patient per run, with the outcome staff recorded.
 """
 
 from __future__ import annotations
@@ -45,6 +52,10 @@ __all__ = [
     "SPEND_OPTIONAL",
     "PLAN_REQUIRED",
     "PLAN_OPTIONAL",
+    "APPOINTMENT_REQUIRED",
+    "APPOINTMENT_OPTIONAL",
+    "CALL_COLUMNS",
+    "CALL_OUTCOMES",
     "DataQuality",
     "ClinicData",
 ]
@@ -77,6 +88,13 @@ SPEND_REQUIRED = ("month", "channel", "amount")
 SPEND_OPTIONAL = ("purpose",)
 PLAN_REQUIRED = ("patient_id", "item", "status")
 PLAN_OPTIONAL = ("is_chief_complaint", "planned_date", "done_date")
+APPOINTMENT_REQUIRED = ("patient_id", "date")
+APPOINTMENT_OPTIONAL = ("time", "status", "treatment", "doctor")
+#: A call's outcome, in the order the worklist's drop-down offers them.
+CALL_OUTCOMES = ("reached", "booked", "call_back", "declined", "wrong_number", "do_not_contact")
+CALL_COLUMNS = (
+    "run_date", "patient_key", "list", "arm", "priority", "outcome", "outcome_date", "file",
+)  # fmt: skip
 
 
 @dataclass
@@ -143,6 +161,8 @@ class ClinicData:
     patients: pd.DataFrame | None = None
     spend: pd.DataFrame | None = None
     plans: pd.DataFrame | None = None
+    appointments: pd.DataFrame | None = None
+    calls: pd.DataFrame | None = None
     quality: DataQuality = field(default_factory=DataQuality)
 
     @property
@@ -160,8 +180,17 @@ class ClinicData:
         """Whether treatment plans were given."""
         return self.plans is not None and len(self.plans) > 0
 
+    @property
+    def has_appointments(self) -> bool:
+        """Whether the appointment book was given (an empty book still counts)."""
+        return self.appointments is not None
+
     def until(self, as_of: pd.Timestamp | str) -> ClinicData:
-        """Return the data as known at the end of ``as_of`` (nothing later is kept)."""
+        """Return the data as known at the end of ``as_of`` (nothing later is kept).
+
+        The appointment book is kept whole: bookings after ``as_of`` are what the front
+        desk already knows is coming.
+        """
         end = pd.Timestamp(as_of).normalize()
         visits = self.visits[self.visits["visit_date"] <= end]
         lines = self.lines[self.lines["visit_date"] <= end]
@@ -174,5 +203,7 @@ class ClinicData:
             patients=self.patients,
             spend=spend,
             plans=self.plans,
+            appointments=self.appointments,
+            calls=None if self.calls is None else self.calls[self.calls["run_date"] <= end],
             quality=self.quality,
         )

@@ -189,9 +189,44 @@ class CareSection:
     )
     reminder_days_before: list[int] = field(default_factory=lambda: [14, 7])
     followup_hours: list[int] = field(default_factory=lambda: [24, 48, 168, 720])
+    # treatment categories that need no follow-up call (routine visits)
+    followup_skip: list[str] = field(default_factory=lambda: ["cleaning", "checkup", "consult"])
     due_within_days: int = 30  # recalls due in the next N days
     birthday_within_days: int = 31  # birthdays in the coming N days
     reactivation_min_months: int = 12  # dormant high-value patients not seen for this long
+
+
+#: The front desk's call lists, in sheet order (their task codes in :mod:`~.care.schedule`).
+WORKLISTS = (
+    "followups",
+    "reminders",
+    "recalls_due",
+    "churn_warnings",
+    "reactivation",
+    "birthdays",
+    "vip_referrers",
+)
+#: Lists that may hold patients back as a control group (follow-ups and reminders are care).
+HOLDABLE = ("recalls_due", "churn_warnings", "reactivation", "birthdays", "vip_referrers")
+
+
+@dataclass(frozen=True)
+class ActionsSection:
+    """The front desk's daily worklist: capacity, held-back control groups, outcomes."""
+
+    daily_capacity: int = 40  # calls one person makes in a working day
+    recall_grace_days: int = 30  # recalls overdue up to this long rank as due soon
+    # share of each list held back (not called) to measure the calls' effect; 0 = off
+    holdout_share: float = 0.10
+    # lists that hold patients back; follow-ups and reminders never do (they are care)
+    holdout_lists: list[str] = field(
+        default_factory=lambda: ["recalls_due", "churn_warnings", "reactivation", "birthdays"]
+    )
+    holdout_seed: str = "clinicvalue"  # seeds the hash that picks who is held back
+    effect_days: int = 90  # a call's effect: return and revenue over this many days
+    min_effect: float = 0.05  # smallest change in return rate worth detecting
+    retry_days: int = 30  # a patient with an outcome recorded is not called again sooner
+    call_hours: str = "10:00-12:00, 14:00-17:00"  # when the front desk calls
 
 
 @dataclass(frozen=True)
@@ -301,6 +336,7 @@ class ClinicProfile:
     interrupted: InterruptedSection = field(default_factory=InterruptedSection)
     churn: ChurnSection = field(default_factory=ChurnSection)
     care: CareSection = field(default_factory=CareSection)
+    actions: ActionsSection = field(default_factory=ActionsSection)
     membership: MembershipSection = field(default_factory=MembershipSection)
     referral: ReferralSection = field(default_factory=ReferralSection)
     clv: ClvSection = field(default_factory=ClvSection)
@@ -475,6 +511,7 @@ _POSITIVE = {
     ),
     "MembershipSection": ("four_spend", "four_visits_per_year", "four_referrals", "redemptions"),
     "ReferralSection": ("key_referrer_min",),
+    "ActionsSection": ("daily_capacity", "effect_days", "min_effect"),
     "ClvSection": (
         "horizon_months",
         "holdout_months",
@@ -495,6 +532,7 @@ _SHARES = {
     "ChurnSection": ("spend_decline_threshold",),
     "ClvSection": ("annual_discount_rate",),
     "EconomicsSection": ("uplift_points", "revisit_drop_points"),
+    "ActionsSection": ("holdout_share", "min_effect"),
 }
 
 
@@ -542,6 +580,7 @@ _SECTIONS = {
     "InterruptedSection": "interrupted",
     "ChurnSection": "churn",
     "CareSection": "care",
+    "ActionsSection": "actions",
     "MembershipSection": "membership",
     "ReferralSection": "referral",
     "ClvSection": "clv",
@@ -573,6 +612,13 @@ def _check_values(obj: Any, source: str) -> None:
                     f"{source}: 'load.status_words' maps {word!r} to {canon!r}; map it to one "
                     f"of {', '.join(allowed)}"
                 )
+    if name == "ActionsSection":
+        wrong = [x for x in obj.holdout_lists if x not in HOLDABLE]
+        if wrong:
+            raise ProfileError(
+                f"{source}: 'actions.holdout_lists' names {', '.join(map(repr, wrong))}; "
+                f"lists that can hold patients back: {', '.join(HOLDABLE)}"
+            )
     if name == "RfmSection":
         for key in ("score_cutoff", "tier_high_score", "tier_low_score"):
             if not 1 <= getattr(obj, key) <= 5:

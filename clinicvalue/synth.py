@@ -6,8 +6,9 @@ patients, so a million patients take seconds to a few minutes.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -98,6 +99,12 @@ HEADERS: dict[str, dict[str, dict[str, str]]] = {
             "first_visit": "初診日期",
         },
         "spend": {"month": "月份", "channel": "管道", "amount": "金額", "purpose": "用途"},
+        "appointments": {
+            "patient_id": "病歷號",
+            "date": "預約日期",
+            "time": "預約時間",
+            "status": "預約狀態",
+        },
         "plans": {
             "patient_id": "病歷號",
             "item": "項目",
@@ -135,6 +142,12 @@ HEADERS: dict[str, dict[str, dict[str, str]]] = {
             "first_visit": "首诊日期",
         },
         "spend": {"month": "月份", "channel": "渠道", "amount": "金额", "purpose": "用途"},
+        "appointments": {
+            "patient_id": "病历号",
+            "date": "预约日期",
+            "time": "预约时间",
+            "status": "预约状态",
+        },
         "plans": {
             "patient_id": "病历号",
             "item": "项目",
@@ -156,6 +169,7 @@ class SyntheticClinic:
     patients: pd.DataFrame
     spend: pd.DataFrame
     plans: pd.DataFrame
+    appointments: pd.DataFrame = field(default_factory=lambda: _appointments_frame([], [], [], []))
 
 
 def _pick(rng: np.random.Generator, table: dict, n: int, col: int = 0) -> np.ndarray:
@@ -319,7 +333,60 @@ def synthesize(
     )
     spend = _spend(pats, start_ts, end_ts)
     plans = _plans(rng, pats, start_ts, n_days, first) if kind == "dental" else _empty_plans()
-    return SyntheticClinic(kind, visits, pats, spend, plans)
+    book = _appointments(np.random.default_rng([seed, 17]), visits, end_ts)
+    return SyntheticClinic(kind, visits, pats, spend, plans, book)
+
+
+_SLOTS = np.array([f"{h:02d}:{m:02d}" for h in (9, 10, 11, 14, 15, 16, 17) for m in (0, 30)])
+
+
+def _appointments_frame(pid: Any, day: Any, status: Any, slot: Any) -> pd.DataFrame:
+    return pd.DataFrame(
+        {
+            "patient_id": pd.array(pid, dtype="string"),
+            "date": pd.to_datetime(pd.Series(day, dtype="datetime64[ns]")),
+            "time": pd.array(slot, dtype="string"),
+            "status": pd.array(status, dtype="string"),
+        }
+    )
+
+
+def _appointments(
+    rng: np.random.Generator, visits: pd.DataFrame, end: pd.Timestamp
+) -> pd.DataFrame:
+    """Return the appointment book as the clinic exports it on ``end``.
+
+    The last 90 days' attended visits were booked (completed), with a no-show or a
+    cancellation beside some of them; about 40% of patients seen in the last year hold
+    a booking in the next 60 days, more of those seen recently.
+    """
+    attended = visits.loc[visits["status"].eq("completed"), ["patient_id", "visit_date"]]
+    attended = attended.drop_duplicates()
+    recent = attended[attended["visit_date"] > end - pd.Timedelta(days=90)]
+    n = len(recent)
+    missed = rng.random(n)
+    extra = recent[missed < 0.12]
+    extra_status = np.where(missed[missed < 0.12] < 0.07, "no-show", "cancelled")
+    extra_day = extra["visit_date"] - pd.to_timedelta(rng.integers(3, 30, len(extra)), unit="D")
+    last = attended.groupby("patient_id")["visit_date"].max()
+    seen = last[last > end - pd.Timedelta(days=365)]
+    since = (end - seen).dt.days.to_numpy()
+    chance = np.where(since < 60, 0.55, 0.3)
+    pick = rng.random(len(seen)) < chance
+    future_day = end + pd.to_timedelta(rng.integers(1, 61, int(pick.sum())), unit="D")
+    future_status = np.where(rng.random(int(pick.sum())) < 0.5, "confirmed", "booked")
+    book = pd.concat(
+        [
+            _appointments_frame(recent["patient_id"], recent["visit_date"], ["completed"] * n,
+                                _SLOTS[rng.integers(0, len(_SLOTS), n)]),
+            _appointments_frame(extra["patient_id"], extra_day, extra_status,
+                                _SLOTS[rng.integers(0, len(_SLOTS), len(extra))]),
+            _appointments_frame(seen.index[pick], future_day, future_status,
+                                _SLOTS[rng.integers(0, len(_SLOTS), int(pick.sum()))]),
+        ],
+        ignore_index=True,
+    )  # fmt: skip
+    return book.sort_values(["patient_id", "date"], kind="stable", ignore_index=True)
 
 
 def _dedupe(pid: np.ndarray, day: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
@@ -467,7 +534,7 @@ def write_synthetic(
     headers: str = "en",
     encoding: str = "utf-8",
 ) -> list[Path]:
-    """Write ``visits``, ``patients``, ``spend`` and ``plans`` files into ``out_dir``.
+    """Write ``visits``, ``patients``, ``spend``, ``plans`` and ``appointments`` into ``out_dir``.
 
     Returns the written paths. Dates are written as ``YYYY-MM-DD``; status values stay
     English in every header language.
@@ -477,9 +544,9 @@ def write_synthetic(
     out = Path(out_dir)
     out.mkdir(parents=True, exist_ok=True)
     written = []
-    for name in ("visits", "patients", "spend", "plans"):
+    for name in ("visits", "patients", "spend", "plans", "appointments"):
         frame: pd.DataFrame = getattr(clinic, name)
-        if name == "plans" and frame.empty:
+        if name in ("plans", "appointments") and frame.empty:
             continue
         frame = frame.copy()
         for c in frame.columns:

@@ -18,7 +18,10 @@ import numpy as np
 import pandas as pd
 
 from clinicvalue.analyses.advice import Recommendation, recommendations
-from clinicvalue.analyses.care.lists import action_lists
+from clinicvalue.analyses.care.appointments import BookingKpis, booking_kpis
+from clinicvalue.analyses.care.effect import CallResults, call_results
+from clinicvalue.analyses.care.lists import LISTS, worklist
+from clinicvalue.analyses.care.worklist import Worklist
 from clinicvalue.analyses.clv.model import ClvModel
 from clinicvalue.analyses.clv.predictive import predictive_intervals
 from clinicvalue.analyses.clv.processes import MODEL_NAMES
@@ -62,10 +65,9 @@ from clinicvalue.summarize.definitions import first_visits
 from clinicvalue.summarize.features import patient_features
 from clinicvalue.summarize.summary import summarize
 
-__all__ = ["Missing", "ClvFit", "Analyses", "analyse", "run_metrics", "LIST_LENGTH"]
+__all__ = ["Missing", "ClvFit", "Analyses", "analyse", "run_metrics"]
 
 T = TypeVar("T")
-LIST_LENGTH = 200  # rows per staff list in the monthly workbook
 
 
 @dataclass(frozen=True)
@@ -117,6 +119,7 @@ class Analyses:
     as_of: pd.Timestamp
     profile: ClinicProfile
     locale: str = "en"  # for the few parts that still carry sentences (lists, reasons)
+    with_clv: bool = True  # False: no lifetime-value model (lists rank by spend to date)
 
     # --- per patient ------------------------------------------------------------------
 
@@ -245,6 +248,8 @@ class Analyses:
     @cached_property
     def clv_scores(self) -> pd.DataFrame | None:
         """Per-patient CLV scores, or ``None`` without a model (lists then rank by spend)."""
+        if not self.with_clv:
+            return None
         fit = self.clv
         return None if isinstance(fit, Missing) else fit.scores
 
@@ -340,14 +345,42 @@ class Analyses:
     # --- care ---------------------------------------------------------------------------
 
     @cached_property
-    def lists(self) -> dict[str, pd.DataFrame]:
-        """The staff call lists (``attrs["eligible"]``: how many qualified)."""
+    def worklist(self) -> Worklist:
+        """The front desk's worklist for ``as_of``: one row per patient, within capacity."""
         interrupted = self.segments["interrupted"].ne("not_interrupted")
-        return action_lists(
+        return worklist(
             self.data, self.summary, self.as_of, self.profile,
             clv=self.clv_scores, interrupted=interrupted, locale=self.locale,
-            top_n=LIST_LENGTH, features=self.features,
+            features=self.features, calls=self.data.calls,
         )  # fmt: skip
+
+    @cached_property
+    def lists(self) -> dict[str, pd.DataFrame]:
+        """The worklist as one view per list (``attrs["eligible"]``: how many qualified)."""
+        out = {}
+        for name in LISTS:
+            view = self.worklist.view(name)
+            view.attrs["eligible"] = int(self.worklist.eligible.get(name, 0))
+            out[name] = view
+        return out
+
+    @cached_property
+    def bookings(self) -> BookingKpis:
+        """What the appointment book says (every figure ``None`` without a book)."""
+        scores = self.clv_scores
+        return booking_kpis(
+            self.data.appointments, self.data.visits, self.features["next_recall_due"],
+            self.summary, self.as_of, self.profile,
+            p_alive=None if scores is None else scores["p_alive"],
+        )  # fmt: skip
+
+    @cached_property
+    def calls(self) -> CallResults:
+        """The funnel of this month's calls and each list's effect so far."""
+        month_start = self.as_of.to_period("M").start_time
+        return call_results(
+            self.data.calls, self.data.visits, self.as_of, self.profile, since=month_start
+        )
 
     # --- economics ----------------------------------------------------------------------
 
@@ -536,6 +569,9 @@ def run_metrics(run: Analyses) -> dict[str, Any]:
         str(k): {"eligible": int(v.attrs.get("eligible", len(v))), "listed": int(len(v))}
         for k, v in run.lists.items()
     }
+    out["worklist"] = run.worklist.to_metrics()
+    out["bookings"] = run.bookings.to_metrics()
+    out["calls"] = run.calls.to_metrics()
     out["advice"] = [r.to_metrics() for r in run.advice]
     out["quality"] = run.data.quality.to_metrics()
     return out
@@ -547,6 +583,7 @@ def analyse(
     profile: ClinicProfile | None = None,
     *,
     locale: str | None = None,
+    with_clv: bool = True,
 ) -> Analyses:
     """Return the analysis run of ``data`` as of ``as_of``.
 
@@ -560,6 +597,8 @@ def analyse(
         Thresholds (defaults from the source articles when omitted).
     locale
         Language of the sentences the call lists still carry (default: the profile's).
+    with_clv
+        Fit the lifetime-value model (lists then rank by lifetime value, else by spend).
 
     Raises
     ------
@@ -571,4 +610,4 @@ def analyse(
     clipped = data.until(day)
     if clipped.visits.empty:
         raise InputError(f"no visits on or before {day:%Y-%m-%d}; check the date and the file")
-    return Analyses(clipped, day, prof, locale or prof.clinic.locale)
+    return Analyses(clipped, day, prof, locale or prof.clinic.locale, with_clv)

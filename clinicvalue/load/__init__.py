@@ -32,6 +32,7 @@ from clinicvalue.load._tables import (
     raise_first,
     reject_duplicate_ids,
 )
+from clinicvalue.load.calls import read_calls
 from clinicvalue.profile import ClinicProfile
 from clinicvalue.text.i18n import visit_notes
 from clinicvalue.writers import atomic_path, write_csv
@@ -42,6 +43,7 @@ __all__ = [
     "load_patients",
     "load_spend",
     "load_plans",
+    "load_appointments",
     "parse_mapping",
     "describe_quality",
     "write_rejected",
@@ -219,6 +221,14 @@ def _finish_plans(result: TableResult) -> pd.DataFrame:
     return frame
 
 
+def _finish_appointments(result: TableResult) -> pd.DataFrame:
+    frame = result.frame.drop(columns="source_line")
+    if "status" not in frame:
+        frame["status"] = "booked"
+    frame["status"] = frame["status"].fillna("booked").astype("string")
+    return frame.sort_values(["patient_id", "date"], kind="stable", ignore_index=True)
+
+
 def _quality(results: dict[str, TableResult], extra_notes: list[str]) -> DataQuality:
     rejected = [r.rejected for r in results.values() if len(r.rejected)]
     notes = [n for r in results.values() for n in r.notes] + extra_notes
@@ -239,6 +249,8 @@ def load_clinic(
     patients: Source | None = None,
     spend: Source | None = None,
     plans: Source | None = None,
+    appointments: Source | None = None,
+    calls: str | Path | None = None,
     mapping: dict[str, str] | None = None,
     encoding: str | None = None,
     drop_invalid: bool = False,
@@ -250,8 +262,11 @@ def load_clinic(
     ----------
     visits
         The visit (line-item) export: a path, a data frame or a SQL source.
-    patients, spend, plans
-        The optional patients, marketing-spend and treatment-plan exports.
+    patients, spend, plans, appointments
+        The optional patients, marketing-spend, treatment-plan and appointment-book
+        exports.
+    calls
+        The folder of worklists staff filled in (:func:`clinicvalue.load.calls.read_calls`).
     mapping
         ``{canonical: user_header}`` for headers the kit does not recognise.
     encoding
@@ -274,6 +289,7 @@ def load_clinic(
         ("patients", patients),
         ("spend", spend),
         ("plans", plans),
+        ("appointments", appointments),
     ):
         if source is None:
             continue
@@ -291,7 +307,17 @@ def load_clinic(
         lines=lines,
         patients=_finish_patients(results["patients"]) if "patients" in results else None,
         plans=_finish_plans(results["plans"]) if "plans" in results else None,
+        appointments=(
+            _finish_appointments(results["appointments"]) if "appointments" in results else None
+        ),
     )
+    if calls is not None:
+        data.calls = read_calls(calls, clinic=prof.clinic.id)
+        results_calls = int(data.calls["outcome"].notna().sum())
+        notes.append(
+            f"calls: {len(data.calls):,} call record(s) read back from {Path(calls).name}, "
+            f"{results_calls:,} with an outcome"
+        )
     if "spend" in results:
         data.spend, spend_notes = _finish_spend(results["spend"])
         notes += spend_notes
@@ -383,6 +409,26 @@ def load_plans(
         profile=profile,
     )
     return _finish_plans(result)
+
+
+def load_appointments(
+    source: Source,
+    *,
+    mapping: dict[str, str] | None = None,
+    encoding: str | None = None,
+    drop_invalid: bool = False,
+    profile: ClinicProfile | None = None,
+) -> pd.DataFrame:
+    """Load an appointment-book export into the canonical appointments table."""
+    result, _ = _single(
+        "appointments",
+        source,
+        mapping=mapping,
+        encoding=encoding,
+        drop_invalid=drop_invalid,
+        profile=profile,
+    )
+    return _finish_appointments(result)
 
 
 def describe_quality(quality: DataQuality) -> str:

@@ -7,6 +7,7 @@ cells it could not read. No parser loops over rows in Python.
 
 from __future__ import annotations
 
+import re
 import unicodedata
 
 import numpy as np
@@ -23,11 +24,13 @@ __all__ = [
     "parse_numbers",
     "parse_bools",
     "parse_categories",
+    "parse_times",
     "DATE_EXPECTED",
     "MONTH_EXPECTED",
     "AMOUNT_EXPECTED",
     "VISIT_STATUSES",
     "PLAN_STATUSES",
+    "APPOINTMENT_STATUSES",
     "PURPOSES",
     "SEXES",
 ]
@@ -309,6 +312,35 @@ _FALSE = {
 }
 
 
+_TIME = re.compile(
+    r"(?:上午|下午|am|pm)?\s*(\d{1,2})[:：時时](\d{2})(?::\d{2})?\s*(am|pm|上午|下午)?"
+)
+
+
+def parse_times(s: pd.Series) -> tuple[pd.Series, np.ndarray]:
+    """Parse times of day (``9:30``, ``14:00``, ``2:30 pm``, ``下午2:30``) as ``HH:MM`` text.
+
+    Returns the text column (NA for blank cells) and a mask of unreadable cells.
+    """
+    s = s.reset_index(drop=True)
+    low = s.str.casefold().str.strip()
+    m = low.str.fullmatch(_TIME.pattern)
+    parts = low.str.extract(_TIME.pattern)
+    hour = pd.to_numeric(parts[0], errors="coerce")
+    minute = pd.to_numeric(parts[1], errors="coerce")
+    pm = low.str.contains("pm|下午", regex=True, na=False)
+    hour = hour.where(~(pm & hour.lt(12)), hour + 12)
+    ok = m.fillna(False) & hour.between(0, 23) & minute.between(0, 59)
+    out = (
+        hour.fillna(0).astype("int64").astype(str).str.zfill(2)
+        + ":"
+        + minute.fillna(0).astype("int64").astype(str).str.zfill(2)
+    ).astype("string")
+    out = out.where(ok.to_numpy(), pd.NA)
+    bad = ~ok.to_numpy() & low.ne("").to_numpy()
+    return out, bad
+
+
 def parse_bools(s: pd.Series) -> tuple[pd.Series, np.ndarray]:
     """Parse yes/no flags (yes/no, true/false, 1/0, Y/N, 是/否, 同意/不同意).
 
@@ -370,6 +402,52 @@ VISIT_STATUSES: dict[str, list[str]] = {
         "未报到",
     ],
     "cancelled": ["cancelled", "canceled", "cancel", "取消", "已取消", "改期"],
+}
+APPOINTMENT_STATUSES: dict[str, list[str]] = {
+    "booked": [
+        "booked",
+        "scheduled",
+        "reserved",
+        "pending",
+        "已預約",
+        "已预约",
+        "預約",
+        "预约",
+        "待診",
+        "待诊",
+    ],
+    "confirmed": ["confirmed", "confirm", "已確認", "已确认", "確認", "确认"],
+    "cancelled": ["cancelled", "canceled", "cancel", "取消", "已取消", "改期"],
+    "no-show": [
+        "no-show",
+        "no show",
+        "noshow",
+        "dna",
+        "missed",
+        "爽約",
+        "爽约",
+        "未到",
+        "失約",
+        "失约",
+        "未報到",
+        "未报到",
+    ],
+    "completed": [
+        "completed",
+        "complete",
+        "done",
+        "attended",
+        "arrived",
+        "seen",
+        "已完成",
+        "完成",
+        "已報到",
+        "已报到",
+        "已到診",
+        "已到诊",
+        "到診",
+        "到诊",
+    ],
 }
 PLAN_STATUSES: dict[str, list[str]] = {
     "planned": [

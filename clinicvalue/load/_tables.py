@@ -70,6 +70,14 @@ _KINDS: dict[str, dict[str, str]] = {
         "planned_date": "date",
         "done_date": "date",
     },
+    "appointments": {
+        "patient_id": "id",
+        "date": "date!",
+        "time": "time",
+        "status": "appointment_status",
+        "treatment": "text",
+        "doctor": "text",
+    },
 }
 
 _BLANK_REASON = {
@@ -122,6 +130,7 @@ def _expected(kind: str) -> tuple[str, str]:
         )
     vocab = {
         "plan_status": ("a plan status", P.PLAN_STATUSES),
+        "appointment_status": ("an appointment status", P.APPOINTMENT_STATUSES),
         "purpose": ("a spend purpose", P.PURPOSES),
         "sex": ("a sex", P.SEXES),
     }
@@ -134,6 +143,7 @@ def _expected(kind: str) -> tuple[str, str]:
         "month": ("a month", P.MONTH_EXPECTED),
         "amount": ("an amount", P.AMOUNT_EXPECTED),
         "number": ("a number", "expected a number such as 85 or 4.5"),
+        "time": ("a time of day", "expected HH:MM, such as 09:30 or 14:00"),
         "bool": ("yes or no", "expected yes/no, true/false, 1/0, Y/N or 是/否"),
     }[kind]
 
@@ -172,6 +182,10 @@ def _parse_unique(kind: str, s: pd.Series, options: ReadOptions) -> tuple[pd.Ser
         return P.parse_categories(s, _statuses(options))
     if kind == "plan_status":
         return P.parse_categories(s, P.PLAN_STATUSES)
+    if kind == "appointment_status":
+        return P.parse_categories(s, P.APPOINTMENT_STATUSES)
+    if kind == "time":
+        return P.parse_times(s)
     if kind == "purpose":
         return P.parse_categories(s, P.PURPOSES)
     if kind == "sex":

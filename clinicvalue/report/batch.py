@@ -6,7 +6,8 @@ last, ``reports/portfolio/<YYYY-MM>/`` gets the clinics side by side.
 
 ``clinics.toml`` lists clinics as ``[[clinic]]`` tables with ``visits`` (a file) or
 ``visits_sql`` (a query, or a ``.sql`` file), optional ``patients``/``patients_sql``,
-``spend``/``spend_sql``, ``plans``/``plans_sql``, ``db_url_env`` (the *name* of the
+``spend``/``spend_sql``, ``plans``/``plans_sql``, ``appointments``/``appointments_sql``,
+``calls`` (the folder of filled-in worklists), ``db_url_env`` (the *name* of the
 variable holding that clinic's database URL; default ``CLINICVALUE_DB_URL``), ``profile``,
 ``locale``, ``mapping``, ``encoding`` and ``drop_invalid``. Relative paths, of data and of
 ``.sql`` files, are read from the file's folder. Credentials never appear in the file: only
@@ -62,16 +63,18 @@ _KEYS = {
     "patients",
     "spend",
     "plans",
+    "appointments",
+    "calls",
     "profile",
     "locale",
     "mapping",
     "encoding",
     "drop_invalid",
     "db_url_env",
-    *(f"{t}_sql" for t in ("visits", "patients", "spend", "plans")),
+    *(f"{t}_sql" for t in ("visits", "patients", "spend", "plans", "appointments")),
 }
-_TABLES = ("visits", "patients", "spend", "plans")
-_PATHS = (*_TABLES, "profile")
+_TABLES = ("visits", "patients", "spend", "plans", "appointments")
+_PATHS = (*_TABLES, "profile", "calls")
 
 
 @dataclass(frozen=True)
@@ -335,6 +338,7 @@ def _stage(plan: _Planned, month: str, out: str | Path, deck: bool | None) -> _R
     staged = stack.enter_context(
         staged_report(
             **_sources(item),
+            calls=item.get("calls"),
             profile=plan.profile,
             month=month,
             locale=item.get("locale"),

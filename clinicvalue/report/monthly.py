@@ -17,6 +17,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from clinicvalue.analyses.care.worklist import Worklist
 from clinicvalue.analyses.run import analyse, run_metrics
 from clinicvalue.data import ClinicData
 from clinicvalue.errors import (
@@ -70,6 +71,8 @@ class MonthlyReport:
     findings: list[str] = field(repr=False)
     metrics: dict[str, Any] = field(repr=False)
     actions: dict[str, pd.DataFrame] = field(default_factory=dict, repr=False)
+    worklist: Worklist | None = field(default=None, repr=False)
+    profile: ClinicProfile = field(default_factory=ClinicProfile, repr=False)
 
     def section(self, key: str) -> Section:
         """Return section ``key`` (one of :data:`SECTION_KEYS`)."""
@@ -230,6 +233,8 @@ def build_monthly(
         findings=findings,
         metrics=metrics,
         actions={str(k): v for k, v in run.lists.items()},
+        worklist=run.worklist,
+        profile=prof,
     )
 
 

@@ -13,7 +13,7 @@ from clinicvalue.load import load_clinic
 from clinicvalue.load.sources import SqlSource
 from clinicvalue.names import check_clinic_id
 from clinicvalue.profile import ClinicProfile, load_profile
-from clinicvalue.report.excel import write_actions
+from clinicvalue.report.excel import write_worklist
 from clinicvalue.report.monthly import MonthlyReport
 from clinicvalue.writers import write_json
 
@@ -52,6 +52,8 @@ def open_clinic(
     patients: str = "",
     spend: str = "",
     plans: str = "",
+    appointments: str = "",
+    calls: str = "",
     profile: str = "",
     mapping: dict[str, str] | None = None,
     encoding: str = "",
@@ -62,6 +64,7 @@ def open_clinic(
     patients_sql: str = "",
     spend_sql: str = "",
     plans_sql: str = "",
+    appointments_sql: str = "",
     db_url_env: str = "CLINICVALUE_DB_URL",
 ) -> tuple[ClinicData, ClinicProfile]:
     """Load a clinic's inputs.
@@ -69,14 +72,15 @@ def open_clinic(
     A table given as ``<table>_sql`` is read from the database whose URL is in the
     environment variable named ``db_url_env`` (only the name travels here). With no
     ``visits`` at all, the clinic in ``folder`` (``visits.*``, ``patients.*``,
-    ``spend.*``, ``plans.*``, ``clinic.toml``) is used, else the bundled ``sample``
-    clinic.
+    ``spend.*``, ``plans.*``, ``appointments.*``, ``clinic.toml``) is used, else the
+    bundled ``sample`` clinic.
     """
     queries = {
         "visits": visits_sql,
         "patients": patients_sql,
         "spend": spend_sql,
         "plans": plans_sql,
+        "appointments": appointments_sql,
     }
     sql = {t: SqlSource(q, url_env=db_url_env, label=t) for t, q in queries.items() if q}
     if not visits and "visits" not in sql:
@@ -87,6 +91,7 @@ def open_clinic(
         patients = patients or _sample(where, "patients") or ""
         spend = spend or _sample(where, "spend") or ""
         plans = plans or _sample(where, "plans") or ""
+        appointments = appointments or _sample(where, "appointments") or ""
         toml = where / "clinic.toml"
         profile = profile or (str(toml) if toml.is_file() else "")
     prof = read_profile(profile)
@@ -95,6 +100,8 @@ def open_clinic(
         patients=sql.get("patients", patients or None),
         spend=sql.get("spend", spend or None),
         plans=sql.get("plans", plans or None),
+        appointments=sql.get("appointments", appointments or None),
+        calls=calls or None,
         mapping=mapping or None,
         encoding=encoding or None,
         drop_invalid=drop_invalid,
@@ -141,5 +148,7 @@ def write_outputs(report: MonthlyReport, folder: str | Path = "") -> list[Path]:
     folder.mkdir(parents=True, exist_ok=True)
     return [
         write_json(report.metrics, folder / "metrics.json"),
-        write_actions(report.actions, folder / "actions.xlsx", locale=report.locale),
+        write_worklist(
+            report.worklist, folder / "actions.xlsx", profile=report.profile, locale=report.locale
+        ),
     ]

@@ -54,6 +54,15 @@ def _source(value: Any, name: str, tmp: Path) -> str:
     return str(path.resolve())
 
 
+def _calls_folder(calls: str | Path | None) -> str:
+    if not calls:
+        return ""
+    path = Path(calls)
+    if not path.is_dir():
+        raise InputError(f"calls folder not found: {path} (the folder of filled-in worklists)")
+    return str(path.resolve())
+
+
 def _refuse_inputs_inside(folder: Path, *sources: Any) -> None:
     """Refuse a run whose report folder (replaced on success) holds one of its inputs."""
     for source in sources:
@@ -149,6 +158,8 @@ def staged_report(
     patients: Any = None,
     spend: Any = None,
     plans: Any = None,
+    appointments: Any = None,
+    calls: str | Path | None = None,
     profile: ClinicProfile | str | Path | None = None,
     month: str,
     locale: str | None = None,
@@ -172,7 +183,9 @@ def staged_report(
     check_benchmarks(prof)
     loc = locale or prof.clinic.locale
     check_option("locale", loc, LOCALES)
-    _refuse_inputs_inside(report_folder(out, prof.clinic.id, month), visits, patients, spend, plans)
+    _refuse_inputs_inside(
+        report_folder(out, prof.clinic.id, month), visits, patients, spend, plans, appointments
+    )
     pseudonym_secret(prof)  # patient keys need a secret: stop now, not inside the notebook
     prev = (pd.Timestamp(f"{month}-01") - pd.DateOffset(months=1)).strftime("%Y-%m")
     prev_metrics = report_folder(out, prof.clinic.id, prev) / "metrics.json"
@@ -183,6 +196,8 @@ def staged_report(
             "patients": _source(patients, "patients", tmp),
             "spend": _source(spend, "spend", tmp),
             "plans": _source(plans, "plans", tmp),
+            "appointments": _source(appointments, "appointments", tmp),
+            "calls": _calls_folder(calls),
             "profile": str(tmp / ".profile.json"),
             "month": month,
             "locale": loc,
@@ -193,7 +208,15 @@ def staged_report(
             "allow_partial": bool(allow_partial),
             "mapping": dict(mapping or {}),
         }
-        params.update(_sql_params(visits=visits, patients=patients, spend=spend, plans=plans))
+        params.update(
+            _sql_params(
+                visits=visits,
+                patients=patients,
+                spend=spend,
+                plans=plans,
+                appointments=appointments,
+            )  # fmt: skip
+        )
         with step(f"{prof.clinic.id} {month}: load, analyses, notebook"):
             execute.execute_notebook(
                 execute.notebook_path("monthly_report.ipynb"),
@@ -218,6 +241,8 @@ def run_report(
     patients: Any = None,
     spend: Any = None,
     plans: Any = None,
+    appointments: Any = None,
+    calls: str | Path | None = None,
     profile: ClinicProfile | str | Path | None = None,
     month: str,
     locale: str | None = None,
@@ -233,10 +258,13 @@ def run_report(
 
     Parameters
     ----------
-    visits, patients, spend, plans
+    visits, patients, spend, plans, appointments
         Export files (CSV, XLSX, Parquet), data frames, or :class:`SqlSource` queries
         (the notebook receives the query and the variable's name, never the URL);
         only ``visits`` is required.
+    calls
+        The folder of worklists staff filled in (``clinicvalue actions``); the report
+        then shows each list's funnel and measured effect.
     profile
         A :class:`ClinicProfile` or a TOML file (defaults when omitted).
     month
@@ -268,6 +296,8 @@ def run_report(
         patients=patients,
         spend=spend,
         plans=plans,
+        appointments=appointments,
+        calls=calls,
         profile=prof,
         month=month,
         locale=locale,
@@ -300,6 +330,7 @@ def run_demo(out: str | Path = "reports", *, month: str = "2026-10") -> Path:
         patients=find("patients"),
         spend=find("spend"),
         plans=find("plans"),
+        appointments=find("appointments"),
         profile=toml if toml.is_file() else None,
         month=month,
         out=out,

@@ -1,11 +1,11 @@
-"""Staff call lists for actions.xlsx: one frame per list, ready for the front desk.
+"""The day's call lists, worded for the front desk, merged into one worklist.
 
-Each list has one row per patient (the most urgent task wins), sorted by priority, cut to
-``top_n``: ``patient_key`` (pseudonymous), ``task``, ``reason`` and ``script`` in the locale,
-``due_date``, ``last_visit``, ``priority`` (1 = call first) and, only where
-:func:`clinicvalue.privacy.contact_allowed` says so, ``name`` and ``phone``. Patients
-whose ``contact_ok`` is false are left off every list. :func:`action_lists` builds all
-the staff's lists in one call for ``actions.xlsx``.
+:func:`day_tasks` finds every call due on a day, one frame per list of
+:data:`~clinicvalue.profile.WORKLISTS`, each row with its reason spelled out (the
+treatment, the date, the churn signal's value) and a suggested script in the clinic's
+language. :func:`worklist` merges them into the day's ranked worklist
+(:mod:`~clinicvalue.analyses.care.worklist`); :func:`action_lists` returns that worklist
+as one view per list, for the report and ``actions.xlsx``.
 """
 
 from __future__ import annotations
@@ -14,115 +14,40 @@ import numpy as np
 import pandas as pd
 
 from clinicvalue.analyses.care import schedule as care
+from clinicvalue.analyses.care.appointments import booked_patients, next_day_bookings
+from clinicvalue.analyses.care.worklist import Worklist, build_worklist
 from clinicvalue.analyses.retention.churn import _check_clv, _flags, _warnings
 from clinicvalue.data import ClinicData
 from clinicvalue.errors import check_option
-from clinicvalue.privacy import contact_allowed, pseudonym_secret, pseudonymize
-from clinicvalue.profile import ClinicProfile
+from clinicvalue.profile import WORKLISTS, ClinicProfile
 from clinicvalue.summarize.features import patient_features
 from clinicvalue.summarize.summary import MONTH_DAYS
 from clinicvalue.text.catalogue import LOCALES, triples
 
-__all__ = ["LOCALES", "LISTS", "action_lists", "call_list"]
-
-
-# task prefix → locale → (reason, suggested script)
-_TEXT: dict[str, dict[str, tuple[str, str]]] = {
-    k: {loc: (reason[i], triples("lists.script")[k][i]) for i, loc in enumerate(LOCALES)}
-    for k, reason in triples("lists.reason").items()
-}
-
-
-def call_list(
-    tasks: pd.DataFrame,
-    patients: pd.DataFrame | None,
-    profile: ClinicProfile,
-    *,
-    locale: str = "en",
-    top_n: int = 200,
-    last_visit: pd.Series | None = None,
-) -> pd.DataFrame:
-    """Turn a care/churn task frame into a front-desk call list.
-
-    Parameters
-    ----------
-    tasks
-        Rows with ``patient_id``, ``task`` and ``due_date`` (from :mod:`~.schedule`);
-        an optional ``priority_value`` column ranks ties (higher first); optional
-        ``reason`` and ``script`` columns replace the task's standard text where set.
-    patients
-        Canonical patients (``contact_ok``, ``name``, ``phone`` when present).
-    profile
-        The clinic profile (privacy settings, pseudonym secret).
-    locale
-        ``"en"``, ``"zh-Hant"`` or ``"zh-Hans"``.
-    top_n
-        Keep at most this many rows; ``out.attrs["eligible"]`` keeps how many patients
-        qualified before the cut.
-    last_visit
-        Optional last visit date per patient (indexed by ``patient_id``).
-    """
-    check_option("locale", locale, LOCALES)
-    t = tasks.copy()
-    t["patient_id"] = t["patient_id"].astype("string")
-    if patients is not None and "contact_ok" in patients.columns:
-        refused = patients.loc[patients["contact_ok"].eq(False).to_numpy(), "patient_id"]
-        # factorise both together: integer membership, not a per-string Python set
-        codes, _ = pd.factorize(pd.concat([t["patient_id"], refused.astype("string")]))
-        t = t[~np.isin(codes[: len(t)], codes[len(t) :])]
-    if "priority_value" not in t.columns:
-        t["priority_value"] = 0.0
-    t = t.sort_values(["due_date", "priority_value"], ascending=[True, False], kind="stable")
-    t = t.drop_duplicates("patient_id")
-    eligible = len(t)
-    t = t.head(top_n).reset_index(drop=True)
-    prefix = t["task"].astype(str).str.split("_").str[0]
-    reason = prefix.map({k: v[locale][0] for k, v in _TEXT.items()}).astype("string")
-    script = prefix.map({k: v[locale][1] for k, v in _TEXT.items()}).astype("string")
-    if "reason" in t.columns:
-        reason = t["reason"].astype("string").fillna(reason)
-    if "script" in t.columns:
-        script = t["script"].astype("string").fillna(script)
-    out = pd.DataFrame(
-        {
-            "patient_key": pseudonymize(t["patient_id"], pseudonym_secret(profile)),
-            "task": t["task"].astype("string"),
-            "reason": reason,
-            "script": script,
-            "due_date": t["due_date"],
-            "priority": pd.RangeIndex(1, len(t) + 1),
-        }
-    )
-    if last_visit is not None:
-        out["last_visit"] = t["patient_id"].map(last_visit).to_numpy()
-    allowed = contact_allowed(patients, profile)
-    if patients is not None and bool(allowed.any()):
-        # reindex, not map: with no ID in the register (referrers named, not numbered) a
-        # map gives an all-null column that cannot be filled
-        ok = allowed.reindex(pd.Index(t["patient_id"])).to_numpy(dtype=bool, na_value=False)
-        info = patients.set_index(patients["patient_id"].astype("string"))
-        for col in ("name", "phone"):
-            if col in info.columns:
-                values = t["patient_id"].map(info[col]).astype("string")
-                out[col] = values.where(ok, pd.NA).to_numpy()
-    out.attrs["eligible"] = eligible  # patients on the list before the top_n cut
-    return out
-
+__all__ = ["LISTS", "FOLLOWUP_LATE_DAYS", "action_lists", "day_tasks", "worklist"]
 
 #: Keys of :func:`action_lists`, in sheet order.
-LISTS = ("churn_warnings", "recalls_due", "followups", "birthdays", "reactivation", "vip_referrers")
+LISTS = WORKLISTS
+#: A follow-up missed over a weekend stays on the list this many days.
+FOLLOWUP_LATE_DAYS = 2
 
+_REASON = triples("lists.reason")
+_SCRIPT = triples("lists.script")
 _EXTRA: dict[str, tuple[str, str, str]] = triples("lists.text")
 _IDX = {loc: i for i, loc in enumerate(LOCALES)}
 
 
-def _fill(template: str, **fields: pd.Series) -> pd.Series:
+def _fill(template: str, index: pd.Index, **fields: pd.Series) -> pd.Series:
     """Fill ``{name}`` placeholders from aligned string Series, vectorised."""
     parts = template.replace("}", "{").split("{")
-    out = pd.Series("", index=next(iter(fields.values())).index, dtype="string")
+    out = pd.Series("", index=index, dtype="string")
     for i, part in enumerate(parts):
-        out = out + (fields[part].astype("string") if i % 2 else part)
+        out = out + (fields[part].astype("string").fillna("") if i % 2 else part)
     return out
+
+
+def _dates(s: pd.Series) -> pd.Series:
+    return pd.to_datetime(s).dt.strftime("%Y-%m-%d").astype("string")
 
 
 def _referral_counts(patients: pd.DataFrame | None) -> pd.Series:
@@ -131,6 +56,230 @@ def _referral_counts(patients: pd.DataFrame | None) -> pd.Series:
     ref = patients["referred_by"].astype("string").str.strip()
     ref = ref[ref.fillna("").ne("")]
     return ref.value_counts()
+
+
+def _open_items(plans: pd.DataFrame | None) -> pd.Series:
+    """Each patient's unfinished plan items, ``、``-joined (empty without plans)."""
+    if plans is None or plans.empty:
+        return pd.Series(dtype="string")
+    todo = plans[plans["status"].astype("string").ne("done")]
+    return todo.groupby(todo["patient_id"].astype("string"))["item"].agg(
+        lambda s: "、".join(dict.fromkeys(s.astype(str)))
+    )
+
+
+def day_tasks(
+    data: ClinicData,
+    summary: pd.DataFrame,
+    day: pd.Timestamp | str,
+    profile: ClinicProfile,
+    *,
+    clv: pd.DataFrame | None = None,
+    interrupted: pd.Series | None = None,
+    locale: str = "en",
+    features: pd.DataFrame | None = None,
+) -> dict[str, pd.DataFrame]:
+    """Return every call due on ``day``, one frame per list.
+
+    Parameters
+    ----------
+    data
+        The clinic's canonical tables (``appointments`` gives tomorrow's reminders).
+    summary
+        Output of :func:`clinicvalue.summarize.summary.summarize` as of ``day``.
+    day
+        The day of the calls.
+    profile
+        The clinic profile (churn, care, referral sections).
+    clv
+        Optional lifetime-value scores (``p_alive``, ``clv``) indexed by ``patient_id``.
+    interrupted
+        Optional boolean per patient (the segmentation's interrupted patients, 003).
+    locale
+        ``"en"``, ``"zh-Hant"`` or ``"zh-Hans"`` for reasons and scripts.
+    features
+        :func:`~clinicvalue.summarize.features.patient_features` for ``day``, when known.
+
+    Returns
+    -------
+    dict[str, pandas.DataFrame]
+        Keys of :data:`LISTS` with rows ``patient_id, task, due_date, reason, script``:
+        ``followups`` due on the day (or up to :data:`FOLLOWUP_LATE_DAYS` late);
+        ``reminders`` for tomorrow's appointments; ``recalls_due`` due within
+        ``care.due_within_days`` or overdue (with ``overdue_days``), leaving out
+        patients away longer than ``activity.dormant_months``; ``churn_warnings``;
+        ``reactivation`` (dormant high-value and interrupted patients, the unfinished
+        treatment named); ``birthdays`` within ``care.birthday_within_days``;
+        ``vip_referrers``.
+    """
+    check_option("locale", locale, LOCALES)
+    _check_clv(clv)
+    day = pd.Timestamp(day).normalize()
+    i = _IDX[locale]
+    patients = data.patients
+    last = summary["last_visit"].set_axis(summary.index.astype("string"))
+    if features is None:
+        features = patient_features(data.visits, day, profile)
+
+    def frame(ids: pd.Series, task: object, due: object, reason: pd.Series, script: object):
+        return pd.DataFrame(
+            {
+                "patient_id": pd.Series(ids, dtype="string").to_numpy(),
+                "task": task,
+                "due_date": due,
+                "reason": pd.Series(reason, dtype="string").to_numpy(),
+                "script": script,
+            }
+        )
+
+    out: dict[str, pd.DataFrame] = {}
+
+    window = max(profile.care.followup_hours) // 24 + 1 + FOLLOWUP_LATE_DAYS
+    recent = data.visits[data.visits["visit_date"] > day - pd.Timedelta(days=window)]
+    follow = care.followup_schedule(recent, day, profile, days=window, late_days=FOLLOWUP_LATE_DAYS)
+    follow = follow[follow["due_date"].dt.normalize() <= day]
+    # one call per visit: the latest follow-up due covers a missed earlier one
+    follow = follow.sort_values("due_date", kind="stable")
+    follow = follow.drop_duplicates(["patient_id", "visit_date"], keep="last")
+    follow = follow.reset_index(drop=True)
+    hours = follow["task"].str.extract(r"(\d+)h", expand=False).astype("int64")
+    after = (hours // 24).astype("string") + _EXTRA["days"][i]
+    after = after.where(hours >= 168, hours.astype("string") + _EXTRA["hours"][i])
+    treated = pd.Series(pd.NA, index=follow.index, dtype="string")
+    if "treatment" in recent.columns and len(follow):
+        day_key = recent.set_index(["patient_id", "visit_date"])["treatment"]
+        treated = pd.Series(
+            day_key.reindex(pd.MultiIndex.from_frame(follow[["patient_id", "visit_date"]])),
+            dtype="string",
+        ).set_axis(follow.index)
+    what = (" (" + treated + ")").fillna("")
+    reason = _fill(
+        _EXTRA["followup"][i], follow.index, after=after, date=_dates(follow["visit_date"])
+    )
+    out["followups"] = frame(
+        follow["patient_id"], follow["task"], follow["due_date"], reason + what,
+        _SCRIPT["followup"][i],
+    )  # fmt: skip
+
+    tomorrow = next_day_bookings(data.appointments, day)
+    at = tomorrow["time"].astype("string").fillna("")
+    what = tomorrow["treatment"].astype("string").fillna("")
+    reason = _fill(_EXTRA["reminder"][i], tomorrow.index, date=_dates(tomorrow["date"]), time=at)
+    reason = (reason.str.strip() + (" · " + what).where(what.ne(""), "")).astype("string")
+    rem = frame(
+        tomorrow["patient_id"], "reminder", tomorrow["date"], reason, _EXTRA["reminder_script"][i]
+    )
+    rem["appointment_time"] = at.where(at.ne(""), pd.NA).to_numpy()
+    out["reminders"] = rem
+
+    recalls = care._recalls(features["next_recall_due"], day, profile)
+    away = (day - recalls["patient_id"].map(last)).dt.days
+    recalls = recalls[~(away > profile.activity.dormant_months * MONTH_DAYS).to_numpy()]
+    recalls = recalls.reset_index(drop=True)
+    n = recalls["overdue_days"].astype("int64").astype("string")
+    due = _dates(recalls["due_date"])
+    late = _fill(_EXTRA["recall_overdue"][i], recalls.index, n=n, date=due)
+    soon = _fill(_EXTRA["recall_due"][i], recalls.index, date=due)
+    reason = late.where(recalls["overdue_days"].gt(0).to_numpy(), soon)
+    rec = frame(recalls["patient_id"], "recall", recalls["due_date"], reason, _SCRIPT["recall"][i])
+    rec["overdue_days"] = recalls["overdue_days"].to_numpy()
+    out["recalls_due"] = rec
+
+    flags = _flags(features, data, day, profile)
+    warn = _warnings(flags, summary, profile, clv, locale).table
+    out["churn_warnings"] = frame(
+        pd.Series(warn.index.astype("string")),
+        ("churn_" + warn["primary_flag"].astype("string")).to_numpy(),
+        day,
+        warn["reason"],
+        warn["script"].to_numpy(),
+    )
+
+    value = None
+    if clv is not None and "clv" in clv.columns:
+        value = clv["clv"].set_axis(clv.index.astype("string"))
+        value = value.reindex(summary.index.astype("string")).set_axis(summary.index)
+    react = care.reactivation_list(summary, day, profile, interrupted=interrupted, value=value)
+    inter = react["task"].eq("reactivate_interrupted").to_numpy()
+    items = react["patient_id"].astype("string").map(_open_items(data.plans)).astype("string")
+    named = (_EXTRA["interrupted"][i] + ": " + items).fillna(_EXTRA["interrupted"][i])
+    months = ((day - pd.to_datetime(react["last_visit"])).dt.days / MONTH_DAYS).round()
+    away_text = _fill(
+        _EXTRA["away"][i], react.index, n=months.astype("Int64"), date=_dates(react["last_visit"])
+    )
+    out["reactivation"] = frame(
+        react["patient_id"], react["task"], day,
+        pd.Series(np.where(inter, named, away_text), dtype="string"),
+        np.where(inter, _EXTRA["interrupted_script"][i], _SCRIPT["reactivate"][i]),
+    )  # fmt: skip
+
+    births = care.birthday_list(patients, day, profile).reset_index(drop=True)
+    reason = _fill(_EXTRA["birthday"][i], births.index, date=_dates(births["due_date"]))
+    out["birthdays"] = frame(
+        births["patient_id"], "birthday", births["due_date"], reason, _SCRIPT["birthday"][i]
+    )
+
+    counts = _referral_counts(patients)
+    counts = counts[counts >= profile.referral.key_referrer_min]
+    ids = pd.Series(counts.index.astype("string"))
+    reason = _fill(_EXTRA["referrer"][i], ids.index, n=pd.Series(counts.to_numpy(), dtype="int64"))
+    out["vip_referrers"] = frame(ids, "thank_referrer", day, reason, _EXTRA["referrer_script"][i])
+    return out
+
+
+def _usual_weekday(visits: pd.DataFrame, ids: pd.Index) -> pd.Series:
+    """Each listed patient's most usual visit weekday (0 = Monday), latest on ties."""
+    mine = visits.loc[visits["patient_id"].isin(ids), ["patient_id", "visit_date"]]
+    if mine.empty:
+        return pd.Series(dtype="Int64")
+    counts = (
+        mine.assign(weekday=mine["visit_date"].dt.day_of_week)
+        .groupby(["patient_id", "weekday"])
+        .size()
+        .rename("n")
+        .reset_index()
+        .sort_values(["patient_id", "n"], ascending=[True, False], kind="stable")
+        .drop_duplicates("patient_id")
+    )
+    return counts.set_index(counts["patient_id"].astype("string"))["weekday"]
+
+
+def worklist(
+    data: ClinicData,
+    summary: pd.DataFrame,
+    day: pd.Timestamp | str,
+    profile: ClinicProfile,
+    *,
+    clv: pd.DataFrame | None = None,
+    interrupted: pd.Series | None = None,
+    locale: str = "en",
+    features: pd.DataFrame | None = None,
+    calls: pd.DataFrame | None = None,
+    capacity: int | None = None,
+) -> Worklist:
+    """Return the day's worklist: :func:`day_tasks` merged, ranked and cut to capacity.
+
+    ``calls`` are the outcomes read back from earlier worklists
+    (:func:`clinicvalue.load.calls.read_calls`); the value at stake is the patient's
+    lifetime value when ``clv`` is given, else their spend to date.
+    """
+    day = pd.Timestamp(day).normalize()
+    tasks = day_tasks(
+        data, summary, day, profile, clv=clv, interrupted=interrupted, locale=locale,
+        features=features,
+    )  # fmt: skip
+    value = None
+    if clv is not None:
+        value = clv["clv"].set_axis(clv.index.astype("string"))
+    booked = booked_patients(data.appointments, day) if data.has_appointments else None
+    candidates = pd.Index(
+        pd.concat([t["patient_id"] for t in tasks.values()], ignore_index=True).unique()
+    )
+    return build_worklist(
+        tasks, summary, day, profile,
+        patients=data.patients, value=value, booked=booked, calls=calls,
+        weekday=_usual_weekday(data.visits, candidates), capacity=capacity,
+    )  # fmt: skip
 
 
 def action_lists(
@@ -142,124 +291,23 @@ def action_lists(
     clv: pd.DataFrame | None = None,
     interrupted: pd.Series | None = None,
     locale: str = "en",
-    top_n: int = 200,
     features: pd.DataFrame | None = None,
+    calls: pd.DataFrame | None = None,
+    capacity: int | None = None,
 ) -> dict[str, pd.DataFrame]:
-    """Return every staff call list, one frame per sheet of ``actions.xlsx``.
+    """Return the day's worklist as one view per list (keys :data:`LISTS`).
 
-    Parameters
-    ----------
-    data
-        The clinic's canonical tables.
-    summary
-        Output of :func:`clinicvalue.summarize.summary.summarize` as of ``as_of``.
-    as_of
-        The day the lists are made.
-    profile
-        The clinic profile (churn, care, referral and privacy sections).
-    clv
-        Optional lifetime-value scores (``p_alive``, ``clv``) indexed by ``patient_id``:
-        churn warnings and reactivation are then ranked by CLV (the value at risk).
-    interrupted
-        Optional boolean per patient (the segmentation's interrupted patients, 003).
-    locale
-        ``"en"``, ``"zh-Hant"`` or ``"zh-Hans"``.
-    top_n
-        Keep at most this many rows per list.
-    features
-        :func:`clinicvalue.summarize.features.patient_features` for the same ``as_of``, when
-        already computed (computed from ``data.visits`` otherwise).
-
-    Returns
-    -------
-    dict[str, pandas.DataFrame]
-        Keys :data:`LISTS`; each frame as :func:`call_list` returns it (``priority`` 1 =
-        call first, one row per patient, contact rules applied). ``churn_warnings`` due
-        today, ranked by value at risk; ``recalls_due`` overdue first, leaving out
-        patients away longer than ``profile.activity.dormant_months`` (they are on
-        ``reactivation``); ``followups`` by
-        due time; ``reactivation`` by value; ``vip_referrers`` (patients whose
-        ``referred_by`` count reaches ``profile.referral.key_referrer_min``, empty
-        without that column) by number of referrals.
+    Each view holds the listed patients with a reason on that list, in the worklist's
+    priority order; ``attrs["eligible"]`` is how many qualified for the list before the
+    hold-back and the capacity.
     """
-    check_option("locale", locale, LOCALES)
-    as_of = pd.Timestamp(as_of)
-    i = _IDX[locale]
-    patients = data.patients
-    last = summary["last_visit"].copy()
-    last.index = last.index.astype("string")
-
-    def listed(tasks: pd.DataFrame) -> pd.DataFrame:
-        return call_list(tasks, patients, profile, locale=locale, top_n=top_n, last_visit=last)
-
-    _check_clv(clv)
-    if features is None:
-        features = patient_features(data.visits, as_of, profile)  # once for both lists
-    flags = _flags(features, data, as_of, profile)
-    warn = _warnings(flags, summary, profile, clv, locale).table
-    churn_tasks = pd.DataFrame(
-        {
-            "patient_id": warn.index.astype("string"),
-            "task": "churn_" + warn["primary_flag"].astype("string").to_numpy(),
-            "due_date": as_of,
-            "priority_value": warn["value_at_risk"].fillna(-np.inf).to_numpy(),
-            "reason": warn["reason"].to_numpy(),
-            "script": warn["script"].to_numpy(),
-        }
-    )
-
-    recalls = care._recalls(features["next_recall_due"], as_of, profile)
-    # patients away longer than the dormant limit go on the reactivation list instead
-    away = (as_of - recalls["patient_id"].map(last)).dt.days
-    recalls = recalls[~(away > profile.activity.dormant_months * MONTH_DAYS).to_numpy()]
-    n = recalls["overdue_days"].astype("int64").astype("string")
-    late = _fill(_EXTRA["recall_overdue"][i], n=n)
-    recalls["reason"] = late.where(recalls["overdue_days"].gt(0).to_numpy(), pd.NA)
-
-    follow = care.followup_schedule(data.visits, as_of, profile)
-    hours = follow["task"].str.extract(r"(\d+)h", expand=False).astype("int64")
-    after = (hours // 24).astype("string") + _EXTRA["days"][i]
-    after = after.where(hours >= 168, hours.astype("string") + _EXTRA["hours"][i])
-    follow["reason"] = _fill(
-        _EXTRA["followup"][i], after=after, date=follow["visit_date"].dt.strftime("%Y-%m-%d")
-    )
-
-    births = care.birthday_list(patients, as_of, profile)
-
-    value = None
-    if clv is not None and "clv" in clv.columns:
-        value = (
-            clv["clv"].set_axis(clv.index.astype("string")).reindex(summary.index.astype("string"))
-        )
-        value.index = summary.index
-    react = care.reactivation_list(summary, as_of, profile, interrupted=interrupted, value=value)
-    inter = react["task"].eq("reactivate_interrupted").to_numpy()
-    react["reason"] = pd.Series(_EXTRA["interrupted"][i], index=react.index, dtype="string").where(
-        inter, pd.NA
-    )
-    react["script"] = pd.Series(
-        _EXTRA["interrupted_script"][i], index=react.index, dtype="string"
-    ).where(inter, pd.NA)
-    react["priority_value"] = react["value"].astype("float64").fillna(-np.inf)
-
-    counts = _referral_counts(patients)
-    counts = counts[counts >= profile.referral.key_referrer_min]
-    refs = pd.DataFrame(
-        {
-            "patient_id": counts.index.astype("string"),
-            "task": "thank_referrer",
-            "due_date": as_of,
-            "priority_value": counts.to_numpy().astype("float64"),
-        }
-    )
-    refs["reason"] = _fill(_EXTRA["referrer"][i], n=refs["priority_value"].astype("int64"))
-    refs["script"] = _EXTRA["referrer_script"][i]
-
-    return {
-        "churn_warnings": listed(churn_tasks),
-        "recalls_due": listed(recalls),
-        "followups": listed(follow),
-        "birthdays": listed(births),
-        "reactivation": listed(react),
-        "vip_referrers": listed(refs),
-    }
+    work = worklist(
+        data, summary, as_of, profile, clv=clv, interrupted=interrupted, locale=locale,
+        features=features, calls=calls, capacity=capacity,
+    )  # fmt: skip
+    out = {}
+    for name in LISTS:
+        view = work.view(name)
+        view.attrs["eligible"] = int(work.eligible.get(name, 0))
+        out[name] = view
+    return out

@@ -7,6 +7,7 @@ are applied later, in :mod:`clinicvalue.analyses.care.lists`.
 
 from __future__ import annotations
 
+import numpy as np
 import pandas as pd
 
 from clinicvalue.analyses.retention.churn import next_recall_due
@@ -48,24 +49,50 @@ def _recalls(due: pd.Series, as_of: pd.Timestamp, profile: ClinicProfile) -> pd.
 
 
 def followup_schedule(
-    visits: pd.DataFrame, as_of: pd.Timestamp | str, profile: ClinicProfile, *, days: int = 30
+    visits: pd.DataFrame,
+    as_of: pd.Timestamp | str,
+    profile: ClinicProfile,
+    *,
+    days: int = 30,
+    late_days: int = 0,
 ) -> pd.DataFrame:
     """Return post-visit follow-up calls at ``profile.care.followup_hours`` after each visit.
 
     Only visits in the last ``days`` days are scheduled and only follow-ups due on or
-    after ``as_of`` are kept; whether a call was made is not tracked.
+    after ``as_of`` (less ``late_days``: calls missed over a weekend) are kept. A visit
+    whose every treatment falls in ``care.followup_skip`` (cleaning, check-up,
+    consultation) gets no follow-up; a visit without treatment text gets one.
     """
     as_of = pd.Timestamp(as_of)
-    recent = visits.loc[
-        (visits["visit_date"] <= as_of) & (visits["visit_date"] > as_of - pd.Timedelta(days=days)),
-        ["patient_id", "visit_date"],
-    ]
+    window = (visits["visit_date"] <= as_of) & (
+        visits["visit_date"] > as_of - pd.Timedelta(days=days)
+    )
+    recent = visits.loc[window]
+    if "treatment" in recent.columns and profile.care.followup_skip:
+        recent = recent[~_routine(recent["treatment"], profile)]
+    recent = recent[["patient_id", "visit_date"]]
     hours = pd.DataFrame({"hours": list(profile.care.followup_hours)})
     tasks = recent.merge(hours, how="cross")
     tasks["due_date"] = tasks["visit_date"] + pd.to_timedelta(tasks["hours"], unit="h")
-    tasks = tasks[tasks["due_date"].dt.normalize() >= as_of]
+    tasks = tasks[tasks["due_date"].dt.normalize() >= as_of - pd.Timedelta(days=late_days)]
     tasks["task"] = "followup_" + tasks["hours"].astype(str) + "h"
     return tasks[["patient_id", "task", "due_date", "visit_date"]].reset_index(drop=True)
+
+
+def _routine(treatment: pd.Series, profile: ClinicProfile) -> pd.Series:
+    """Whether every treatment of a visit (``; ``-joined) is a routine one."""
+    skip = set(profile.care.followup_skip)
+    words = {k.casefold(): c for k, c in profile.treatment.categories.items()}
+
+    def routine(text: object) -> bool:
+        if not isinstance(text, str) or not text.strip():
+            return False
+        items = [x.strip().casefold() for x in text.split(";") if x.strip()]
+        return all(any(c in skip for w, c in words.items() if w in item) for item in items)
+
+    codes, uniques = pd.factorize(treatment.astype("string"))
+    flags = np.array([routine(u) for u in uniques] + [False], dtype=bool)
+    return pd.Series(flags[codes], index=treatment.index)
 
 
 def birthday_list(

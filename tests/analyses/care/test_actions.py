@@ -1,4 +1,4 @@
-"""Tests for clinicvalue.analyses.care.lists."""
+"""Tests for clinicvalue.analyses.care.lists: the day's calls, worded."""
 
 from __future__ import annotations
 
@@ -6,7 +6,7 @@ import pandas as pd
 import pytest
 
 from clinicvalue import load_profile
-from clinicvalue.analyses.care.lists import LISTS, action_lists, call_list
+from clinicvalue.analyses.care.lists import LISTS, action_lists, day_tasks, worklist
 from clinicvalue.data import ClinicData
 from clinicvalue.errors import OptionError
 from clinicvalue.load import load_clinic
@@ -15,88 +15,18 @@ from clinicvalue.profile import ClinicProfile
 from clinicvalue.summarize.summary import summarize
 
 PROFILE = ClinicProfile()
-
-
-def _tasks() -> pd.DataFrame:
-    return pd.DataFrame(
-        {
-            "patient_id": ["00004", "4", "4", "no", "b"],
-            "task": ["recall", "followup_24h", "birthday", "recall", "reactivate_dormant"],
-            "due_date": pd.to_datetime(
-                ["2026-07-05", "2026-07-01", "2026-07-20", "2026-06-01", "2026-07-01"]
-            ),
-            "priority_value": [0.0, 1.0, 0.0, 0.0, 5.0],
-        }
-    )
-
-
-def _patients() -> pd.DataFrame:
-    return pd.DataFrame(
-        {
-            "patient_id": pd.array(["00004", "4", "no", "b"], dtype="string"),
-            "contact_ok": [True, False, False, True],
-            "name": ["Lin", "Wang", "Chen", "Lee"],
-            "phone": ["0911", "0922", "0933", "0944"],
-        }
-    )
-
-
-def test_list_sorted_deduplicated_and_respects_contact_ok() -> None:
-    out = call_list(_tasks(), _patients(), PROFILE)
-    # "4" and "no" refused contact; "00004" stays distinct from "4"
-    assert out["task"].tolist() == ["reactivate_dormant", "recall"]
-    assert out["priority"].tolist() == [1, 2]
-    assert out["patient_key"].str.startswith("P-").all()
-    assert "patient_id" not in out.columns
-    assert out["reason"].tolist() == ["not seen for a long time", "recall due"]
-
-
-def test_duplicates_and_top_n() -> None:
-    patients = _patients().assign(contact_ok=True)
-    out = call_list(_tasks(), patients, PROFILE, top_n=3)
-    assert len(out) == 3 and out["patient_key"].is_unique
-    assert out["task"].iloc[0] == "recall"  # the overdue one first
-    every = call_list(_tasks(), patients, PROFILE)
-    assert out.attrs["eligible"] == len(every) > 3  # the cut is reported, not hidden
-
-
-def test_localised_reason_traditional_and_simplified() -> None:
-    hant = call_list(_tasks(), _patients(), PROFILE, locale="zh-Hant")
-    hans = call_list(_tasks(), _patients(), PROFILE, locale="zh-Hans")
-    assert hant["reason"].iloc[1] == "回診到期" and hans["reason"].iloc[1] == "复诊到期"
-
-
-def test_names_only_when_contact_allowed() -> None:
-    shown = PROFILE.replace(privacy__show_contact_details=True)
-    out = call_list(_tasks(), _patients(), shown)
-    assert out["name"].tolist() == ["Lee", "Lin"]
-    hidden = call_list(_tasks(), _patients(), PROFILE.replace(privacy__show_contact_details=False))
-    assert "name" not in hidden.columns
-
-
-def test_bad_locale() -> None:
-    with pytest.raises(OptionError, match="locale"):
-        call_list(_tasks(), _patients(), PROFILE, locale="fr")
-
-
-def test_task_reason_and_script_override_standard_text() -> None:
-    tasks = _tasks().assign(reason=["custom", None, None, None, None], script="say hi")
-    out = call_list(tasks, _patients(), PROFILE)
-    assert out["reason"].tolist() == ["not seen for a long time", "custom"]
-    assert (out["script"] == "say hi").all()
-
-
 AS_OF = pd.Timestamp("2026-06-30")
 
 
-def _clinic() -> ClinicData:
+def _clinic(appointments: pd.DataFrame | None = None) -> ClinicData:
     rows = [
-        ("a", "2026-06-29", 100.0, "cleaning", None),  # follow-up due; recall later
+        ("a", "2026-06-29", 100.0, "filling", None),  # follow-up due
         ("b", "2025-12-01", 100.0, "cleaning", None),  # cleaning recall due 2026-06-01
         ("c", "2026-04-15", 900.0, "consult", "rude staff"),  # complaint
         ("d", "2026-04-15", 50.0, "consult", "long wait"),  # complaint, refused contact
         ("r", "2026-05-01", 10.0, "consult", None),
         ("z", "2024-01-01", 800.0, "cleaning", None),  # dormant: reactivation, not recall
+        ("s", "2026-06-29", 80.0, "cleaning", None),  # routine: no follow-up call
     ]
     visits = pd.DataFrame(
         {
@@ -109,82 +39,121 @@ def _clinic() -> ClinicData:
     )
     patients = pd.DataFrame(
         {
-            "patient_id": pd.array(["a", "b", "c", "d", "r", "z"], dtype="string"),
-            "contact_ok": [True, True, True, False, True, True],
-            "referred_by": pd.array(["r", "r", None, "r", "", None], dtype="string"),
-            "name": ["A", "B", "C", "D", "R", "Z"],
+            "patient_id": pd.array(["a", "b", "c", "d", "r", "z", "s"], dtype="string"),
+            "contact_ok": [True, True, True, False, True, True, True],
+            "referred_by": pd.array(["r", "r", None, "r", "", None, None], dtype="string"),
+            "name": ["A", "B", "C", "D", "R", "Z", "S"],
+            "birth_date": pd.to_datetime(
+                ["1980-07-02", None, None, None, None, None, None]
+            ),
         }
     )
-    return ClinicData(visits=visits, lines=visits, patients=patients)
+    return ClinicData(visits=visits, lines=visits, patients=patients, appointments=appointments)
 
 
-def test_action_lists_hand_made() -> None:
+def test_day_tasks_name_what_and_when() -> None:
+    data = _clinic()
+    tasks = day_tasks(data, summarize(data.visits, AS_OF), AS_OF, PROFILE)
+    assert tuple(tasks) == LISTS
+    churn = tasks["churn_warnings"].set_index("patient_id")
+    assert churn.loc["c", "reason"] == "complaint on 2026-04-15"
+    assert churn.loc["c", "task"] == "churn_complaint"
+    assert churn.loc["c", "script"].startswith("Apologise")
+    assert churn.loc["b", "reason"].startswith("overdue: 211 days since last visit")
+    recalls = tasks["recalls_due"]
+    assert recalls["patient_id"].tolist() == ["b"]  # not the dormant z
+    assert recalls["reason"].tolist() == ["recall overdue by 29 days (due 2026-06-01)"]
+    react = tasks["reactivation"]
+    assert react["patient_id"].tolist() == ["z"]
+    assert react["reason"].iloc[0] == "not seen for 30 months (last visit 2024-01-01)"
+    follow = tasks["followups"]
+    # the filling gets its call, the routine cleaning of s does not
+    assert follow["patient_id"].tolist() == ["a"]
+    assert follow["reason"].iloc[0] == "follow-up 24 h after the visit on 2026-06-29 (filling)"
+    assert tasks["birthdays"]["reason"].tolist() == ["birthday on 2026-07-02"]
+    refs = tasks["vip_referrers"]
+    assert refs["reason"].tolist() == ["referred 3 new patients"]
+    assert refs["script"].iloc[0].startswith("Thank")
+    assert tasks["reminders"].empty  # no appointment book
+
+
+def test_day_tasks_localised() -> None:
+    data = _clinic()
+    summary = summarize(data.visits, AS_OF)
+    hant = day_tasks(data, summary, AS_OF, PROFILE, locale="zh-Hant")
+    hans = day_tasks(data, summary, AS_OF, PROFILE, locale="zh-Hans")
+    assert hant["vip_referrers"]["reason"].iloc[0] == "介紹了 3 位新病患"
+    assert hans["vip_referrers"]["reason"].iloc[0] == "介绍了 3 位新患者"
+    assert hant["recalls_due"]["reason"].iloc[0] == "回診已逾期 29 天（2026-06-01 到期）"
+    assert hans["followups"]["reason"].iloc[0] == "2026-06-29 就诊后 24 小时关怀 (filling)"
+
+
+def test_reminders_for_tomorrows_bookings_and_interrupted_item_named() -> None:
+    book = pd.DataFrame(
+        {
+            "patient_id": pd.array(["c", "c", "r"], dtype="string"),
+            "date": pd.to_datetime(["2026-07-01", "2026-07-09", "2026-07-01"]),
+            "time": pd.array(["09:30", None, "14:00"], dtype="string"),
+            "status": pd.array(["confirmed", "booked", "cancelled"], dtype="string"),
+            "treatment": pd.array(["implant review", None, None], dtype="string"),
+        }
+    )
+    data = _clinic(book)
+    plans = pd.DataFrame(
+        {
+            "patient_id": pd.array(["r", "r"], dtype="string"),
+            "item": pd.array(["crown", "root canal"], dtype="string"),
+            "status": pd.array(["planned", "done"], dtype="string"),
+        }
+    )
+    data.plans = plans
+    interrupted = pd.Series([True], index=pd.Index(["r"], dtype="string"))
+    tasks = day_tasks(data, summarize(data.visits, AS_OF), AS_OF, PROFILE, interrupted=interrupted)
+    rem = tasks["reminders"]
+    assert rem["patient_id"].tolist() == ["c"]  # r's booking was cancelled
+    assert rem["reason"].iloc[0] == "appointment on 2026-07-01 09:30 · implant review"
+    react = tasks["reactivation"].set_index("patient_id")
+    assert react.loc["r", "reason"] == "treatment not finished: crown"
+    assert react.loc["r", "script"].startswith("Invite back to finish")
+
+
+def test_action_lists_are_views_of_one_worklist() -> None:
     data = _clinic()
     lists = action_lists(data, summarize(data.visits, AS_OF), AS_OF, PROFILE)
     assert tuple(lists) == LISTS
-    churn = lists["churn_warnings"]
-    # by value at risk (total spend): c 900 before b 100; d refused contact
-    assert churn["reason"].tolist() == [
-        "complaint on 2026-04-15",
-        "overdue: 211 days since last visit; after a cleaning, patients normally return "
-        "within 180 days; spend down 100% (last 6 months vs the 6 before)",
-    ]
-    assert churn["task"].tolist() == ["churn_complaint", "churn_overdue"]
-    assert churn["script"].iloc[0].startswith("Apologise")
-    assert "haven't been back" in churn["script"].iloc[1]
-    recalls = lists["recalls_due"]
-    assert recalls["reason"].tolist() == ["recall overdue by 29 days"]  # b, not dormant z
-    react = lists["reactivation"]
-    assert react["task"].tolist() == ["reactivate_dormant"]
-    assert react["reason"].tolist() == ["not seen for a long time"]
-    follow = lists["followups"]
-    assert len(follow) == 1 and follow["reason"].iloc[0] == (
-        "follow-up 24 h after the visit on 2026-06-29"
-    )
-    refs = lists["vip_referrers"]
-    assert refs["reason"].tolist() == ["referred 3 new patients"]
-    assert refs["script"].iloc[0].startswith("Thank")
+    keys = pd.concat([v for v in lists.values()])["patient_key"]
+    d_key = pseudonymize(pd.Series(["d"], dtype="string"), pseudonym_secret(PROFILE)).iloc[0]
+    assert d_key not in set(keys)  # refused contact
+    # b is on the recall and the churn list: one row, both reasons, in both views
+    b = lists["recalls_due"].iloc[0]
+    assert b["lists"] == "recalls_due;churn_warnings"
+    assert "recall overdue by 29 days" in b["reason"] and "211 days" in b["reason"]
+    assert b["patient_key"] in set(lists["churn_warnings"]["patient_key"])
     for frame in lists.values():
-        assert "patient_id" not in frame.columns and "name" not in frame.columns
+        assert "patient_id" in frame.columns  # dropped only when the sheet is written
         assert frame["patient_key"].is_unique
 
 
-def test_action_lists_localised_and_names_when_allowed() -> None:
-    data = _clinic()
-    shown = PROFILE.replace(privacy__show_contact_details=True)
-    summary = summarize(data.visits, AS_OF)
-    hant = action_lists(data, summary, AS_OF, shown, locale="zh-Hant")
-    hans = action_lists(data, summary, AS_OF, shown, locale="zh-Hans")
-    assert hant["vip_referrers"]["reason"].iloc[0] == "介紹了 3 位新病患"
-    assert hans["vip_referrers"]["reason"].iloc[0] == "介绍了 3 位新患者"
-    assert hant["recalls_due"]["reason"].iloc[0] == "回診已逾期 29 天"
-    assert hans["followups"]["reason"].iloc[0] == "2026-06-29 就诊后 24 小时关怀"
-    assert hant["churn_warnings"]["name"].tolist() == ["C", "B"]
-
-
-def test_vip_referrers_empty_without_referred_by() -> None:
-    data = _clinic()
-    data = ClinicData(
-        visits=data.visits, lines=data.lines, patients=data.patients.drop(columns="referred_by")
-    )
-    lists = action_lists(data, summarize(data.visits, AS_OF), AS_OF, PROFILE)
-    assert len(lists["vip_referrers"]) == 0
-
-
-def test_action_lists_on_bundled_sample(
+def test_worklist_on_bundled_sample(
     sample: tuple[ClinicData, ClinicProfile, pd.DataFrame, pd.Timestamp],
 ) -> None:
     data, profile, summary, as_of = sample
-    lists = action_lists(data, summary, as_of, profile, top_n=50)
-    assert tuple(lists) == LISTS
+    work = worklist(data, summary, as_of, profile, capacity=300)
     refused = data.patients.loc[data.patients["contact_ok"].eq(False), "patient_id"]
     refused_keys = set(pseudonymize(refused, pseudonym_secret(profile)))
-    for name, frame in lists.items():
-        assert len(frame) > 0, name
-        assert frame["patient_key"].is_unique, name
-        assert frame["priority"].tolist() == list(range(1, len(frame) + 1))
-        assert not set(frame["patient_key"]) & refused_keys, name
-        assert frame["reason"].notna().all() and frame["script"].notna().all(), name
+    assert len(work.rows) == 300 and work.rows["patient_key"].is_unique
+    assert work.rows["priority"].tolist() == list(range(1, 301))
+    assert not set(work.rows["patient_key"]) & refused_keys
+    assert work.rows["reason"].notna().all() and work.rows["script"].notna().all()
+    assert not set(work.held["patient_key"]) & set(work.rows["patient_key"])
+    booked = set(data.appointments.loc[
+        (data.appointments["date"] > as_of) & data.appointments["status"].ne("cancelled"),
+        "patient_id",
+    ])  # fmt: skip
+    for name in ("recalls_due", "churn_warnings", "reactivation"):
+        view = work.view(name)
+        assert not set(view["patient_id"]) & booked, name
+    assert work.booked["recalls_due"] > 0 and work.booked["churn_warnings"] > 0
 
 
 def test_action_lists_bad_locale() -> None:
@@ -197,31 +166,28 @@ def test_action_lists_bad_locale() -> None:
 def sample() -> tuple[ClinicData, ClinicProfile, pd.DataFrame, pd.Timestamp]:
     d = "data_samples/dental/"
     data = load_clinic(
-        d + "visits.csv", patients=d + "patients.csv", plans=d + "plans.csv", spend=d + "spend.csv"
-    )
+        d + "visits.csv", patients=d + "patients.csv", plans=d + "plans.csv",
+        spend=d + "spend.csv", appointments=d + "appointments.csv",
+    )  # fmt: skip
     as_of = pd.Timestamp("2026-10-31")
     return data, load_profile(d + "clinic.toml"), summarize(data.visits, as_of), as_of
 
 
-def test_action_lists_with_clv_and_interrupted() -> None:
+def test_worklist_ranks_by_clv_when_given() -> None:
     data = _clinic()
     summary = summarize(data.visits, AS_OF)
     clv = pd.DataFrame(
         {"p_alive": [0.2, 0.9, 0.5], "clv": [500.0, 900.0, 50.0]},
         index=pd.Index(["b", "c", "z"], name="patient_id"),
     )
-    interrupted = pd.Series([True], index=pd.Index(["r"], dtype="string"))
-    lists = action_lists(data, summary, AS_OF, PROFILE, clv=clv, interrupted=interrupted)
-    churn = lists["churn_warnings"]
-    # value at risk is the CLV: c 900 before b 500
-    assert churn["task"].tolist() == ["churn_complaint", "churn_overdue"]
-    react = lists["reactivation"].set_index("task")
-    assert react.loc["reactivate_interrupted", "reason"] == "treatment not finished"
-    assert react.loc["reactivate_interrupted", "script"].startswith("Invite back to finish")
-    assert react.loc["reactivate_dormant", "reason"] == "not seen for a long time"
+    work = worklist(data, summary, AS_OF, PROFILE, clv=clv)
+    churn = work.view("churn_warnings")
+    # b's recall due soon outranks c's churn warning; both carry their CLV as value
+    assert churn["patient_id"].tolist() == ["b", "c"]
+    assert churn.set_index("patient_id")["value"].to_dict() == {"b": 500.0, "c": 900.0}
 
 
-def test_action_lists_without_optional_columns_keep_their_columns() -> None:
+def test_worklist_without_optional_columns() -> None:
     visits = pd.DataFrame(
         {
             "patient_id": pd.array(["a"], dtype="string"),
@@ -230,7 +196,7 @@ def test_action_lists_without_optional_columns_keep_their_columns() -> None:
         }
     )
     data = ClinicData(visits=visits, lines=visits)
-    lists = action_lists(data, summarize(visits, AS_OF), AS_OF, PROFILE)
-    assert {k: len(v) for k, v in lists.items()} == dict.fromkeys(LISTS, 0) | {"reactivation": 1}
-    for frame in lists.values():
-        assert {"patient_key", "reason", "script", "due_date", "priority"} <= set(frame.columns)
+    work = worklist(data, summarize(visits, AS_OF), AS_OF, PROFILE)
+    assert work.rows["list"].tolist() == ["reactivation"]
+    assert work.booked is None  # no appointment book: nothing is known about bookings
+    assert {"patient_key", "reason", "script", "due_date", "priority"} <= set(work.rows.columns)

@@ -47,8 +47,10 @@ def test_recalls_due_and_overdue() -> None:
 
 
 def test_followups_only_future_tasks_of_recent_visits() -> None:
-    f = followup_schedule(_visits(), AS_OF, PROFILE)
+    f = followup_schedule(_visits(), AS_OF, PROFILE.replace(care__followup_skip=[]))
     assert set(f["patient_id"]) == {"met", "far"}
+    # a cleaning and a consultation are routine: no follow-up call by default
+    assert followup_schedule(_visits(), AS_OF, PROFILE).empty
     far = f[f["patient_id"] == "far"]
     assert far["task"].tolist() == ["followup_720h"]  # 24h, 48h, 168h already past
     assert far["due_date"].iloc[0] == pd.Timestamp("2026-07-20")

@@ -164,7 +164,13 @@ def build_parser() -> argparse.ArgumentParser:
         metavar="N",
         help="calls in the day (profile: actions.daily_capacity)",
     )
-    p.add_argument(
+    g = p.add_mutually_exclusive_group()
+    g.add_argument(
+        "--scores", metavar="FILE",
+        help="rank by the lifetime value in this clinicvalue score table (the month's "
+        "scoring) instead of fitting the model again",
+    )  # fmt: skip
+    g.add_argument(
         "--no-clv", action="store_true", help="rank by spend to date instead of lifetime value"
     )
     p.add_argument(
@@ -211,6 +217,11 @@ def build_parser() -> argparse.ArgumentParser:
         help="report a month whose data end early (each page says so; no month-over-month)",
     )
     p.add_argument("--no-deck", action="store_true", help=_NO_DECK)
+    p.add_argument(
+        "--calls", metavar="DIR",
+        help="folder of filled-in worklists (clinicvalue actions): the report shows what the "
+        "calls achieved",
+    )  # fmt: skip
     p.set_defaults(func=_cmd_report)
 
     p = _command(
@@ -354,6 +365,7 @@ def _cmd_actions(args: argparse.Namespace) -> int:
     folder = Path(args.out)
     target = folder / f"worklist-{profile.clinic.id}-{day:%Y-%m-%d}.xlsx"
     _refuse_input_targets(args, target)
+    scores = _read_scores(Path(args.scores)) if args.scores else None
     calls_dir = Path(args.calls) if args.calls else folder
     if target.exists():
         earlier = read_calls(target.parent, clinic=profile.clinic.id)
@@ -371,7 +383,7 @@ def _cmd_actions(args: argparse.Namespace) -> int:
         if calls_dir.is_dir():
             data.calls = read_calls(calls_dir, clinic=profile.clinic.id)
             data.calls = data.calls[data.calls["run_date"] < day]
-    run = analyse(data, day, profile, locale=args.locale, with_clv=not args.no_clv)
+    run = analyse(data, day, profile, locale=args.locale, with_clv=not args.no_clv, scores=scores)
     with step("worklist"):
         work = run.worklist
     write_worklist(work, target, profile=profile, locale=run.locale)
@@ -384,6 +396,35 @@ def _cmd_actions(args: argparse.Namespace) -> int:
         + f", {len(work.held)} held back → {target}"
     )
     return 0
+
+
+def _read_scores(path: Path) -> Any:
+    """Read ``patient_id, p_alive, clv`` from a ``clinicvalue score`` table."""
+    import pandas as pd
+
+    if not path.is_file():
+        raise InputError(f"--scores: file not found: {path}", file=str(path))
+    need = ["patient_id", "p_alive", "clv"]
+    suffix = path.suffix.lower()
+    try:
+        if suffix == ".parquet":
+            frame = pd.read_parquet(path, columns=need)
+        elif suffix == ".csv":
+            frame = pd.read_csv(path, usecols=need, dtype={"patient_id": str}, encoding="utf-8-sig")
+        elif suffix == ".xlsx":
+            frame = pd.read_excel(path, usecols=need, dtype={"patient_id": str})
+        else:
+            raise InputError(
+                f"--scores must be a .csv, .parquet or .xlsx score table; got {path.name}"
+            )
+    except (ValueError, KeyError) as exc:
+        raise InputError(
+            f"{path.name} is not a clinicvalue score table with columns {', '.join(need)} "
+            f"({exc}); write one with clinicvalue score (without --no-clv)",
+            file=str(path),
+        ) from exc
+    frame["patient_id"] = frame["patient_id"].astype("string")
+    return frame.set_index("patient_id")[["p_alive", "clv"]].astype("float64")
 
 
 def _cmd_profile(args: argparse.Namespace) -> int:
@@ -441,6 +482,7 @@ def _cmd_report(args: argparse.Namespace) -> int:
         timeout=args.timeout,
         allow_partial=args.allow_partial,
         deck=False if args.no_deck else None,
+        calls=args.calls,
     )
     LOGGER.info(f"report written to {folder}")
     return 0

@@ -130,7 +130,9 @@ def test_round_trip(tmp_path, headers):
 def test_parquet_round_trip(tmp_path):
     clinic = synthesize("general", patients=40, seed=4)
     paths = write_synthetic(clinic, tmp_path, fmt="parquet")
-    assert [p.name for p in paths] == ["visits.parquet", "patients.parquet", "spend.parquet"]
+    assert [p.name for p in paths] == [
+        "visits.parquet", "patients.parquet", "spend.parquet", "appointments.parquet",
+    ]  # fmt: skip
     back = pd.read_parquet(tmp_path / "visits.parquet")
     assert np.allclose(back["amount"], clinic.visits["amount"])
 

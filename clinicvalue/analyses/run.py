@@ -120,6 +120,8 @@ class Analyses:
     profile: ClinicProfile
     locale: str = "en"  # for the few parts that still carry sentences (lists, reasons)
     with_clv: bool = True  # False: no lifetime-value model (lists rank by spend to date)
+    # lifetime-value scores computed earlier (``clinicvalue score``), used instead of a fit
+    given_scores: pd.DataFrame | None = field(default=None, repr=False)
 
     # --- per patient ------------------------------------------------------------------
 
@@ -250,6 +252,8 @@ class Analyses:
         """Per-patient CLV scores, or ``None`` without a model (lists then rank by spend)."""
         if not self.with_clv:
             return None
+        if self.given_scores is not None:
+            return self.given_scores
         fit = self.clv
         return None if isinstance(fit, Missing) else fit.scores
 
@@ -584,6 +588,7 @@ def analyse(
     *,
     locale: str | None = None,
     with_clv: bool = True,
+    scores: pd.DataFrame | None = None,
 ) -> Analyses:
     """Return the analysis run of ``data`` as of ``as_of``.
 
@@ -599,6 +604,9 @@ def analyse(
         Language of the sentences the call lists still carry (default: the profile's).
     with_clv
         Fit the lifetime-value model (lists then rank by lifetime value, else by spend).
+    scores
+        Lifetime-value scores from an earlier run (``p_alive``, ``clv`` indexed by
+        ``patient_id``): the call lists rank by them and no model is fitted for them.
 
     Raises
     ------
@@ -610,4 +618,4 @@ def analyse(
     clipped = data.until(day)
     if clipped.visits.empty:
         raise InputError(f"no visits on or before {day:%Y-%m-%d}; check the date and the file")
-    return Analyses(clipped, day, prof, locale or prof.clinic.locale, with_clv)
+    return Analyses(clipped, day, prof, locale or prof.clinic.locale, with_clv, scores)

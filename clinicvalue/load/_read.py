@@ -355,7 +355,17 @@ def _from_frame(frame: pd.DataFrame, *, name: str, fmt: str) -> RawTable:
 
 
 def _column_text(col: pd.Series) -> pd.Series:
-    """Return a typed column as strings without spurious decimals or 'nan'."""
+    """Return a typed column as strings without spurious decimals or 'nan'.
+
+    Each distinct value is written once (a visit log repeats its days and amounts).
+    """
+    codes, uniques = pd.factorize(col.reset_index(drop=True), use_na_sentinel=True)
+    text = _distinct_text(pd.Series(uniques, dtype=col.dtype)).to_numpy(dtype=object)
+    return pd.Series(np.append(text, "")[codes], dtype=object)
+
+
+def _distinct_text(col: pd.Series) -> pd.Series:
+    """Write each value of a typed column as text (missing values as '')."""
     col = col.reset_index(drop=True)
     missing = col.isna().to_numpy()
     if pd.api.types.is_datetime64_any_dtype(col.dtype):

@@ -66,13 +66,13 @@ def read_calls(folder: str | Path, *, clinic: str | None = None) -> pd.DataFrame
         calls = _read_workbook(path)
         if clinic is not None and len(calls) and not calls["clinic"].eq(clinic).all():
             continue
-        parts.append(calls.drop(columns="clinic"))
+        parts.append(calls)
     if not parts:
         return pd.DataFrame(columns=list(CALL_COLUMNS))
     out = pd.concat(parts, ignore_index=True)
     # the same workbook saved twice: keep one row, the one with an outcome
     out = out.sort_values("outcome", na_position="last", kind="stable")
-    out = out.drop_duplicates(["run_date", "patient_key", "list"])
+    out = out.drop_duplicates(["clinic", "run_date", "patient_key", "list"])
     return out.sort_values(["run_date", "priority"], ignore_index=True)[list(CALL_COLUMNS)]
 
 

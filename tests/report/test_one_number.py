@@ -18,7 +18,7 @@ from clinicvalue.analyses.scoring import score_patients
 from clinicvalue.data import ClinicData
 from clinicvalue.load import load_clinic
 from clinicvalue.profile import ClinicProfile, load_profile
-from clinicvalue.report.excel import write_actions
+from clinicvalue.report.excel import RUN_SHEET, write_worklist
 from clinicvalue.report.monthly import MonthlyReport, build_monthly
 from clinicvalue.synth import synthesize, write_synthetic
 from clinicvalue.text.i18n import fmt_money, fmt_number, fmt_percent
@@ -33,7 +33,7 @@ def _load(folder: Path) -> tuple[ClinicData, ClinicProfile]:
     prof = prof or ClinicProfile()
     extra = {
         k: str(folder / f"{k}.csv")
-        for k in ("patients", "spend", "plans")
+        for k in ("patients", "spend", "plans", "appointments")
         if (folder / f"{k}.csv").exists()
     }
     return load_clinic(str(folder / "visits.csv"), profile=prof, **extra), prof
@@ -129,15 +129,23 @@ def test_score_command_agrees_with_the_report(clinic):
 
 
 def test_workbook_lists_the_counts_the_report_shows(clinic, tmp_path):
-    _, _, report = clinic
-    path = write_actions(report.actions, tmp_path / "actions.xlsx", locale="en")
+    _, prof, report = clinic
+    path = write_worklist(report.worklist, tmp_path / "actions.xlsx", profile=prof, locale="en")
     book = openpyxl.load_workbook(path, read_only=True)
-    rows = sum(max(ws.max_row - 1, 0) for ws in book.worksheets)
-    listed = sum(v["listed"] for v in report.metrics["analyses"]["actions"].values())
-    assert rows == listed
+    sheets = [ws for ws in book.worksheets if ws.title != RUN_SHEET]
+    whole = report.metrics["analyses"]["worklist"]
+    assert sheets[0].max_row - 1 == whole["listed"] == len(report.worklist.rows)
+    views = {
+        k: v["listed"] for k, v in report.metrics["analyses"]["actions"].items() if v["listed"]
+    }
+    assert [ws.max_row - 1 for ws in sheets[1:]] == list(views.values())
+    run = book[RUN_SHEET]
+    held = sum(v["held_back"] for v in whole["lists"].values())
+    assert run.max_row - 1 == whole["listed"] + held
     html = _html(report)
-    for v in report.metrics["analyses"]["actions"].values():
+    for v in whole["lists"].values():
         assert fmt_number(v["eligible"], "en") in html
+        assert v["booked_left_off"] is None or fmt_number(v["booked_left_off"], "en") in html
 
 
 def test_each_months_new_and_active_patients_agree_between_trend_and_flow(clinic):

@@ -17,7 +17,7 @@ from clinicvalue.errors import InputError, ReportError
 from clinicvalue.names import month_bounds
 from clinicvalue.profile import ClinicProfile
 from clinicvalue.report import previous_month
-from clinicvalue.report.excel import write_actions
+from clinicvalue.report.excel import write_worklist
 from clinicvalue.report.monthly import build_monthly, format_kpi
 from clinicvalue.report.pdfcheck import check_pdf
 from clinicvalue.report.render import compose_html, write_pdf
@@ -234,31 +234,64 @@ def test_failed_first_run_leaves_no_empty_folder(tmp_path):
     assert not (tmp_path / "reports").exists()
 
 
-def test_actions_workbook_has_localised_frozen_headers(tmp_path):
-    lists = {"churn_warning": pd.DataFrame({"patient_key": ["P-1"], "reason": ["逾期"]})}
-    path = write_actions(lists, tmp_path / "actions.xlsx", locale="zh-Hant")
-    ws = load_workbook(path)["churn_warning"]
-    assert [c.value for c in ws[1]] == ["病患代碼", "原因"]
+def _worklist(codes: list[str], lists: list[str]):
+    from clinicvalue.analyses.care.worklist import build_worklist
+    from clinicvalue.profile import ClinicProfile
+
+    day = pd.Timestamp("2026-10-31")
+    ids = [f"p{i}" for i in range(len(codes))]
+    tasks = {
+        name: pd.DataFrame(
+            {"patient_id": [ids[i]], "task": [codes[i]], "due_date": [day], "reason": ["逾期"],
+             "script": ["s"]}
+        )
+        for i, name in enumerate(lists)
+    }  # fmt: skip
+    summary = pd.DataFrame(
+        {"last_visit": pd.Timestamp("2026-10-01"), "total_spend": [4.0, 3.0, 2.0, 1.0][: len(ids)]},
+        index=pd.Index(ids, dtype="string"),
+    )
+    prof = ClinicProfile().replace(actions__holdout_share=0.0)
+    return build_worklist(tasks, summary, day, prof), prof
+
+
+def test_actions_workbook_has_localised_frozen_headers_and_dates(tmp_path):
+    from datetime import date
+
+    work, prof = _worklist(["churn_overdue"], ["churn_warnings"])
+    path = write_worklist(work, tmp_path / "actions.xlsx", profile=prof, locale="zh-Hant")
+    wb = load_workbook(path)
+    assert wb.sheetnames == ["今日工作清單", "流失預警", "_run"]
+    ws = wb["流失預警"]
+    header = [c.value for c in ws[1]]
+    assert header[:3] == ["優先順序", "病患代碼", "清單"] and header[-3:] == [
+        "聯絡結果",
+        "結果日期",
+        "備註",
+    ]
     assert ws.freeze_panes == "A2"
     assert ws.column_dimensions["A"].width >= 8
+    assert ws.cell(row=2, column=header.index("到期日") + 1).value.date() == date(2026, 10, 31)
+    assert ws.cell(row=2, column=header.index("聯絡結果") + 1).value is None
 
 
 @pytest.mark.parametrize(
     "locale,want",
     [
-        ("zh-Hant", ["流失預警：消費下降", "就診後 7 天關懷", "就診後 24 小時關懷", "回診到期"]),
-        ("zh-Hans", ["流失预警：消费下降", "就诊后 7 天关怀", "就诊后 24 小时关怀", "复诊到期"]),
-        ("en", ["Churn warning: spending less", "Follow-up 7 days after the visit",
-                "Follow-up 24 hours after the visit", "Recall due"]),
+        ("zh-Hant", ["就診後 24 小時關懷", "就診後 7 天關懷", "回診到期", "流失預警：消費下降"]),
+        ("zh-Hans", ["就诊后 24 小时关怀", "就诊后 7 天关怀", "复诊到期", "流失预警：消费下降"]),
+        ("en", ["Follow-up 24 hours after the visit", "Follow-up 7 days after the visit",
+                "Recall due", "Churn warning: spending less"]),
     ],
 )  # fmt: skip
 def test_actions_workbook_names_tasks_as_the_front_desk_reads_them(tmp_path, locale, want):
     codes = ["churn_spend_decline", "followup_168h", "followup_24h", "recall"]
-    keys = ["P-1", "P-2", "P-3", "P-4"]
-    lists = {"recalls_due": pd.DataFrame({"patient_key": keys, "task": codes})}
-    path = write_actions(lists, tmp_path / "actions.xlsx", locale=locale)
+    work, prof = _worklist(codes, ["churn_warnings", "followups", "reminders", "recalls_due"])
+    path = write_worklist(work, tmp_path / "actions.xlsx", profile=prof, locale=locale)
     ws = load_workbook(path).worksheets[0]
-    assert [row[1].value for row in ws.iter_rows(min_row=2)] == want
+    header = [c.value for c in ws[1]]
+    col = header.index({"en": "All tasks", "zh-Hant": "所有任務", "zh-Hans": "所有任务"}[locale])
+    assert [row[col].value for row in ws.iter_rows(min_row=2)] == want
 
 
 def test_pdf_check_fails_without_the_labels(tmp_path):
@@ -338,25 +371,6 @@ def test_kernel_is_registered_for_this_python_when_missing(monkeypatch):
         spec = KernelSpecManager().get_kernel_spec(execute.KERNEL_NAME)
         assert spec.argv[0] == sys.executable
     assert "cv-kernel-" not in os.environ.get("JUPYTER_PATH", "")
-
-
-def test_actions_workbook_names_sheets_in_the_locale_and_writes_dates(tmp_path):
-    from datetime import date
-
-    frame = pd.DataFrame(
-        {
-            "patient_key": ["P-1", "P-2"],
-            "reason": pd.Series(["逾期", pd.NA], dtype="string"),
-            "due_date": pd.to_datetime(["2026-10-31", "2026-11-02"]),
-        }
-    )
-    path = write_actions({"churn_warnings": frame}, tmp_path / "a.xlsx", locale="zh-Hant")
-    wb = load_workbook(path)
-    assert wb.sheetnames == ["流失預警"]
-    ws = wb["流失預警"]
-    assert [c.value for c in ws[1]] == ["病患代碼", "原因", "到期日"]
-    assert ws["C2"].value.date() == date(2026, 10, 31)
-    assert ws["B3"].value is None
 
 
 @pytest.fixture(scope="module")

@@ -58,14 +58,17 @@ def _referral_counts(patients: pd.DataFrame | None) -> pd.Series:
     return ref.value_counts()
 
 
-def _open_items(plans: pd.DataFrame | None) -> pd.Series:
-    """Each patient's unfinished plan items, ``、``-joined (empty without plans)."""
-    if plans is None or plans.empty:
+def _open_items(plans: pd.DataFrame | None, ids: pd.Series) -> pd.Series:
+    """Return the unfinished plan items of patients ``ids``, ``、``-joined."""
+    if plans is None or plans.empty or ids.empty:
         return pd.Series(dtype="string")
-    todo = plans[plans["status"].astype("string").ne("done")]
-    return todo.groupby(todo["patient_id"].astype("string"))["item"].agg(
-        lambda s: "、".join(dict.fromkeys(s.astype(str)))
+    pid = plans["patient_id"].astype("string")
+    todo = plans[plans["status"].astype("string").ne("done").to_numpy() & pid.isin(ids).to_numpy()]
+    todo = todo.assign(
+        patient_id=todo["patient_id"].astype("string"), item=todo["item"].astype(str)
     )
+    todo = todo.drop_duplicates(["patient_id", "item"])
+    return todo.groupby("patient_id")["item"].agg("、".join)
 
 
 def day_tasks(
@@ -201,7 +204,9 @@ def day_tasks(
         value = value.reindex(summary.index.astype("string")).set_axis(summary.index)
     react = care.reactivation_list(summary, day, profile, interrupted=interrupted, value=value)
     inter = react["task"].eq("reactivate_interrupted").to_numpy()
-    items = react["patient_id"].astype("string").map(_open_items(data.plans)).astype("string")
+    inter_ids = react.loc[inter, "patient_id"].astype("string")
+    items = react["patient_id"].astype("string").map(_open_items(data.plans, inter_ids))
+    items = items.astype("string")
     named = (_EXTRA["interrupted"][i] + ": " + items).fillna(_EXTRA["interrupted"][i])
     months = ((day - pd.to_datetime(react["last_visit"])).dt.days / MONTH_DAYS).round()
     away_text = _fill(

@@ -43,9 +43,7 @@ def _clinic(appointments: pd.DataFrame | None = None) -> ClinicData:
             "contact_ok": [True, True, True, False, True, True, True],
             "referred_by": pd.array(["r", "r", None, "r", "", None, None], dtype="string"),
             "name": ["A", "B", "C", "D", "R", "Z", "S"],
-            "birth_date": pd.to_datetime(
-                ["1980-07-02", None, None, None, None, None, None]
-            ),
+            "birth_date": pd.to_datetime(["1980-07-02", None, None, None, None, None, None]),
         }
     )
     return ClinicData(visits=visits, lines=visits, patients=patients, appointments=appointments)

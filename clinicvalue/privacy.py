@@ -138,13 +138,15 @@ def pseudonymize(patient_ids: pd.Series | pd.Index, secret: bytes) -> pd.Series:
         Keys aligned with the input (same index for a Series).
     """
     ids = pd.Series(patient_ids) if isinstance(patient_ids, pd.Index) else patient_ids
-    uniques = pd.unique(ids.astype("string"))
-    table = {
-        pid: _KEY_PREFIX
-        + hmac.new(secret, str(pid).encode("utf-8"), hashlib.sha256).hexdigest()[:_KEY_LENGTH]
-        for pid in uniques
-    }
-    return ids.astype("string").map(table).astype("string")
+    text = ids.astype("string")
+    uniques = pd.unique(text.dropna()).to_numpy(dtype=object).tolist()
+    keyed = hmac.new(secret, digestmod=hashlib.sha256)  # the key's pads once, copied per ID
+    table = {}
+    for pid in uniques:
+        mac = keyed.copy()
+        mac.update(pid.encode("utf-8"))
+        table[pid] = _KEY_PREFIX + mac.hexdigest()[:_KEY_LENGTH]
+    return text.map(table).astype("string")
 
 
 def contact_allowed(patients: pd.DataFrame | None, profile: ClinicProfile) -> pd.Series:

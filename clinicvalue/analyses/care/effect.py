@@ -5,7 +5,8 @@ person answered: reached, booked, call back, declined or do not contact) → boo
 came (booked, and visited within ``actions.effect_days`` of the list's day), with the
 revenue of those visits.
 
-The effect compares, per list, patients listed with patients held back (chosen by hash,
+The effect compares, per list that holds patients back (``actions.holdout_lists``),
+patients listed with patients held back (chosen by hash,
 so the two groups differ only by the call). Each patient counts once per list, at the
 first run that listed or held them, and only once ``actions.effect_days`` have passed.
 The effect is the difference in the share who returned within that window and in
@@ -156,7 +157,7 @@ def call_results(
             profile,
         )
         for name in WORKLISTS
-        if first["list"].eq(name).any()
+        if name in profile.actions.holdout_lists and first["list"].eq(name).any()
     )
     return CallResults(
         funnel=funnel,

@@ -59,7 +59,7 @@ def _referral_counts(patients: pd.DataFrame | None) -> pd.Series:
 
 
 def _open_items(plans: pd.DataFrame | None, ids: pd.Series) -> pd.Series:
-    """Return the unfinished plan items of patients ``ids``, ``、``-joined."""
+    """Return the first unfinished plan item of patients ``ids``, and how many more."""
     if plans is None or plans.empty or ids.empty:
         return pd.Series(dtype="string")
     pid = plans["patient_id"].astype("string")
@@ -67,8 +67,9 @@ def _open_items(plans: pd.DataFrame | None, ids: pd.Series) -> pd.Series:
     todo = todo.assign(
         patient_id=todo["patient_id"].astype("string"), item=todo["item"].astype(str)
     )
-    todo = todo.drop_duplicates(["patient_id", "item"])
-    return todo.groupby("patient_id")["item"].agg("、".join)
+    items = todo.drop_duplicates(["patient_id", "item"]).groupby("patient_id")["item"]
+    first, more = items.first().astype("string"), items.size() - 1
+    return first + (" +" + more.astype("string")).where(more > 0, "")
 
 
 def day_tasks(
@@ -277,14 +278,13 @@ def worklist(
     if clv is not None:
         value = clv["clv"].set_axis(clv.index.astype("string"))
     booked = booked_patients(data.appointments, day) if data.has_appointments else None
-    candidates = pd.Index(
-        pd.concat([t["patient_id"] for t in tasks.values()], ignore_index=True).unique()
-    )
-    return build_worklist(
+    work = build_worklist(
         tasks, summary, day, profile,
-        patients=data.patients, value=value, booked=booked, calls=calls,
-        weekday=_usual_weekday(data.visits, candidates), capacity=capacity,
+        patients=data.patients, value=value, booked=booked, calls=calls, capacity=capacity,
     )  # fmt: skip
+    usual = _usual_weekday(data.visits, pd.Index(work.rows["patient_id"]))
+    work.rows["visit_weekday"] = work.rows["patient_id"].map(usual).astype("Int64").to_numpy()
+    return work
 
 
 def action_lists(

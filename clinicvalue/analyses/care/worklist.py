@@ -255,7 +255,7 @@ def build_worklist(
 
     # 3-5. hold back, then cut to capacity
     merged["priority"] = np.arange(1, len(merged) + 1)
-    hold = held_back(merged["patient_key"], merged["list"], profile)
+    hold = _hold_in_rank_order(merged, cap, profile)
     listed = ~hold & (np.cumsum(~hold) <= cap)
     within = np.ones(len(merged), dtype=bool)
     if listed.sum() >= cap:  # the cut fell inside the list: the control stops there too
@@ -289,6 +289,25 @@ def build_worklist(
         booked=booked_counts,
         capacity=cap,
     )
+
+
+def _hold_in_rank_order(merged: pd.DataFrame, cap: int, profile: ClinicProfile) -> np.ndarray:
+    """Return :func:`held_back` down the ranking, as far as it takes to fill ``cap`` calls.
+
+    Rows below the last one needed are neither listed nor held, so only they are hashed.
+    """
+    n = len(merged)
+    hold = np.zeros(n, dtype=bool)
+    done, size = 0, max(4 * cap, 1000)
+    while done < n:
+        hi = min(n, done + size)
+        hold[done:hi] = held_back(
+            merged["patient_key"].iloc[done:hi], merged["list"].iloc[done:hi], profile
+        )
+        done, size = hi, 2 * size
+        if int((~hold[:done]).sum()) >= cap:
+            break
+    return hold
 
 
 def _contact_details(

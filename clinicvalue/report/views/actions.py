@@ -60,7 +60,7 @@ def _bookings(ctx: Ctx) -> list[Block]:
         (t("unscheduled_opportunity", loc), money(b.unscheduled_opportunity, ctx)),
         (t("no_show_rate", loc), _pct(b.no_show_rate, loc)),
     ]
-    frame = pd.DataFrame(rows, columns=[t("booking_kpis", loc), ""])
+    frame = pd.DataFrame(rows, columns=[t("measure", loc), ""])
     alive = t("booking_alive", loc) if ctx.analyses.clv_scores is not None else ""
     return [
         heading("booking_kpis", ctx),

@@ -14,7 +14,7 @@ from clinicvalue.privacy import pseudonym_secret, pseudonymize
 from clinicvalue.profile import ClinicProfile
 from clinicvalue.summarize.summary import summarize
 
-PROFILE = ClinicProfile()
+PROFILE = ClinicProfile().replace(actions__holdout_share=0.0)  # lists, not hold-back
 AS_OF = pd.Timestamp("2026-06-30")
 
 

@@ -59,7 +59,8 @@ lint: $(STAMP_DEV)
 bench: system $(STAMP_BENCH)
 	$(VENV)/bin/python -m benchmarks.bench; scoring=$$?; \
 	$(VENV)/bin/python -m benchmarks.models; models=$$?; \
-	exit $$(( scoring || models ))
+	$(VENV)/bin/python -m benchmarks.actions; actions=$$?; \
+	exit $$(( scoring || models || actions ))
 
 clean:
 	rm -rf $(VENV) .pytest_cache .ruff_cache .hypothesis

@@ -704,7 +704,7 @@ def default_profile_toml() -> str:
             if isinstance(v, dict):
                 continue
             text = f"{sub.name} = {_toml_value(v)}"
-            lines.append(f"{text:<40}# {note}" if note else text)
+            lines.append(f"{text:<39} # {note}" if note else text)
         for sub in dataclasses.fields(value):
             v = getattr(value, sub.name)
             if isinstance(v, dict):

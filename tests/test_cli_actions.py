@@ -72,3 +72,29 @@ def test_bad_date_and_capacity(tmp_path: Path, capsys) -> None:
     assert "--date: cannot read '2026-02-30'" in capsys.readouterr().err
     assert main(_args(tmp_path, "2026-11-02", "--capacity", "0")) == 2
     assert not list(tmp_path.iterdir())  # nothing written
+
+
+def test_scores_table_gives_the_value_at_stake(tmp_path: Path, capsys) -> None:
+    import pandas as pd
+
+    ids = pd.read_csv(SAMPLE / "patients.csv", dtype=str, encoding="utf-8-sig").iloc[:, 0]
+    scores = pd.DataFrame({"patient_id": ids, "p_alive": 0.5, "clv": range(len(ids))})
+    scores.to_parquet(tmp_path / "scores.parquet", index=False)
+    out = tmp_path / "w"
+    assert main(_args(out, "2026-11-02", "--scores", str(tmp_path / "scores.parquet"))) == 0
+    ws = load_workbook(out / "worklist-demo_dental-2026-11-02.xlsx").worksheets[0]
+    header = [c.value for c in ws[1]]
+    key, value = header.index("病患代碼"), header.index("涉及價值")
+    shown = {row[key]: row[value] for row in ws.iter_rows(min_row=2, values_only=True)}
+    from clinicvalue.privacy import pseudonym_secret, pseudonymize
+    from clinicvalue.profile import load_profile
+
+    keys = pseudonymize(
+        ids.astype("string"), pseudonym_secret(load_profile(SAMPLE / "clinic.toml"))
+    )
+    expected = dict(zip(keys, range(len(ids)), strict=True))
+    assert shown and all(shown[k] == expected[k] for k in shown)
+    bad = tmp_path / "bad.csv"
+    bad.write_text("patient_id,score\n1,2\n", encoding="utf-8")
+    assert main(_args(tmp_path / "x", "2026-11-02", "--scores", str(bad))) == 2
+    assert "is not a clinicvalue score table" in capsys.readouterr().err

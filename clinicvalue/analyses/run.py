@@ -20,7 +20,7 @@ import pandas as pd
 from clinicvalue.analyses.advice import Recommendation, recommendations
 from clinicvalue.analyses.care.appointments import BookingKpis, booking_kpis
 from clinicvalue.analyses.care.effect import CallResults, call_results
-from clinicvalue.analyses.care.lists import LISTS, worklist
+from clinicvalue.analyses.care.lists import list_views, worklist
 from clinicvalue.analyses.care.worklist import Worklist
 from clinicvalue.analyses.clv.model import ClvModel
 from clinicvalue.analyses.clv.predictive import predictive_intervals
@@ -361,12 +361,7 @@ class Analyses:
     @cached_property
     def lists(self) -> dict[str, pd.DataFrame]:
         """The worklist as one view per list (``attrs["eligible"]``: how many qualified)."""
-        out = {}
-        for name in LISTS:
-            view = self.worklist.view(name)
-            view.attrs["eligible"] = int(self.worklist.eligible.get(name, 0))
-            out[name] = view
-        return out
+        return list_views(self.worklist)
 
     @cached_property
     def bookings(self) -> BookingKpis:

@@ -24,7 +24,7 @@ from clinicvalue.summarize.features import patient_features
 from clinicvalue.summarize.summary import MONTH_DAYS
 from clinicvalue.text.catalogue import LOCALES, triples
 
-__all__ = ["LISTS", "FOLLOWUP_LATE_DAYS", "action_lists", "day_tasks", "worklist"]
+__all__ = ["LISTS", "FOLLOWUP_LATE_DAYS", "action_lists", "day_tasks", "list_views", "worklist"]
 
 #: Keys of :func:`action_lists`, in sheet order.
 LISTS = WORKLISTS
@@ -310,6 +310,11 @@ def action_lists(
         data, summary, as_of, profile, clv=clv, interrupted=interrupted, locale=locale,
         features=features, calls=calls, capacity=capacity,
     )  # fmt: skip
+    return list_views(work)
+
+
+def list_views(work: Worklist) -> dict[str, pd.DataFrame]:
+    """Return one view of ``work`` per list (``attrs["eligible"]``: how many qualified)."""
     out = {}
     for name in LISTS:
         view = work.view(name)

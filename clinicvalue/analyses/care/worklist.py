@@ -99,8 +99,13 @@ class Worklist:
         return out.sort_values("priority", kind="stable", ignore_index=True)
 
     def to_metrics(self) -> dict[str, Any]:
-        """Return counts per list as plain JSON-ready values."""
-        listed = self.rows["list"].value_counts()
+        """Return counts per list as plain JSON-ready values.
+
+        ``listed`` counts the worklist's patients with a reason on the list (the rows of
+        its sheet), so a patient with two reasons counts on both lists.
+        """
+        reasons = self.rows["lists"].astype("string").str.split(";").explode()
+        listed = reasons.value_counts()
         held = self.held["list"].value_counts()
         return {
             "day": f"{self.day:%Y-%m-%d}",

@@ -20,7 +20,7 @@ from clinicvalue.analyses.care.worklist import OUTCOMES, Worklist
 from clinicvalue.profile import WORKLISTS, ClinicProfile
 from clinicvalue.text.catalogue import LOCALES, table, triples
 from clinicvalue.text.i18n import t
-from clinicvalue.writers import atomic_path, format_sheet, inert_frame, sheet_frame
+from clinicvalue.writers import atomic_path, format_sheet, inert_sheet, sheet_frame
 
 __all__ = [
     "COLUMN_LABELS",
@@ -141,8 +141,9 @@ def _write(work: Worklist, path: Path, profile: ClinicProfile, locale: str) -> N
     ws = wb.create_sheet(RUN_SHEET)
     ws.sheet_state = "hidden"
     ws.append(list(RUN_COLUMNS))
-    for row in sheet_frame(inert_frame(runs[list(RUN_COLUMNS)])).itertuples(index=False):
+    for row in sheet_frame(runs[list(RUN_COLUMNS)]).itertuples(index=False):
         ws.append(list(row))
+    inert_sheet(ws)
     wb.save(path)
 
 
@@ -153,7 +154,7 @@ def _sheet(
 
     i = _IDX[locale]
     ws = wb.create_sheet(name)
-    shown = sheet_frame(inert_frame(frame))
+    shown = sheet_frame(frame)  # format_sheet stores formula-like text as text
     if shown.empty:
         shown = pd.DataFrame(columns=frame.columns)
     ws.append([str(c) for c in shown.columns])

@@ -27,12 +27,12 @@ from clinicvalue.load._tables import (
     REJECTED_COLUMNS,
     ReadOptions,
     TableResult,
-    aggregate_visits,
     parse_table,
     raise_first,
     reject_duplicate_ids,
 )
 from clinicvalue.load.calls import read_calls
+from clinicvalue.load.visit_rule import aggregate_visits
 from clinicvalue.profile import ClinicProfile
 from clinicvalue.text.i18n import visit_notes
 from clinicvalue.writers import atomic_path, write_csv

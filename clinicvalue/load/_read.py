@@ -20,11 +20,13 @@ from typing import Any
 
 import numpy as np
 import pandas as pd
+import pyarrow as pa
+import pyarrow.compute as pc
 
 from clinicvalue.errors import InputError
 from clinicvalue.load._headers import known_header_words, norm_header
 
-__all__ = ["RawTable", "read_raw", "decode_text", "MAX_LINE_BYTES"]
+__all__ = ["CodedColumn", "RawTable", "read_raw", "decode_text", "MAX_LINE_BYTES"]
 
 #: A text export's line (one record, or one physical line of a quoted multi-line value)
 #: longer than this is refused: no clinic export has one, and reading it would take
@@ -35,13 +37,35 @@ _CJK_CANDIDATES = ("cp950", "big5", "gb18030")
 _ENCODING_ALIASES = {"utf8": "utf-8", "utf-8": "utf-8", "big5": "cp950", "gbk": "gb18030"}
 
 
+@dataclass(frozen=True)
+class CodedColumn:
+    """One column's cells as text: its distinct texts and, per row, a code into them.
+
+    A visit log repeats its days, amounts and doctors, so every rule that reads a cell
+    runs once per distinct text and is spread back to the rows through ``codes``.
+    """
+
+    codes: np.ndarray  # int64 per row, an index into texts
+    texts: pd.Series  # distinct cell texts (str)
+
+    @classmethod
+    def of(cls, cells: pd.Series) -> CodedColumn:
+        """Code a column of text cells."""
+        codes, uniques = pd.factorize(cells.reset_index(drop=True).astype(str))
+        return cls(codes.astype(np.int64, copy=False), pd.Series(uniques, dtype=str))
+
+    def cells(self, rows: np.ndarray) -> np.ndarray:
+        """Return the text of the given rows (a mask or positions)."""
+        return self.texts.to_numpy(dtype=object)[self.codes[rows]]
+
+
 @dataclass
 class RawTable:
-    """A table as read: header cells, data cells as strings, and where each row came from."""
+    """A table as read: header cells, data cells as text, and where each row came from."""
 
     name: str
     header: list[str]
-    cells: pd.DataFrame  # positional columns 0..n-1, all strings
+    columns: list[CodedColumn]  # positional columns 0..n-1
     lines: np.ndarray  # line (text) / row (Excel) number of each data row
     fmt: str
     encoding: str | None = None
@@ -80,7 +104,7 @@ def read_raw(source: Any, *, label: str, encoding: str | None = None) -> RawTabl
     if data[:4] == b"PK\x03\x04":
         return _from_xlsx(data, name)
     if data[:4] == b"PAR1":
-        return _from_frame(_read_parquet(data, name), name=name, fmt="parquet")
+        return _from_parquet(data, name)
     if data[:8] == b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1":
         raise InputError(
             "this is an old-style Excel .xls workbook; open it in Excel and save it as .xlsx "
@@ -273,7 +297,8 @@ def _from_text(text: str, *, name: str, encoding: str) -> RawTable:
     n_lines = text.count("\n") + (0 if text.endswith(("\n", "\r")) else 1)
     if len(frame) and int(line_no[-1]) != n_lines:  # quoted values spanning several lines
         line_no = _record_start_lines(text, delim)[first + 1 : first + 1 + len(frame)]
-    return RawTable(name, header, frame, line_no, "text", encoding)
+    columns = [CodedColumn.of(frame.iloc[:, i]) for i in range(frame.shape[1])]
+    return RawTable(name, header, columns, line_no, "text", encoding)
 
 
 def _record_start_lines(text: str, delim: str) -> np.ndarray:
@@ -314,7 +339,8 @@ def _from_xlsx(data: bytes, name: str) -> RawTable:
     body = [(r + [""] * width)[:width] for r in rows[first + 1 :]]
     frame = pd.DataFrame(body, columns=list(range(width)), dtype=str)
     line_no = np.arange(len(frame)) + first + 2
-    return RawTable(name, header[:width], frame, line_no, "xlsx")
+    columns = [CodedColumn.of(frame.iloc[:, i]) for i in range(width)]
+    return RawTable(name, header[:width], columns, line_no, "xlsx")
 
 
 def _cell_text(value: object) -> str:
@@ -334,34 +360,84 @@ def _cell_text(value: object) -> str:
     return unicodedata.normalize("NFC", str(value))
 
 
-def _read_parquet(data: bytes, name: str) -> pd.DataFrame:
-    """Read Parquet bytes into a frame."""
+def _from_parquet(data: bytes, name: str) -> RawTable:
+    """Read Parquet bytes column by column, each distinct value written as text once.
+
+    Text columns stored dictionary-encoded are read as their dictionary, so a visit log's
+    repeated days, doctors and treatments are never hashed again; the texts are those a
+    data frame of the file would give (:func:`_column_text`).
+    """
+    import pyarrow.parquet as pq
+
     try:
-        return pd.read_parquet(io.BytesIO(data))
+        schema = pq.read_schema(io.BytesIO(data))
+        texts = [
+            f.name for f in schema if pa.types.is_string(f.type) or pa.types.is_large_string(f.type)
+        ]
+        table = pq.read_table(io.BytesIO(data), read_dictionary=texts)
     except Exception as exc:  # pyarrow raises several unrelated types for corrupt files
         raise InputError(
             f"the file starts like Parquet but cannot be read ({exc}); export it again",
             file=name,
         ) from exc
+    meta = table.schema.pandas_metadata or {}
+    index = {c for c in meta.get("index_columns", []) if isinstance(c, str)}
+    names = [c for c in table.column_names if c not in index]
+    columns = [_arrow_text(table.column(c)) for c in names]
+    note = f"{name}: line numbers in messages count data rows from 1 (there is no header line)"
+    return RawTable(name, names, columns, np.arange(table.num_rows) + 1, "parquet", None, [note])
+
+
+def _is_text(kind: pa.DataType) -> bool:
+    return pa.types.is_string(kind) or pa.types.is_large_string(kind)
+
+
+def _arrow_text(col: pa.ChunkedArray) -> CodedColumn:
+    """Return an Arrow column as text: its dictionary written once, the rows as codes."""
+    try:
+        if pa.types.is_dictionary(col.type):
+            # few distinct values (days, doctors): merge the row groups' dictionaries;
+            # many (visit numbers): encoding the decoded texts once is faster
+            if sum(len(c.dictionary) for c in col.chunks) <= len(col) // 16:
+                coded = col.unify_dictionaries().combine_chunks()
+            else:
+                coded = pc.dictionary_encode(col.cast(col.type.value_type).combine_chunks())
+        else:
+            coded = pc.dictionary_encode(col.combine_chunks())
+    except (pa.ArrowNotImplementedError, pa.ArrowInvalid):  # nested types: via a frame
+        coded = None
+    if not isinstance(coded, pa.DictionaryArray):
+        return _column_text(col.to_pandas())
+    values = coded.dictionary
+    if _is_text(values.type):
+        distinct = pd.Series(values.to_numpy(zero_copy_only=False), dtype="str")
+    else:
+        distinct = pa.table({"v": values}).to_pandas()["v"]
+    text = _distinct_text(distinct).to_numpy(dtype=object)
+    codes = coded.indices.fill_null(len(text)).to_numpy(zero_copy_only=False)
+    return CodedColumn(
+        codes.astype(np.int64, copy=False), pd.Series(np.append(text, ""), dtype=str)
+    )
 
 
 def _from_frame(frame: pd.DataFrame, *, name: str, fmt: str) -> RawTable:
     """Turn a typed frame into string cells; row numbers count data rows from 1."""
     header = [str(c) for c in frame.columns]
-    cols = {i: _column_text(frame.iloc[:, i]) for i in range(frame.shape[1])}
-    cells = pd.DataFrame(cols, index=range(len(frame)), columns=list(range(frame.shape[1])))
+    columns = [_column_text(frame.iloc[:, i]) for i in range(frame.shape[1])]
     note = f"{name}: line numbers in messages count data rows from 1 (there is no header line)"
-    return RawTable(name, header, cells, np.arange(len(frame)) + 1, fmt, None, [note])
+    return RawTable(name, header, columns, np.arange(len(frame)) + 1, fmt, None, [note])
 
 
-def _column_text(col: pd.Series) -> pd.Series:
-    """Return a typed column as strings without spurious decimals or 'nan'.
+def _column_text(col: pd.Series) -> CodedColumn:
+    """Return a typed column as text without spurious decimals or 'nan'.
 
-    Each distinct value is written once (a visit log repeats its days and amounts).
+    Each distinct value is written once (a visit log repeats its days and amounts);
+    a missing value is the text "" (its code is one past the distinct values).
     """
     codes, uniques = pd.factorize(col.reset_index(drop=True), use_na_sentinel=True)
     text = _distinct_text(pd.Series(uniques, dtype=col.dtype)).to_numpy(dtype=object)
-    return pd.Series(np.append(text, "")[codes], dtype=object)
+    codes = np.where(codes < 0, len(text), codes).astype(np.int64, copy=False)
+    return CodedColumn(codes, pd.Series(np.append(text, ""), dtype=str))
 
 
 def _distinct_text(col: pd.Series) -> pd.Series:

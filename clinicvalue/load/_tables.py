@@ -12,17 +12,13 @@ import pandas as pd
 from clinicvalue.errors import InputError
 from clinicvalue.load import _parse as P
 from clinicvalue.load._headers import resolve_headers
-from clinicvalue.load._read import RawTable
+from clinicvalue.load._read import CodedColumn, RawTable
 
 __all__ = [
     "REJECTED_COLUMNS",
     "ReadOptions",
-    "RefundDays",
     "TableResult",
-    "aggregate_visits",
-    "fold_refund_days",
     "parse_table",
-    "refund_only_days",
 ]
 
 #: What ``data_quality.csv`` lists per rejected row; ``reason`` quotes the raw value.
@@ -148,15 +144,41 @@ def _expected(kind: str) -> tuple[str, str]:
     }[kind]
 
 
-def _parse_cells(kind: str, s: pd.Series, options: ReadOptions) -> tuple[pd.Series, np.ndarray]:
-    """Parse one column of cleaned strings by kind, each distinct value once."""
-    if kind == "text":
-        out = s.reset_index(drop=True).astype("string")
-        return out.mask(out.eq("")), np.zeros(len(s), dtype=bool)
-    codes, uniques = pd.factorize(s.reset_index(drop=True))
-    values, bad = _parse_unique(kind, pd.Series(uniques, dtype=str), options)
-    taken = values.take(codes).reset_index(drop=True)
-    return taken, bad[codes]
+@dataclass(frozen=True)
+class _Factor:
+    """One column as each row's code into its distinct cleaned texts."""
+
+    codes: np.ndarray  # per row, an index into values
+    values: pd.Series  # distinct texts, cleaned (may repeat after cleaning: " 1" and "1")
+    raw: pd.Series  # the same texts as read
+
+    def take(self, rows: np.ndarray) -> _Factor:
+        """Return the factor of the given rows (a boolean mask or positions)."""
+        return _Factor(self.codes[rows], self.values, self.raw)
+
+    def rows(self, per_value: np.ndarray) -> np.ndarray:
+        """Spread a per-value array to the rows."""
+        return per_value[self.codes]
+
+    def used(self) -> np.ndarray:
+        """Return a mask of the values some row holds."""
+        return np.bincount(self.codes, minlength=len(self.values)) > 0
+
+
+def _factor(col: CodedColumn) -> _Factor:
+    """Clean one column's distinct texts."""
+    return _Factor(col.codes, P.clean_text(col.texts), col.texts)
+
+
+def _raw_blank(f: _Factor) -> np.ndarray:
+    """Return, per row, whether the cell as read is empty or only spaces."""
+    return f.rows(f.raw.astype(str).str.strip().eq("").to_numpy())
+
+
+def _parse_cells(kind: str, f: _Factor, options: ReadOptions) -> tuple[pd.Series, np.ndarray]:
+    """Parse one column by kind, each distinct value once."""
+    values, bad = _parse_unique(kind, f.values, options)
+    return values.take(f.codes).reset_index(drop=True), f.rows(bad)
 
 
 def _statuses(options: ReadOptions) -> dict[str, list[str]]:
@@ -211,11 +233,13 @@ def parse_table(
     """
     options = options or ReadOptions()
     columns, ignored, notes = resolve_headers(raw.header, table, file=raw.name, mapping=mapping)
-    cells = raw.cells
-    cleaned = {c: P.clean_text(cells.iloc[:, pos]) for c, pos in columns.items()}
-    blank_row = np.logical_and.reduce([v.eq("").to_numpy() for v in cleaned.values()])
-    if raw.fmt in ("text", "xlsx"):
-        blank_row &= cells.apply(lambda c: c.str.strip().eq("")).all(axis=1).to_numpy()
+    factors = {c: _factor(raw.columns[pos]) for c, pos in columns.items()}
+    blanks = {c: f.rows(f.values.eq("").to_numpy()) for c, f in factors.items()}
+    blank_row = np.logical_and.reduce(list(blanks.values()))
+    if raw.fmt in ("text", "xlsx") and blank_row.any():
+        by_pos = {pos: factors[c] for c, pos in columns.items()}
+        for pos, col in enumerate(raw.columns):
+            blank_row &= _raw_blank(by_pos.get(pos) or _factor(col))
     n_blank = int(blank_row.sum())
     keep = ~blank_row
     lines = raw.lines[keep]
@@ -224,34 +248,35 @@ def parse_table(
             f"the {table} file has a header but no rows; export it again with its data",
             file=raw.name,
         )
-    cleaned = {c: v[keep].reset_index(drop=True) for c, v in cleaned.items()}
+    if n_blank:
+        factors = {c: f.take(keep) for c, f in factors.items()}
+        blanks = {c: b[keep] for c, b in blanks.items()}
     parsed: dict[str, pd.Series] = {}
     problems: list[tuple[np.ndarray, str, str]] = []  # (mask, canonical column, reason)
     for canon, kind_spec in _KINDS[table].items():
-        if canon not in cleaned:
+        if canon not in factors:
             continue
         kind = kind_spec.rstrip("!")
         required = kind_spec.endswith("!") or kind == "id"
-        s = cleaned[canon]
+        f = factors[canon]
         column_options = options
         if kind == "amount" and options.decimal == "auto":
-            decimal = P.detect_decimal(pd.Series(pd.unique(s), dtype=str))
+            decimal = P.detect_decimal(f.values[f.used()])
             column_options = dataclasses.replace(options, decimal=decimal)
             if decimal == ",":
                 notes.append(
                     f"{raw.name}: amounts in column {raw.header[columns[canon]]} are written "
                     "with a decimal comma (1.200,50 = 1200.50); give --decimal . if they are not"
                 )
-        values, bad = _parse_cells(kind, s, column_options)
-        blank = s.eq("").to_numpy()
+        values, bad = _parse_cells(kind, f, column_options)
         if required:
-            problems.append((blank, canon, _BLANK_REASON[kind]))
+            problems.append((blanks[canon], canon, _BLANK_REASON[kind]))
         if bad.any() and kind == "date" and not options.date_format:
-            problems.append((bad & P.ambiguous_dates(s), canon, f"{{value}} {P.DATE_AMBIGUOUS}"))
+            ambiguous = f.rows(P.ambiguous_dates(f.values))
+            problems.append((bad & ambiguous, canon, f"{{value}} {P.DATE_AMBIGUOUS}"))
         if bad.any() and kind == "amount" and column_options.decimal != ",":
-            problems.append(
-                (bad & P.decimal_comma_shaped(s), canon, f"{{value}} {P.AMOUNT_DECIMAL_COMMA}")
-            )
+            comma = f.rows(P.decimal_comma_shaped(f.values))
+            problems.append((bad & comma, canon, f"{{value}} {P.AMOUNT_DECIMAL_COMMA}"))
         if bad.any():
             what, expected = _expected(kind)
             problems.append((bad, canon, f"cannot read {{value}} as {what} ({expected})"))
@@ -266,14 +291,14 @@ def parse_table(
             continue
         bad_any |= new
         header = str(raw.header[columns[canon]]).strip()
-        vals = cleaned[canon][new]
+        vals = factors[canon].values.to_numpy()[factors[canon].codes[new]]
         rej_parts.append(
             pd.DataFrame(
                 {
                     "file": raw.name,
                     "line": lines[new],
                     "column": header,
-                    "value": raw.cells.iloc[np.flatnonzero(keep)[new], columns[canon]].to_numpy(),
+                    "value": raw.columns[columns[canon]].cells(np.flatnonzero(keep)[new]),
                     "reason": [reason.replace("{value}", f"'{v}'") for v in vals],
                     "problem": reason.replace("{value}", "the value"),
                 }
@@ -353,123 +378,3 @@ def reject_duplicate_ids(result: TableResult, name: str) -> TableResult:
     info["rows_kept"] -= int(dup.sum())
     info["rows_rejected"] += int(dup.sum())
     return TableResult(frame[~dup].reset_index(drop=True), rejected, info, result.notes)
-
-
-@dataclass(frozen=True)
-class RefundDays:
-    """Days whose lines are all refunds: how many, and where their money went."""
-
-    days: int = 0  # refund-only patient-days, netted into a visit
-    total: float = 0.0  # their amount
-    orphan_days: int = 0  # refund-only days of patients with no visit at all: left out
-    orphan_total: float = 0.0
-    orphan_lines: int = 0  # their line items
-
-
-def refund_only_days(top: pd.Series, low: pd.Series) -> pd.Series:
-    """Return, per patient-day, whether it is refund-only: no positive line, one negative.
-
-    ``top`` and ``low`` are the day's largest and smallest line amounts. A day of only
-    zero-amount lines (a free check-up) stays a visit.
-    """
-    return (top <= 0) & (low < 0)
-
-
-def fold_refund_days(attended: pd.DataFrame) -> tuple[pd.DataFrame, RefundDays]:
-    """Move the lines of refund-only days onto the visit they net into.
-
-    A refund-only day is not a visit. Its lines join the patient's previous visit (the
-    next one when none precedes it), so the money still nets into the patient's revenue
-    and the visit count and first visit stay those of days the patient was seen. A
-    patient with nothing but refund days has no visit: their lines are left out.
-    """
-    keys = ["patient_id", "visit_date"]
-    g = attended.groupby(keys, sort=True, observed=True)["amount"]
-    only = refund_only_days(g.max(), g.min())
-    if not only.any():
-        return attended, RefundDays()
-    days = only.rename("only").reset_index()
-    total = g.sum().to_numpy()
-    seen = days["visit_date"].where(~days["only"])
-    by_patient = seen.groupby(days["patient_id"], sort=False, observed=True)
-    target = by_patient.ffill()
-    target = target.fillna(target.groupby(days["patient_id"], sort=False, observed=True).bfill())
-    orphan = days["only"].to_numpy() & target.isna().to_numpy()
-    stats = RefundDays(
-        days=int(days["only"].sum() - orphan.sum()),
-        total=float(total[days["only"].to_numpy() & ~orphan].sum()),
-        orphan_days=int(orphan.sum()),
-        orphan_total=float(total[orphan].sum()),
-    )
-    moved = days.assign(_day=target)[[*keys, "_day"]]
-    out = attended.merge(moved, on=keys, how="left", sort=False)
-    kept = out["_day"].notna().to_numpy()
-    stats = dataclasses.replace(stats, orphan_lines=int((~kept).sum()))
-    out = out[kept]
-    day = out["_day"].astype(attended["visit_date"].dtype)
-    return out.drop(columns="_day").assign(visit_date=day), stats
-
-
-def aggregate_visits(lines: pd.DataFrame, not_visit: set[str]) -> tuple[pd.DataFrame, RefundDays]:
-    """Sum a day's line items into one visit per (patient, calendar day).
-
-    Lines whose status is in ``not_visit`` (no-shows, cancellations) are not visits, and
-    neither is a day of refunds only (:func:`fold_refund_days`: its lines net into the
-    patient's previous visit). Returns the visits and what happened to refund-only days.
-    """
-    attended = lines
-    if "status" in lines.columns:
-        attended = lines[~lines["status"].isin(list(not_visit)).fillna(False).to_numpy(bool)]
-    attended, refunds = fold_refund_days(attended)
-    keys = ["patient_id", "visit_date"]
-    a = attended.assign(
-        _refund=attended["amount"].clip(upper=0.0),
-        _insurer=attended["insurer_amount"].fillna(0.0) if "insurer_amount" in attended else 0.0,
-    )
-    g = a.groupby(keys, sort=True, observed=True)
-    out = pd.DataFrame(
-        {
-            "amount": g["amount"].sum(),
-            "n_items": g["amount"].size().astype("int64"),
-            "refund": g["_refund"].sum(),
-            "_insurer": g["_insurer"].sum(),
-        }
-    )
-    out["self_pay"] = out["amount"] - out["_insurer"]
-    if "insurer_amount" in a.columns:
-        out["insurer_amount"] = out["_insurer"]
-    out = out.drop(columns="_insurer")
-    for col in ("visit_id", "doctor", "department", "branch", "status"):
-        if col in a.columns:
-            out[col] = g[col].first()
-    for col in ("treatment", "complaint"):
-        if col in a.columns:
-            out[col] = _join_distinct(a, keys, col)
-    if "satisfaction" in a.columns:
-        out["satisfaction"] = g["satisfaction"].min()
-    out = out.reset_index()
-    order = ["patient_id", "visit_date", "amount", "self_pay", "n_items", "refund"]
-    rest = [c for c in out.columns if c not in order]
-    return out[order + rest], refunds
-
-
-def _join_distinct(frame: pd.DataFrame, keys: list[str], col: str) -> pd.Series:
-    """Return each group's distinct non-blank values joined by "; " (first-seen order)."""
-    import duckdb
-
-    parts = frame[[*keys, col]].dropna(subset=[col])
-    parts = parts[parts[col].str.len() > 0].drop_duplicates()
-    parts = parts.assign(_pos=np.arange(len(parts)), **{col: parts[col].astype(object)})
-    con = duckdb.connect()
-    try:
-        con.register("parts", parts)
-        joined = con.execute(
-            f"""SELECT patient_id, visit_date, string_agg("{col}", '; ' ORDER BY _pos) AS v
-            FROM parts GROUP BY patient_id, visit_date"""
-        ).df()
-    finally:
-        con.close()
-    joined["patient_id"] = joined["patient_id"].astype("string")
-    joined["visit_date"] = joined["visit_date"].astype("datetime64[ns]")
-    index = frame.groupby(keys, sort=True, observed=True).size().index
-    return joined.set_index(keys)["v"].reindex(index).astype("string")

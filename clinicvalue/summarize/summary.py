@@ -22,6 +22,7 @@ import duckdb
 import pandas as pd
 
 from clinicvalue.errors import InputError, check_option
+from clinicvalue.load.visit_rule import refund_only_sql, visit_day_sql
 
 __all__ = [
     "TIME_UNITS",
@@ -80,24 +81,17 @@ ORDER BY patient_id
 def refund_day_map_sql(source: str, as_of: pd.Timestamp) -> str:
     """Return one row per patient-day of line items: its amount and the visit it counts as.
 
-    Columns ``patient_id, day, amount, visit_day``. A refund-only day (no positive line,
-    at least one negative: :func:`clinicvalue.load._tables.refund_only_days`) is not a
-    visit: its ``visit_day`` is the patient's previous visit day, else the next; NULL
-    when the patient has no visit at all. Every other day is its own ``visit_day``.
+    Columns ``patient_id, day, amount, visit_day``: the loader's visit rule
+    (:mod:`clinicvalue.load.visit_rule`) on the days up to ``as_of`` — a refund-only
+    day's ``visit_day`` is the patient's previous visit day, else the next; NULL when
+    the patient has no visit at all. Every other day is its own ``visit_day``.
     """
     day = pd.Timestamp(as_of).strftime("%Y-%m-%d")
-    seen = "CASE WHEN NOT refund_only THEN day END"
     return f"""
-    SELECT patient_id, day, amount,
-        COALESCE(
-            MAX({seen}) OVER (PARTITION BY patient_id ORDER BY day
-                ROWS BETWEEN UNBOUNDED PRECEDING AND CURRENT ROW),
-            MIN({seen}) OVER (PARTITION BY patient_id ORDER BY day
-                ROWS BETWEEN CURRENT ROW AND UNBOUNDED FOLLOWING)
-        ) AS visit_day
+    SELECT patient_id, day, amount, {visit_day_sql("day")} AS visit_day
     FROM (
         SELECT patient_id, CAST(visit_date AS DATE) AS day, SUM(amount) AS amount,
-            COALESCE(MAX(amount) <= 0 AND MIN(amount) < 0, FALSE) AS refund_only
+            {refund_only_sql()} AS refund_only
         FROM {source}
         WHERE CAST(visit_date AS DATE) <= DATE '{day}'
         GROUP BY patient_id, CAST(visit_date AS DATE)

@@ -216,7 +216,7 @@ def test_load_visits_matches_the_loader(tmp_path: Path) -> None:
     import duckdb
 
     from benchmarks.worker import _load_visits
-    from clinicvalue.load._tables import aggregate_visits
+    from clinicvalue.load.visit_rule import aggregate_visits
 
     lines = pd.DataFrame(
         {

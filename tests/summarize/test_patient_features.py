@@ -13,7 +13,7 @@ from hypothesis import strategies as st
 
 from clinicvalue.analyses.segments.rfm import quintile_score
 from clinicvalue.errors import InputError
-from clinicvalue.load._tables import aggregate_visits
+from clinicvalue.load.visit_rule import aggregate_visits
 from clinicvalue.profile import ClinicProfile
 from clinicvalue.summarize._labels import string_labels
 from clinicvalue.summarize.features import FEATURE_COLUMNS, align_features, patient_features

@@ -8,7 +8,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from clinicvalue.errors import InputError, OptionError
-from clinicvalue.load._tables import aggregate_visits
+from clinicvalue.load.visit_rule import aggregate_visits
 from clinicvalue.summarize.summary import calibration_holdout, summarize
 
 

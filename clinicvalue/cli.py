@@ -14,7 +14,6 @@ from pathlib import Path
 from typing import Any
 
 from clinicvalue._version import __version__
-from clinicvalue.analyses.scoring import score_patients
 from clinicvalue.errors import ClinicValueError, InputError
 from clinicvalue.load import describe_quality, load_clinic, parse_mapping, write_rejected
 from clinicvalue.load.sources import SqlSource
@@ -23,9 +22,7 @@ from clinicvalue.names import parse_month
 from clinicvalue.privacy import pseudonym_secret
 from clinicvalue.profile import default_profile_toml, load_profile
 from clinicvalue.progress import step
-from clinicvalue.report import run_batch, run_demo, run_report
 from clinicvalue.report.schema import MODEL_SCHEMA_VERSION, kit_version
-from clinicvalue.synth import synthesize, write_synthetic
 from clinicvalue.writers import TABLE_FORMATS, atomic_path, write_json, write_table
 
 __all__ = ["main", "build_parser"]
@@ -330,6 +327,8 @@ def _cmd_score(args: argparse.Namespace) -> int:
     pseudonym_secret(profile)  # the table carries patient keys: stop before any work
     with step("load"):
         data = _load(args, profile)
+    from clinicvalue.analyses.scoring import score_patients
+
     result = score_patients(data, as_of, profile, with_clv=not args.no_clv, step=step)
 
     model = {"schema_version": MODEL_SCHEMA_VERSION, "kit_version": kit_version()}
@@ -455,6 +454,8 @@ def _cmd_synth(args: argparse.Namespace) -> int:
             f"{args.out} already holds {', '.join(existing)}; choose an empty folder, or "
             "give --force to replace them"
         )
+    from clinicvalue.synth import synthesize, write_synthetic
+
     clinic = synthesize(
         args.kind,
         patients=args.patients,
@@ -469,6 +470,8 @@ def _cmd_synth(args: argparse.Namespace) -> int:
 
 
 def _cmd_report(args: argparse.Namespace) -> int:
+    from clinicvalue.report.run import run_report
+
     month = parse_month(args.month)
     folder = run_report(
         **_inputs(args),
@@ -489,6 +492,8 @@ def _cmd_report(args: argparse.Namespace) -> int:
 
 
 def _cmd_batch(args: argparse.Namespace) -> int:
+    from clinicvalue.report.batch import run_batch
+
     month = parse_month(args.month)
     result = run_batch(
         args.clinics, month=month, out=args.out, deck=False if args.no_deck else None
@@ -501,6 +506,8 @@ def _cmd_batch(args: argparse.Namespace) -> int:
 
 
 def _cmd_demo(args: argparse.Namespace) -> int:
+    from clinicvalue.report.run import run_demo
+
     run_demo(args.out)
     return 0
 

@@ -34,7 +34,7 @@ from clinicvalue.load._tables import (
 from clinicvalue.load.calls import read_calls
 from clinicvalue.load.visit_rule import aggregate_visits
 from clinicvalue.profile import ClinicProfile
-from clinicvalue.text.i18n import visit_notes
+from clinicvalue.text.i18n import call_notes, visit_notes
 from clinicvalue.writers import atomic_path, write_csv
 
 __all__ = [
@@ -313,11 +313,17 @@ def load_clinic(
     )
     if calls is not None:
         data.calls = read_calls(calls, clinic=prof.clinic.id)
-        results_calls = int(data.calls["outcome"].notna().sum())
-        notes.append(
-            f"calls: {len(data.calls):,} call record(s) read back from {Path(calls).name}, "
-            f"{results_calls:,} with an outcome"
-        )
+        calls_info = {
+            "file": Path(calls).name,
+            "format": "worklists",
+            "encoding": None,
+            "rows_read": len(data.calls),
+            "rows_kept": len(data.calls),
+            "rows_rejected": 0,
+            "with_outcome": int(data.calls["outcome"].notna().sum()),
+            "columns": {},
+        }
+        notes += call_notes(calls_info, "en")
     if "spend" in results:
         data.spend, spend_notes = _finish_spend(results["spend"])
         notes += spend_notes
@@ -326,6 +332,8 @@ def load_clinic(
         if (canon, norm_header(header)) not in used:
             notes.append(f"--map {canon}={header}: no input file has a column '{header}'")
     data.quality = _quality(results, notes)
+    if calls is not None:
+        data.quality.files["calls"] = calls_info
     return data
 
 

@@ -266,6 +266,11 @@ def _from_text(text: str, *, name: str, encoding: str) -> RawTable:
             "the file is empty (no header, no rows); export the table again", file=name
         )
     delim = _sniff(lines[first])
+    fast = _split_one_line_records(text, delim, first, lines[first])
+    if fast is not None:
+        header, columns = fast
+        line_no = np.arange(len(columns[0].codes) if columns else 0) + first + 2
+        return RawTable(name, header, columns, line_no, "text", encoding)
     try:
         frame = pd.read_csv(
             io.StringIO(text),
@@ -299,6 +304,51 @@ def _from_text(text: str, *, name: str, encoding: str) -> RawTable:
         line_no = _record_start_lines(text, delim)[first + 1 : first + 1 + len(frame)]
     columns = [CodedColumn.of(frame.iloc[:, i]) for i in range(frame.shape[1])]
     return RawTable(name, header, columns, line_no, "text", encoding)
+
+
+def _split_one_line_records(
+    text: str, delim: str, first: int, header_line: str
+) -> tuple[list[str], list[CodedColumn]] | None:
+    """Split text with Arrow's CSV reader when it gives exactly what the full reader would.
+
+    That is when every record is one physical line with as many values as the header:
+    no blank lines, no value spanning lines, no ragged row. For anything else (or any
+    reading error) return None, and the full reader splits the file and words the
+    problem.
+    """
+    import pyarrow.csv as pcsv
+
+    width = len(next(csv.reader([header_line], delimiter=delim)))
+    n_lines = text.count("\n") + (0 if text.endswith("\n") else 1)
+    if "\r" in text.replace("\r\n", "\n") or width == 0:
+        return None
+    names = [f"c{i}" for i in range(width)]
+    try:
+        table = pcsv.read_csv(
+            io.BytesIO(text.encode("utf-8")),
+            read_options=pcsv.ReadOptions(skip_rows=first, column_names=names),
+            parse_options=pcsv.ParseOptions(
+                delimiter=delim, newlines_in_values=True, ignore_empty_lines=False
+            ),
+            convert_options=pcsv.ConvertOptions(
+                column_types=dict.fromkeys(names, pa.string()),
+                strings_can_be_null=False,
+                quoted_strings_can_be_null=False,
+            ),
+        )
+    except (pa.ArrowInvalid, pa.ArrowNotImplementedError):
+        return None
+    if table.num_rows != n_lines - first or table.num_rows < 1:
+        return None
+    header = [str(v) for v in table.slice(0, 1).to_pylist()[0].values()]
+    body = table.slice(1)
+    columns = []
+    for name in names:
+        coded = pc.dictionary_encode(body.column(name).combine_chunks())
+        texts = pd.Series(coded.dictionary.to_numpy(zero_copy_only=False), dtype=str)
+        codes = coded.indices.to_numpy(zero_copy_only=False).astype(np.int64, copy=False)
+        columns.append(CodedColumn(codes, texts))
+    return header, columns
 
 
 def _record_start_lines(text: str, delim: str) -> np.ndarray:

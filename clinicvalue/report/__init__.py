@@ -5,8 +5,21 @@
 folder appears only when every artefact is written and the PDF passes its own check.
 """
 
+from typing import Any
+
 from clinicvalue.names import previous_month
-from clinicvalue.report.batch import BatchResult, run_batch
-from clinicvalue.report.run import run_demo, run_report
 
 __all__ = ["run_report", "run_batch", "run_demo", "previous_month", "BatchResult"]
+
+
+def __getattr__(name: str) -> Any:
+    """Import the report runners on first use (PEP 562): ``report.schema`` stays light."""
+    if name in ("run_batch", "BatchResult"):
+        from clinicvalue.report import batch
+
+        return getattr(batch, name)
+    if name in ("run_report", "run_demo"):
+        from clinicvalue.report import run
+
+        return getattr(run, name)
+    raise AttributeError(f"module 'clinicvalue.report' has no attribute {name!r}")

@@ -33,6 +33,7 @@ __all__ = [
     "html_lang",
     "css_fonts",
     "visit_notes",
+    "call_notes",
 ]
 
 
@@ -210,3 +211,12 @@ def visit_notes(info: dict, locale: str, currency: str) -> list[str]:
     if info.get("not_visits"):
         out.append(t("note_not_visits", locale, n=fmt_number(info["not_visits"], locale)))
     return out
+
+
+def call_notes(info: dict, locale: str) -> list[str]:
+    """Return the note on worklists read back (``DataQuality.files["calls"]``) in ``locale``."""
+    if not info:
+        return []
+    n = fmt_number(info.get("rows_read", 0), locale)
+    outcomes = fmt_number(info.get("with_outcome", 0), locale)
+    return [t("note_calls", locale, n=n, outcomes=outcomes, folder=info.get("file", ""))]

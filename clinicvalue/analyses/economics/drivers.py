@@ -15,8 +15,6 @@ from typing import Any
 
 import numpy as np
 import pandas as pd
-import statsmodels.api as sm
-from statsmodels.tools.sm_exceptions import PerfectSeparationError, PerfectSeparationWarning
 
 from clinicvalue.errors import InputError
 from clinicvalue.profile import ClinicProfile
@@ -168,6 +166,9 @@ def return_drivers(
     x = pd.concat(parts, axis=1).astype(float)
     x = x.loc[:, x.std() > 0]
     x = _drop_near_duplicates(x, min_level, notes)
+    import statsmodels.api as sm  # here, not at import: the scoring commands never fit it
+    from statsmodels.tools.sm_exceptions import PerfectSeparationError, PerfectSeparationWarning
+
     x = sm.add_constant(x, has_constant="add")
     counts = (x != 0).sum()
     method = "logit"

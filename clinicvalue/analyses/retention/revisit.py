@@ -14,7 +14,6 @@ from dataclasses import dataclass
 
 import numpy as np
 import pandas as pd
-from statsmodels.stats.proportion import proportion_confint
 
 from clinicvalue.errors import InputError
 
@@ -228,6 +227,8 @@ def revisit_rates(
     out["returned"] = out["returned"].astype("int64")
     with np.errstate(invalid="ignore", divide="ignore"):
         out["rate"] = out["returned"] / out["eligible"].where(out["eligible"] > 0)
+    from statsmodels.stats.proportion import proportion_confint  # heavy; only here
+
     low, high = proportion_confint(
         out["returned"], out["eligible"].clip(lower=1), alpha=alpha, method="wilson"
     )

@@ -12,7 +12,6 @@ from typing import Any
 
 import numpy as np
 import pandas as pd
-from statsmodels.duration.survfunc import SurvfuncRight
 
 __all__ = ["ReturnCurve", "time_to_return"]
 
@@ -57,6 +56,8 @@ def time_to_return(returns: pd.DataFrame, *, groups: pd.Series | None = None) ->
         labels = groups.astype("string").reindex(returns.index).fillna("unknown")
     event = returns["days_to_return"].notna()
     time = returns["days_to_return"].fillna(returns["follow_up_days"]).astype("float64")
+    from statsmodels.duration.survfunc import SurvfuncRight  # heavy; only here
+
     curves, rows = [], []
     for name in sorted(labels.unique()):  # one fit per group, not per patient
         mask = (labels == name).to_numpy()

@@ -7,7 +7,7 @@ import pandas as pd
 from clinicvalue.report.context import Ctx
 from clinicvalue.report.views._format import grid, heading, note
 from clinicvalue.report.views.blocks import Block, ItemList
-from clinicvalue.text.i18n import fmt_number, t, visit_notes
+from clinicvalue.text.i18n import call_notes, fmt_number, t, visit_notes
 
 __all__ = ["view"]
 
@@ -39,6 +39,10 @@ def view(ctx: Ctx) -> list[Block]:
         currency = ctx.profile.clinic.currency
         english = set(visit_notes(visits_info, "en", currency))
         notes = visit_notes(visits_info, loc, currency) + [n for n in notes if n not in english]
+    calls_info = q.files.get("calls", {})
+    if calls_info:  # the worklists read back, in the report's language
+        english = set(call_notes(calls_info, "en"))
+        notes = [n for n in notes if n not in english] + call_notes(calls_info, loc)
     if "previous" in ctx.notes:
         notes.append(ctx.notes["previous"])
     if notes:

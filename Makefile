@@ -60,7 +60,8 @@ bench: system $(STAMP_BENCH)
 	$(VENV)/bin/python -m benchmarks.bench; scoring=$$?; \
 	$(VENV)/bin/python -m benchmarks.models; models=$$?; \
 	$(VENV)/bin/python -m benchmarks.actions; actions=$$?; \
-	exit $$(( scoring || models || actions ))
+	$(VENV)/bin/python -m benchmarks.commands; commands=$$?; \
+	exit $$(( scoring || models || actions || commands ))
 
 clean:
 	rm -rf $(VENV) .pytest_cache .ruff_cache .hypothesis

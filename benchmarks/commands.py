@@ -7,7 +7,8 @@ day-level dates, amounts; Parquet and CSV), then runs, each in a process of its 
 - ``clinicvalue score --visits LOG --as-of D --out scores.parquet`` on the Parquet log
   and on the CSV log, and on each the plain lifetimes pipeline a user would otherwise
   run (:mod:`benchmarks.lifetimes_pipeline`), in the same run;
-- ``clinicvalue actions --visits LOG --date D --out worklists``;
+- ``clinicvalue actions --visits LOG --date D --scores scores.parquet --out worklists``
+  (the daily job, ranking by the month's scores from the ``score`` run);
 - ``clinicvalue report --visits LOG --month M --out report`` (load, every analysis,
   the notebook, HTML, PDF, deck and check).
 
@@ -115,10 +116,11 @@ def run_commands_bench(
                  "--out", str(work / f"lifetimes-{fmt}.parquet")], timeout=timeout,
             )  # fmt: skip
         src = str(work / "log" / "visits.parquet")
+        # the daily job ranks by the month's scores rather than refitting the model
         runs["actions"] = run_measured(
-            [*kit, "actions", "--visits", src, "--date", AS_OF, "--out", str(work / "lists")],
-            timeout=timeout,
-        )
+            [*kit, "actions", "--visits", src, "--date", AS_OF, "--scores",
+             str(work / "kit-parquet.parquet"), "--out", str(work / "lists")], timeout=timeout,
+        )  # fmt: skip
         if report:
             runs["report"] = run_measured(
                 [*kit, "report", "--visits", src, "--month", _MONTH, "--out",

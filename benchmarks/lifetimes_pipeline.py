@@ -4,7 +4,8 @@
 reads the log with pandas (Parquet, or CSV with parsed dates), then
 ``summary_data_from_transaction_data`` (weeks) → ``BetaGeoFitter`` → ``GammaGammaFitter``
 on repeat patients → 12-month ``customer_lifetime_value``, and writes one row per patient
-(summary, P(alive), expected visits, CLV) — the table ``clinicvalue score`` writes.
+(the summary and the CLV). ``clinicvalue score`` writes more per patient (P(alive),
+expected visits, segments, churn flags): the yardstick is the least a lifetimes user runs.
 """
 
 from __future__ import annotations
@@ -44,12 +45,6 @@ def run(path: Path, as_of: str, out: Path, *, penalizer: float = 0.0) -> pd.Data
     repeat = summary[(summary["frequency"] > 0) & (summary["monetary_value"] > 0)]
     ggf = GammaGammaFitter(penalizer_coef=penalizer).fit(
         repeat["frequency"], repeat["monetary_value"]
-    )
-    summary["p_alive"] = bgf.conditional_probability_alive(
-        summary["frequency"], summary["recency"], summary["T"]
-    )
-    summary["expected_visits_12m"] = bgf.conditional_expected_number_of_purchases_up_to_time(
-        52, summary["frequency"], summary["recency"], summary["T"]
     )
     summary["clv_12m"] = ggf.customer_lifetime_value(
         bgf,

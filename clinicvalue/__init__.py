@@ -10,6 +10,10 @@ from typing import Any
 
 from clinicvalue._version import __version__ as __version__
 
+# bound here, not on first use: the name is also the subpackage's, which an import of
+# clinicvalue.summarize.* would otherwise leave in its place
+from clinicvalue.summarize.summary import summarize as summarize
+
 __all__ = [
     "Analyses",
     "Missing",

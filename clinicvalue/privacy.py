@@ -26,6 +26,7 @@ import secrets
 import stat
 from pathlib import Path
 
+import numpy as np
 import pandas as pd
 
 from clinicvalue.errors import SecretError
@@ -139,14 +140,15 @@ def pseudonymize(patient_ids: pd.Series | pd.Index, secret: bytes) -> pd.Series:
     """
     ids = pd.Series(patient_ids) if isinstance(patient_ids, pd.Index) else patient_ids
     text = ids.astype("string")
-    uniques = pd.unique(text.dropna()).to_numpy(dtype=object).tolist()
+    codes, uniques = pd.factorize(text)  # each distinct ID keyed once
     keyed = hmac.new(secret, digestmod=hashlib.sha256)  # the key's pads once, copied per ID
-    table = {}
-    for pid in uniques:
+    keys = []
+    for pid in np.asarray(uniques, dtype=object).tolist():
         mac = keyed.copy()
         mac.update(pid.encode("utf-8"))
-        table[pid] = _KEY_PREFIX + mac.hexdigest()[:_KEY_LENGTH]
-    return text.map(table).astype("string")
+        keys.append(_KEY_PREFIX + mac.hexdigest()[:_KEY_LENGTH])
+    table = pd.array([*keys, None], dtype="string")  # a missing ID has no key
+    return pd.Series(table.take(np.where(codes < 0, len(keys), codes)), index=text.index)
 
 
 def contact_allowed(patients: pd.DataFrame | None, profile: ClinicProfile) -> pd.Series:

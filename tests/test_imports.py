@@ -35,3 +35,10 @@ def test_every_public_name_resolves(name):
 def test_an_unknown_name_is_an_attribute_error():
     with pytest.raises(AttributeError, match="no attribute 'nope'"):
         clinicvalue.nope  # noqa: B018
+
+
+def test_a_public_function_named_like_a_subpackage_stays_the_function():
+    import clinicvalue.summarize.features  # noqa: F401 - the import that used to shadow it
+    from clinicvalue import summarize
+
+    assert callable(summarize) and summarize.__module__ == "clinicvalue.summarize.summary"

@@ -14,6 +14,7 @@ from clinicvalue.analyses.retention.revisit import (
     days_to_return,
     revisit_rates,
 )
+from clinicvalue.idsets import ids_in
 from clinicvalue.names import month_bounds
 from clinicvalue.profile import ClinicProfile
 from clinicvalue.summarize.definitions import active_from, first_visits, new_in_month
@@ -67,7 +68,7 @@ def core_kpis(
     in_month = v["visit_date"] >= start
     vm = v[in_month]
     new_ids = first.index[new_in_month(first, start)]
-    is_new = vm["patient_id"].isin(new_ids)
+    is_new = pd.Series(ids_in(vm["patient_id"], new_ids), index=vm.index)
     revenue = float(vm["amount"].sum())
     rev_new = float(vm.loc[is_new, "amount"].sum())
     n_visits = int(len(vm))

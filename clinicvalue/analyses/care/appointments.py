@@ -13,6 +13,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from clinicvalue.idsets import ids_in
 from clinicvalue.profile import ClinicProfile
 
 __all__ = ["BOOKED", "BookingKpis", "booked_patients", "booking_kpis", "next_day_bookings"]
@@ -136,7 +137,7 @@ def booking_kpis(
     due = recall_due.dropna()
     due = due[due <= day + pd.Timedelta(days=profile.care.due_within_days)]
     due.index = due.index.astype("string")
-    unbooked = due.index[~due.index.isin(booked)]
+    unbooked = due.index[~ids_in(due.index, booked)]
     spend = summary["total_spend"].set_axis(summary.index.astype("string"))
     n_visits = (summary["frequency"] + 1).set_axis(spend.index)
     per_visit = (spend / n_visits).reindex(unbooked).fillna(0.0)

@@ -19,6 +19,7 @@ from clinicvalue.analyses.care.worklist import Worklist, build_worklist
 from clinicvalue.analyses.retention.churn import _check_clv, _flags, _warnings
 from clinicvalue.data import ClinicData
 from clinicvalue.errors import check_option
+from clinicvalue.idsets import ids_in
 from clinicvalue.profile import WORKLISTS, ClinicProfile
 from clinicvalue.summarize.features import patient_features
 from clinicvalue.summarize.summary import MONTH_DAYS
@@ -235,7 +236,7 @@ def day_tasks(
 
 def _usual_weekday(visits: pd.DataFrame, ids: pd.Index) -> pd.Series:
     """Each listed patient's most usual visit weekday (0 = Monday), latest on ties."""
-    mine = visits.loc[visits["patient_id"].isin(ids), ["patient_id", "visit_date"]]
+    mine = visits.loc[ids_in(visits["patient_id"], ids), ["patient_id", "visit_date"]]
     if mine.empty:
         return pd.Series(dtype="Int64")
     counts = (

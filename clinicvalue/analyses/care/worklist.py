@@ -31,6 +31,7 @@ import numpy as np
 import pandas as pd
 
 from clinicvalue.data import CALL_OUTCOMES as OUTCOMES
+from clinicvalue.idsets import ids_in
 from clinicvalue.privacy import contact_allowed, pseudonym_secret, pseudonymize
 from clinicvalue.profile import WORKLISTS, ClinicProfile
 
@@ -218,11 +219,11 @@ def build_worklist(
     drop = np.zeros(len(rows), dtype=bool)
     if patients is not None and "contact_ok" in patients.columns:
         refused = patients.loc[~patients["contact_ok"].astype(bool), "patient_id"]
-        drop |= rows["patient_id"].isin(refused.astype("string")).to_numpy()
+        drop |= ids_in(rows["patient_id"], refused)
     if calls is not None and len(calls):
         outcome = calls["outcome"].astype("string")
         never = calls.loc[outcome.eq("do_not_contact").fillna(False), "patient_key"]
-        drop |= rows["patient_key"].isin(never.astype("string")).to_numpy()
+        drop |= ids_in(rows["patient_key"], never)
         recent = calls[
             outcome.notna().to_numpy()
             & outcome.ne("call_back").fillna(True).to_numpy()
@@ -269,7 +270,7 @@ def build_worklist(
     out = merged.loc[listed, ["patient_id", "patient_key", "list", "script", "due_date",
                               "appointment_time", "value"]].reset_index(drop=True)  # fmt: skip
     # every reason of the listed patients (the capacity keeps this small)
-    mine = rows[rows["patient_id"].isin(out["patient_id"])].groupby("patient_id", sort=False)
+    mine = rows[ids_in(rows["patient_id"], out["patient_id"])].groupby("patient_id", sort=False)
     joined = pd.DataFrame(
         {
             "lists": mine["list"].agg(lambda s: ";".join(dict.fromkeys(s))),

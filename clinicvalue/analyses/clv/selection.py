@@ -22,6 +22,7 @@ import pandas as pd
 
 from clinicvalue.analyses.clv.processes import VISIT_MODELS, expected, fit_visits
 from clinicvalue.errors import InputError
+from clinicvalue.idsets import ids_in
 from clinicvalue.summarize.summary import calibration_holdout, holdout_split, log_gap_sum
 
 __all__ = [
@@ -240,7 +241,7 @@ def _sample(visits: pd.DataFrame, max_patients: int | None) -> pd.DataFrame:
     if len(ids) <= max_patients:
         return visits
     keep = np.random.default_rng(SAMPLE_SEED).choice(len(ids), max_patients, replace=False)
-    return visits[visits["patient_id"].isin(ids[keep])]
+    return visits[ids_in(visits["patient_id"], ids[keep])]
 
 
 def condition_groups(patients: pd.DataFrame | None, index: pd.Index) -> pd.Series | None:

@@ -21,6 +21,7 @@ from scipy.special import hyp2f1
 from clinicvalue.analyses.clv.bgnbd import bgnbd_p_alive
 from clinicvalue.analyses.clv.model import ClvModel
 from clinicvalue.analyses.clv.regularity import wheat_morrison
+from clinicvalue.idsets import ids_in
 from clinicvalue.summarize.summary import UNIT_DAYS, calibration_holdout, holdout_split
 
 if TYPE_CHECKING:
@@ -224,7 +225,7 @@ def _cumulative(
         .assign(visit_date=lambda d: pd.to_datetime(d["visit_date"]).dt.normalize())
         .drop_duplicates()
     )
-    days = days[days["patient_id"].isin(ch.index) & (days["visit_date"] <= obs_end)]
+    days = days[ids_in(days["patient_id"], ch.index) & (days["visit_date"] <= obs_end).to_numpy()]
     first = ch["first_visit_cal"].reindex(days["patient_id"]).to_numpy()
     dates = days["visit_date"].to_numpy()
     repeat_dates = dates[dates > first]

@@ -21,6 +21,7 @@ import numpy as np
 import pandas as pd
 
 from clinicvalue.analyses.clv.model import ClvModel
+from clinicvalue.idsets import ids_in
 from clinicvalue.profile import ClinicProfile
 from clinicvalue.summarize.summary import MONTH_DAYS
 
@@ -64,7 +65,7 @@ def new_patient_ltv(
     first = pd.Series(first_visit.to_numpy(), index=ids)
     ends = first + pd.DateOffset(months=c.horizon_months)
     v = visits[["patient_id", "visit_date", "amount"]]
-    v = v[v["patient_id"].isin(ids) & (v["visit_date"] <= as_of)]
+    v = v[ids_in(v["patient_id"], ids) & (v["visit_date"] <= as_of).to_numpy()]
     within = v["visit_date"].to_numpy() < ends.reindex(v["patient_id"]).to_numpy()
     realised = v.loc[within].groupby("patient_id", observed=True)["amount"].sum()
     realised = realised.reindex(ids, fill_value=0.0) * gm

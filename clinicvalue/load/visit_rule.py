@@ -151,12 +151,13 @@ def aggregate_visits(lines: pd.DataFrame, not_visit: set[str]) -> tuple[pd.DataF
     were read (what "first" and the joined lists follow).
     """
     frame = lines.reset_index(drop=True)
+    attended = np.arange(len(frame))  # the lines that may be visits, as positions
     if "status" in frame and not_visit:
-        frame = frame[~frame["status"].isin(list(not_visit)).fillna(False).to_numpy(bool)]
-        frame = frame.reset_index(drop=True)
-    patient = pd.factorize(frame["patient_id"], sort=True)[0].astype(np.int64)
-    day = frame["visit_date"].to_numpy(dtype="datetime64[ns]").view(np.int64)
-    amount = frame["amount"].to_numpy(dtype=float)
+        no_visit = frame["status"].isin(list(not_visit)).fillna(False).to_numpy(bool)
+        attended = np.flatnonzero(~no_visit)
+    patient = pd.factorize(frame["patient_id"], sort=True)[0][attended].astype(np.int64)
+    day = frame["visit_date"].to_numpy(dtype="datetime64[ns]").view(np.int64)[attended]
+    amount = frame["amount"].to_numpy(dtype=float)[attended]
     # 1. line days: a day with no positive line and a refund is no visit
     order = np.lexsort((day, patient))
     p_sorted, d_sorted, a_sorted = patient[order], day[order], amount[order]
@@ -198,16 +199,17 @@ def aggregate_visits(lines: pd.DataFrame, not_visit: set[str]) -> tuple[pd.DataF
     group = np.repeat(np.arange(n_visits), np.diff(np.append(vstarts, len(kept))))
     days_sorted = d_sorted[starts]
     money = amount[kept]
+    line = attended[kept]  # each kept line's position in ``lines``
 
     def total_of(values: np.ndarray) -> np.ndarray:
         return np.add.reduceat(values, vstarts) if n_visits else values[:0]
 
     insurer = (
-        frame["insurer_amount"].fillna(0.0).to_numpy(dtype=float)[kept]
+        frame["insurer_amount"].fillna(0.0).to_numpy(dtype=float)[line]
         if "insurer_amount" in frame
         else np.zeros(len(kept))
     )
-    first_line = kept[vstarts]
+    first_line = line[vstarts]
     out = pd.DataFrame(
         {
             "patient_id": frame["patient_id"].take(first_line).reset_index(drop=True),
@@ -223,12 +225,12 @@ def aggregate_visits(lines: pd.DataFrame, not_visit: set[str]) -> tuple[pd.DataF
         out["insurer_amount"] = insured
     for col in FIRST_OF_DAY:
         if col in frame:
-            out[col] = _first_valid(frame[col], kept, vstarts)
+            out[col] = _first_valid(frame[col], line, vstarts)
     for col in JOINED:
         if col in frame:
-            out[col] = _joined(frame[col], kept, group, n_visits)
+            out[col] = _joined(frame[col], line, group, n_visits)
     if "satisfaction" in frame:
-        score = frame["satisfaction"].to_numpy(dtype=float, na_value=np.nan)[kept]
+        score = frame["satisfaction"].to_numpy(dtype=float, na_value=np.nan)[line]
         low_score = np.fmin.reduceat(score, vstarts) if n_visits else score[:0]
         out["satisfaction"] = pd.Series(low_score).astype(lines["satisfaction"].dtype)
     out["patient_id"] = out["patient_id"].astype(lines["patient_id"].dtype)

@@ -64,7 +64,7 @@ def _open_items(plans: pd.DataFrame | None, ids: pd.Series) -> pd.Series:
     if plans is None or plans.empty or ids.empty:
         return pd.Series(dtype="string")
     pid = plans["patient_id"].astype("string")
-    todo = plans[plans["status"].astype("string").ne("done").to_numpy() & pid.isin(ids).to_numpy()]
+    todo = plans[plans["status"].astype("string").ne("done").to_numpy() & ids_in(pid, ids)]
     todo = todo.assign(
         patient_id=todo["patient_id"].astype("string"), item=todo["item"].astype(str)
     )

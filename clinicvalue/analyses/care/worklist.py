@@ -237,12 +237,10 @@ def build_worklist(
     rows = rows[~drop]
     booked_counts: dict[str, int] | None = None
     if booked is not None:
-        is_booked = rows["patient_id"].isin(booked.astype("string")) & rows["list"].isin(
-            _BOOKED_OFF
-        )
-        counted = rows.loc[is_booked.to_numpy(), "list"].value_counts()
+        is_booked = ids_in(rows["patient_id"], booked) & ids_in(rows["list"], _BOOKED_OFF)
+        counted = rows.loc[is_booked, "list"].value_counts()
         booked_counts = {k: int(counted.get(k, 0)) for k in _BOOKED_OFF}
-        rows = rows[~is_booked.to_numpy()]
+        rows = rows[~is_booked]
     eligible = {
         k: int(v)
         for k, v in rows.drop_duplicates(["patient_id", "list"])["list"].value_counts().items()

@@ -111,17 +111,21 @@ def _joined(values: pd.Series, kept: np.ndarray, group: np.ndarray, n_groups: in
     ``kept`` lists the rows of ``values`` in group order; ``group`` is each one's group.
     """
     codes, uniques = pd.factorize(values)
-    blank = pd.Series(uniques).str.len().to_numpy() == 0
+    texts = pa.array(pd.array(uniques, dtype="string")).cast(pa.large_string())
+    blank = pc.equal(pc.utf8_length(texts), 0).to_numpy(zero_copy_only=False)
     codes = codes[kept]
-    filled = codes >= 0
-    filled[filled] = ~blank[codes[filled]]
-    key = group.astype(np.int64) * (len(uniques) + 1) + codes + 1
-    take = filled & ~pd.Series(key).duplicated().to_numpy()
+    take = codes >= 0
+    take[take] = ~blank[codes[take]]
+    # a value repeated within a day is listed once; only days of two or more lines can
+    shared = np.bincount(group[take], minlength=n_groups)[group] > 1
+    rows = np.flatnonzero(take & shared)
+    key = group[rows].astype(np.int64) * (len(uniques) + 1) + codes[rows]
+    take[rows[pd.Series(key).duplicated().to_numpy()]] = False
     counts = np.bincount(group[take], minlength=n_groups)
-    offsets = np.concatenate(([0], np.cumsum(counts))).astype(np.int32)
-    texts = pa.array(np.asarray(uniques, dtype=object)[codes[take]], type=pa.string())
-    joined = pc.binary_join(pa.ListArray.from_arrays(pa.array(offsets), texts), "; ")
-    out = pd.Series(joined.to_numpy(zero_copy_only=False), dtype="string")
+    offsets = pa.array(np.concatenate(([0], np.cumsum(counts))).astype(np.int64))
+    listed = pa.LargeListArray.from_arrays(offsets, texts.take(pa.array(codes[take])))
+    joined = pc.binary_join(listed, pa.scalar("; ", pa.large_string()))
+    out = pd.Series(pd.array(joined, dtype="string")).astype("string")
     return out.where(counts > 0, None)
 
 

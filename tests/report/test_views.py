@@ -47,3 +47,19 @@ def test_blocks_render_text_escaped():
     assert html.count("&lt;script&gt;") == 7
     assert 'alt="&lt;script&gt;' in html
     assert 'class="num">1</td>' in html
+
+
+def test_the_worklists_read_back_are_noted_in_the_reports_language():
+    from clinicvalue.load import load_clinic
+    from clinicvalue.report.monthly import build_monthly
+    from clinicvalue.text.i18n import call_notes
+    from tests.support.paths import SAMPLES
+
+    data = load_clinic(str(SAMPLES / "general" / "visits.csv"))
+    info = {"file": "worklists", "format": "worklists", "encoding": None, "rows_read": 12,
+            "rows_kept": 12, "rows_rejected": 0, "with_outcome": 5, "columns": {}}  # fmt: skip
+    data.quality.files["calls"] = info
+    data.quality.notes.extend(call_notes(info, "en"))
+    body = build_monthly(data, month="2026-10", locale="zh-Hant")._repr_html_()
+    assert "自 worklists 的工作清單讀回 12 筆通話紀錄，其中 5 筆已填結果" in body
+    assert "read back from" not in body

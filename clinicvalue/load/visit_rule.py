@@ -1,4 +1,4 @@
-"""The visit rule: which line items make a visit, written once in SQL.
+"""The visit rule: which line items make a visit, in the one module that defines it.
 
 A patient's line items on one calendar day are one visit. A day whose lines hold no
 positive amount and at least one refund is not a visit: its lines net into the
@@ -6,9 +6,11 @@ patient's previous visit day, else the next; a patient with refund days only has
 visit and their lines are left out. Lines whose status is a not-a-visit status
 (no-shows, cancellations) are no visit either.
 
-:func:`aggregate_visits` turns the loader's line items into visits with it, and the
-summaries that read line items straight from Parquet or Spark use the same
-:func:`refund_only_sql` and :func:`visit_day_sql`.
+It comes in the two forms the kit runs: :func:`aggregate_visits` applies it to the
+loader's line items with sorted arrays (a million patients' lines in seconds), and the
+summaries that read line items straight from Parquet or Spark build their SQL from
+:func:`refund_only_sql` and :func:`visit_day_sql`. Tests hold the two to the same visits
+(``tests/summarize/test_patient_features.py``) and the arrays to a plain-Python oracle.
 """
 
 from __future__ import annotations

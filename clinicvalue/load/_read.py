@@ -421,9 +421,7 @@ def _from_parquet(data: bytes, name: str) -> RawTable:
 
     try:
         schema = pq.read_schema(io.BytesIO(data))
-        texts = [
-            f.name for f in schema if pa.types.is_string(f.type) or pa.types.is_large_string(f.type)
-        ]
+        texts = [f.name for f in schema if _is_text(f.type)]
         table = pq.read_table(io.BytesIO(data), read_dictionary=texts)
     except Exception as exc:  # pyarrow raises several unrelated types for corrupt files
         raise InputError(

@@ -46,6 +46,8 @@ CASES = [
     "patient_id,visit_date,amount\nP1,2024-01-02,100\rP2,2024-01-03,5\n",  # old Mac line ends
     "patient_id,visit_date,amount\nP1,2024-01-02,100",  # no final line end
     'patient_id,note,amount\nP1,ab"c,1\nP2,"x"y,2\n',  # stray quotes
+    'patient_id,note,amount\nP1, "x",1\nP2,"x" ,2\nP3,"a,b"c,3\nP4,"",4\n',
+    'a,b,c\n"unterminated,1,2\n',
 ]
 
 

@@ -49,6 +49,7 @@ _MONTH = AS_OF[:7]
 
 def _tree_rss_kib(root: int) -> int:
     """Return the resident memory of a process and all its descendants (KiB)."""
+    page_kib = os.sysconf("SC_PAGE_SIZE") // 1024
     parent: dict[int, int] = {}
     rss: dict[int, int] = {}
     for entry in os.listdir("/proc"):
@@ -61,7 +62,7 @@ def _tree_rss_kib(root: int) -> int:
             continue
         pid = int(entry)
         parent[pid] = int(fields[1])
-        rss[pid] = int(fields[21]) * (os.sysconf("SC_PAGE_SIZE") // 1024)
+        rss[pid] = int(fields[21]) * page_kib
     tree, todo = {root}, [root]
     while todo:
         here = todo.pop()

@@ -229,11 +229,13 @@ def _finish_appointments(result: TableResult) -> pd.DataFrame:
     return frame.sort_values(["patient_id", "date"], kind="stable", ignore_index=True)
 
 
-def _quality(results: dict[str, TableResult], extra_notes: list[str]) -> DataQuality:
+def _quality(
+    results: dict[str, TableResult], extra_notes: list[str], extra_files: dict[str, dict]
+) -> DataQuality:
     rejected = [r.rejected for r in results.values() if len(r.rejected)]
     notes = [n for r in results.values() for n in r.notes] + extra_notes
     return DataQuality(
-        files={k: r.info for k, r in results.items()},
+        files={k: r.info for k, r in results.items()} | extra_files,
         rejected=(
             pd.concat(rejected, ignore_index=True)
             if rejected
@@ -311,9 +313,10 @@ def load_clinic(
             _finish_appointments(results["appointments"]) if "appointments" in results else None
         ),
     )
+    read_back: dict[str, dict] = {}  # the worklists read back, a row of the quality table
     if calls is not None:
         data.calls = read_calls(calls, clinic=prof.clinic.id)
-        calls_info = {
+        read_back["calls"] = calls_info = {
             "file": Path(calls).name,
             "format": "worklists",
             "encoding": None,
@@ -331,9 +334,7 @@ def load_clinic(
     for canon, header in (mapping or {}).items():
         if (canon, norm_header(header)) not in used:
             notes.append(f"--map {canon}={header}: no input file has a column '{header}'")
-    data.quality = _quality(results, notes)
-    if calls is not None:
-        data.quality.files["calls"] = calls_info
+    data.quality = _quality(results, notes, read_back)
     return data
 
 

@@ -54,6 +54,17 @@ class CodedColumn:
         codes, uniques = pd.factorize(cells.reset_index(drop=True).astype(str))
         return cls(codes.astype(np.int64, copy=False), pd.Series(uniques, dtype=str))
 
+    @classmethod
+    def typed(cls, codes: np.ndarray, distinct: pd.Series) -> CodedColumn:
+        """Code a typed column from its distinct values and per-row codes (-1: missing).
+
+        Each value is written as text once (:func:`_distinct_text`); a missing value is
+        the text "" (its code one past the distinct values).
+        """
+        text = _distinct_text(distinct).to_numpy(dtype=object)
+        codes = np.where(codes < 0, len(text), codes).astype(np.int64, copy=False)
+        return cls(codes, pd.Series(np.append(text, ""), dtype=str))
+
     def cells(self, rows: np.ndarray) -> np.ndarray:
         """Return the text of the given rows (a mask or positions)."""
         return self.texts.to_numpy(dtype=object)[self.codes[rows]]
@@ -461,11 +472,7 @@ def _arrow_text(col: pa.ChunkedArray) -> CodedColumn:
         distinct = pd.Series(values.to_numpy(zero_copy_only=False), dtype="str")
     else:
         distinct = pa.table({"v": values}).to_pandas()["v"]
-    text = _distinct_text(distinct).to_numpy(dtype=object)
-    codes = coded.indices.fill_null(len(text)).to_numpy(zero_copy_only=False)
-    return CodedColumn(
-        codes.astype(np.int64, copy=False), pd.Series(np.append(text, ""), dtype=str)
-    )
+    return CodedColumn.typed(coded.indices.fill_null(-1).to_numpy(zero_copy_only=False), distinct)
 
 
 def _from_frame(frame: pd.DataFrame, *, name: str, fmt: str) -> RawTable:
@@ -477,15 +484,9 @@ def _from_frame(frame: pd.DataFrame, *, name: str, fmt: str) -> RawTable:
 
 
 def _column_text(col: pd.Series) -> CodedColumn:
-    """Return a typed column as text without spurious decimals or 'nan'.
-
-    Each distinct value is written once (a visit log repeats its days and amounts);
-    a missing value is the text "" (its code is one past the distinct values).
-    """
+    """Return a typed column as text without spurious decimals or 'nan'."""
     codes, uniques = pd.factorize(col.reset_index(drop=True), use_na_sentinel=True)
-    text = _distinct_text(pd.Series(uniques, dtype=col.dtype)).to_numpy(dtype=object)
-    codes = np.where(codes < 0, len(text), codes).astype(np.int64, copy=False)
-    return CodedColumn(codes, pd.Series(np.append(text, ""), dtype=str))
+    return CodedColumn.typed(codes, pd.Series(uniques, dtype=col.dtype))
 
 
 def _distinct_text(col: pd.Series) -> pd.Series:

@@ -34,17 +34,25 @@ def view(ctx: Ctx) -> list[Block]:
     if not q.n_rejected:
         blocks.append(note(t("quality_clean", loc)))
     notes = list(q.notes)
+    currency = ctx.profile.clinic.currency
     visits_info = q.files.get("visits", {})
-    if "visits" in visits_info:  # the visits file's own notes, in the report's language
-        currency = ctx.profile.clinic.currency
-        english = set(visit_notes(visits_info, "en", currency))
-        notes = visit_notes(visits_info, loc, currency) + [n for n in notes if n not in english]
-    calls_info = q.files.get("calls", {})
-    if calls_info:  # the worklists read back, in the report's language
-        english = set(call_notes(calls_info, "en"))
-        notes = [n for n in notes if n not in english] + call_notes(calls_info, loc)
+    if "visits" in visits_info:  # the visits file's own notes
+        notes = _in_language(notes, *(visit_notes(visits_info, x, currency) for x in ("en", loc)))
+    if calls_info := q.files.get("calls", {}):  # the worklists read back
+        notes = _in_language(notes, *(call_notes(calls_info, x) for x in ("en", loc)))
     if "previous" in ctx.notes:
         notes.append(ctx.notes["previous"])
     if notes:
         blocks += [heading("quality_notes", ctx), ItemList(tuple(notes))]
     return blocks
+
+
+def _in_language(notes: list[str], english: list[str], localized: list[str]) -> list[str]:
+    """Put the report-language notes where the loader's English ones stood (else first)."""
+    written = set(english)
+    at = next((i for i, n in enumerate(notes) if n in written), 0)
+    return (
+        [n for n in notes[:at] if n not in written]
+        + localized
+        + [n for n in notes[at:] if n not in written]
+    )

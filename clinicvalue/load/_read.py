@@ -455,24 +455,49 @@ def _arrow_text(col: pa.ChunkedArray) -> CodedColumn:
     """Return an Arrow column as text: its dictionary written once, the rows as codes."""
     try:
         if pa.types.is_dictionary(col.type):
-            # few distinct values (days, doctors): merge the row groups' dictionaries;
-            # many (visit numbers): encoding the decoded texts once is faster
-            if sum(len(c.dictionary) for c in col.chunks) <= len(col) // 16:
-                coded = col.unify_dictionaries().combine_chunks()
-            else:
-                coded = pc.dictionary_encode(col.cast(col.type.value_type).combine_chunks())
+            indices, values = _row_group_dictionaries(col)
         else:
-            coded = pc.dictionary_encode(col.combine_chunks())
+            whole = pc.dictionary_encode(col.combine_chunks())
+            indices, values = whole.indices, whole.dictionary
     except (pa.ArrowNotImplementedError, pa.ArrowInvalid):  # nested types: via a frame
-        coded = None
-    if not isinstance(coded, pa.DictionaryArray):
         return _column_text(col.to_pandas())
-    values = coded.dictionary
-    if _is_text(values.type):
-        distinct = pd.Series(values.to_numpy(zero_copy_only=False), dtype="str")
-    else:
-        distinct = pa.table({"v": values}).to_pandas()["v"]
-    return CodedColumn.typed(coded.indices.fill_null(-1).to_numpy(zero_copy_only=False), distinct)
+    if _is_text(values.type):  # the texts as they are; a missing one is "", one past the end
+        codes = indices.fill_null(len(values)).to_numpy(zero_copy_only=False)
+        texts = pa.concat_arrays([pc.fill_null(values, ""), pa.array([""], values.type)])
+        return CodedColumn(codes.astype(np.int64), pd.Series(texts, dtype="str"))
+    codes = indices.fill_null(-1).to_numpy(zero_copy_only=False).astype(np.int64)
+    return CodedColumn.typed(codes, pa.table({"v": values}).to_pandas()["v"])
+
+
+def _row_group_dictionaries(col: pa.ChunkedArray) -> tuple[pa.Array, pa.Array]:
+    """Return each row's index (null: missing) into a dictionary column's values.
+
+    The batches of one row group share its dictionary, so each dictionary is taken once
+    and the rows' indices are shifted to its place among them. Values seen in more than
+    one row group then appear more than once, which the loader's rules allow; when the
+    dictionaries are small beside the column (days, doctors) they are merged instead.
+    """
+    place: dict[tuple[int, ...], int] = {}
+    dictionaries: list[pa.Array] = []
+    starts: list[int] = []
+    for chunk in col.chunks:
+        d = chunk.dictionary
+        key = (*(b.address if b is not None else 0 for b in d.buffers()), d.offset, len(d))
+        if key not in place:
+            place[key] = sum(len(x) for x in dictionaries)
+            dictionaries.append(d)
+        starts.append(place[key])
+    if not dictionaries:
+        return pa.array([], pa.int64()), pa.array([], col.type.value_type)
+    values = pa.concat_arrays(dictionaries)
+    wide = [c.indices.cast(pa.int64()) for c in col.chunks]
+    if len(values) > max(len(col) // 16, 1):
+        shifted = [pc.add(i, start) for i, start in zip(wide, starts, strict=True)]
+        return pa.chunked_array(shifted, pa.int64()).combine_chunks(), values
+    merged = pc.dictionary_encode(values)  # few values: one copy of each
+    into = merged.indices.cast(pa.int64())
+    mapped = [pc.take(into[start:], i) for i, start in zip(wide, starts, strict=True)]
+    return pa.chunked_array(mapped, pa.int64()).combine_chunks(), merged.dictionary
 
 
 def _from_frame(frame: pd.DataFrame, *, name: str, fmt: str) -> RawTable:

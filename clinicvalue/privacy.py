@@ -25,6 +25,7 @@ import os
 import secrets
 import stat
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -141,14 +142,27 @@ def pseudonymize(patient_ids: pd.Series | pd.Index, secret: bytes) -> pd.Series:
     ids = pd.Series(patient_ids) if isinstance(patient_ids, pd.Index) else patient_ids
     text = ids.astype("string")
     codes, uniques = pd.factorize(text)  # each distinct ID keyed once
-    keyed = hmac.new(secret, digestmod=hashlib.sha256)  # the key's pads once, copied per ID
+    inner, outer = _hmac_pads(secret)
     keys = []
     for pid in np.asarray(uniques, dtype=object).tolist():
-        mac = keyed.copy()
+        # HMAC-SHA256 (RFC 2104) from the key's two hashed pads; the hmac module's
+        # per-copy wrapper doubles the time on a clinic's million IDs
+        mac = inner.copy()
         mac.update(pid.encode("utf-8"))
-        keys.append(_KEY_PREFIX + mac.hexdigest()[:_KEY_LENGTH])
+        out = outer.copy()
+        out.update(mac.digest())
+        keys.append(_KEY_PREFIX + out.hexdigest()[:_KEY_LENGTH])
     table = pd.array([*keys, None], dtype="string")  # a missing ID has no key
     return pd.Series(table.take(np.where(codes < 0, len(keys), codes)), index=text.index)
+
+
+def _hmac_pads(secret: bytes) -> tuple[Any, Any]:
+    """Return SHA-256 states fed the key's inner and outer pads (RFC 2104, block 64)."""
+    key = hashlib.sha256(secret).digest() if len(secret) > 64 else secret
+    key = key.ljust(64, b"\0")
+    inner = hashlib.sha256(bytes(b ^ 0x36 for b in key))
+    outer = hashlib.sha256(bytes(b ^ 0x5C for b in key))
+    return inner, outer
 
 
 def contact_allowed(patients: pd.DataFrame | None, profile: ClinicProfile) -> pd.Series:

@@ -1,3 +1,6 @@
+import hashlib
+import hmac
+
 import pandas as pd
 import pytest
 
@@ -20,6 +23,18 @@ def test_keys_are_stable_distinct_and_not_the_id():
     assert a[0] == a[2] != a[1]
     assert all(k.startswith("P-") and len(k) == 14 for k in a)
     assert not any("00004" in k for k in a)
+
+
+@pytest.mark.parametrize("secret", [b"", b"secret", bytes(range(32)), b"k" * 64, b"k" * 100])
+def test_keys_are_the_standard_hmac_sha256_of_the_id(secret):
+    ids = pd.Series(["00004", "診所-é", "", "P 1", None, "x" * 300], dtype="string")
+    got = pseudonymize(ids, secret)
+    for pid, key in zip(ids, got, strict=True):
+        if pid is pd.NA:
+            assert key is pd.NA
+            continue
+        mac = hmac.new(secret, pid.encode("utf-8"), hashlib.sha256).hexdigest()
+        assert key == "P-" + mac[:12]
 
 
 def test_keys_differ_between_clinics():

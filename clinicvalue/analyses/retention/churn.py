@@ -29,7 +29,7 @@ from clinicvalue.analyses.retention.revisit import (
 )
 from clinicvalue.data import ClinicData
 from clinicvalue.errors import InputError, check_option
-from clinicvalue.profile import ClinicProfile
+from clinicvalue.profile import ChurnSection, ClinicProfile
 from clinicvalue.summarize._labels import string_labels
 from clinicvalue.summarize.features import align_features, patient_features
 from clinicvalue.summarize.summary import MONTH_DAYS
@@ -342,43 +342,10 @@ def _warnings(
     primary = pd.Series(primary, index=idx, dtype="string").replace("", _PRIMARY_ORDER[-1])
     table["primary_flag"] = primary
 
-    # overdue: the basis says which sentence; the label is the condition or category
-    # few distinct bases: split and label each once, then spread by code
-    codes, uniques = pd.factorize(f["interval_basis"].astype("string").fillna("own"))
-    parts = [str(u).split(":", 1) for u in uniques]
-    kinds = np.array([p[0] for p in parts], dtype=object)
-    keys = [p[1] if len(p) > 1 else "" for p in parts]
-    labels = np.array(
-        [_LABELS[k][i] if k in _LABELS else k.replace("_", " ") for k in keys], dtype=object
-    )
-    kind = pd.Series(kinds[codes], index=idx)
-    label = pd.Series(pd.array(labels[codes], dtype="string"), index=idx)
-    days, n = _number(f["days_since_last"]), _number(f["normal_interval"])
-    overdue = pd.Series(pd.NA, index=idx, dtype="string")
-    for name, templates in _OVERDUE.items():
-        text = _render(templates[i], idx, days=days, n=n, label=label)
-        overdue = overdue.mask(kind.eq(name), text)
-    reasons = {"overdue": overdue}
-    reasons["low_satisfaction"] = _render(
-        _REASON["low_satisfaction"][i],
-        idx,
-        score=_number(f["last_satisfaction"], 1),
-        limit=pd.Series(_number(pd.Series([rules.satisfaction_below]))[0], index=idx),
-    )
-    reasons["complaint"] = _render(
-        _REASON["complaint"][i], idx, date=f["last_complaint"].dt.strftime("%Y-%m-%d")
-    )
-    with np.errstate(invalid="ignore", divide="ignore"):
-        drop = 100.0 * (1.0 - f["spend_recent"] / f["spend_before"].where(f["spend_before"] > 0))
-    reasons["spend_decline"] = _render(
-        _REASON["spend_decline"][i],
-        idx,
-        pct=_number(drop),
-        m=pd.Series(str(rules.spend_window_months), index=idx),
-    )
+    reasons = _reasons(f, i, rules)  # each flag's sentence, for the patients who have it
     joined = pd.Series(pd.NA, index=idx, dtype="string")
     for name in FLAGS:
-        text = reasons[name].where(f[name].astype(bool), pd.NA)
+        text = reasons[name]
         table["reason_" + name] = text
         joined = (joined + _JOIN[i] + text).fillna(joined).fillna(text)
     table["reason"] = joined
@@ -404,3 +371,59 @@ def _warnings(
         value_at_risk_total=float(table["value_at_risk"].sum()),
         basis=value_basis,
     )
+
+
+def _reasons(f: pd.DataFrame, i: int, rules: ChurnSection) -> dict[str, pd.Series]:
+    """Return each flag's reason sentence, aligned with ``f`` (NA where the flag is unset).
+
+    Each sentence is written only for the patients with the flag.
+    """
+    has = {name: f[name].astype(bool).to_numpy() for name in FLAGS}
+    sub = {name: f[has[name]] for name in FLAGS}
+    # overdue: the basis says which sentence; the label is the condition or category
+    # few distinct bases: split and label each once, then spread by code
+    o = sub["overdue"]
+    codes, uniques = pd.factorize(o["interval_basis"].astype("string").fillna("own"))
+    parts = [str(u).split(":", 1) for u in uniques]
+    kinds = np.array([p[0] for p in parts], dtype=object)[codes]
+    keys = [p[1] if len(p) > 1 else "" for p in parts]
+    labels = np.array(
+        [_LABELS[k][i] if k in _LABELS else k.replace("_", " ") for k in keys], dtype=object
+    )
+    label = pd.Series(pd.array(labels[codes], dtype="string"), index=o.index)
+    days, n = _number(o["days_since_last"]), _number(o["normal_interval"])
+    overdue = pd.Series(pd.NA, index=o.index, dtype="string")
+    for name, templates in _OVERDUE.items():
+        here = kinds == name
+        if here.any():
+            text = _render(
+                templates[i], o.index[here], days=days[here], n=n[here], label=label[here]
+            )
+            overdue[here] = text.to_numpy()
+    low, complaint, spend = sub["low_satisfaction"], sub["complaint"], sub["spend_decline"]
+    limit = _number(pd.Series([rules.satisfaction_below]))[0]
+    with np.errstate(invalid="ignore", divide="ignore"):
+        before = spend["spend_before"].where(spend["spend_before"] > 0)
+        drop = 100.0 * (1.0 - spend["spend_recent"] / before)
+    texts = {
+        "overdue": overdue,
+        "low_satisfaction": _render(
+            _REASON["low_satisfaction"][i], low.index,
+            score=_number(low["last_satisfaction"], 1),
+            limit=pd.Series(limit, index=low.index),
+        ),
+        "complaint": _render(
+            _REASON["complaint"][i], complaint.index,
+            date=complaint["last_complaint"].dt.strftime("%Y-%m-%d"),
+        ),
+        "spend_decline": _render(
+            _REASON["spend_decline"][i], spend.index,
+            pct=_number(drop), m=pd.Series(str(rules.spend_window_months), index=spend.index),
+        ),
+    }  # fmt: skip
+    out = {}
+    for name in FLAGS:
+        full = pd.Series(pd.NA, index=f.index, dtype="string")
+        full[has[name]] = texts[name].to_numpy()
+        out[name] = full
+    return out

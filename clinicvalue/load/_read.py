@@ -47,6 +47,9 @@ class CodedColumn:
 
     codes: np.ndarray  # int64 per row, an index into texts
     texts: pd.Series  # distinct cell texts (str)
+    # a numeric column's distinct values beside their texts (NaN: missing), when every
+    # one reads back exactly from its text as an amount or a number; else None
+    numbers: np.ndarray | None = None
 
     @classmethod
     def of(cls, cells: pd.Series) -> CodedColumn:
@@ -63,7 +66,7 @@ class CodedColumn:
         """
         text = _distinct_text(distinct).to_numpy(dtype=object)
         codes = np.where(codes < 0, len(text), codes).astype(np.int64, copy=False)
-        return cls(codes, pd.Series(np.append(text, ""), dtype=str))
+        return cls(codes, pd.Series(np.append(text, ""), dtype=str), _plain_numbers(distinct))
 
     def cells(self, rows: np.ndarray) -> np.ndarray:
         """Return the text of the given rows (a mask or positions)."""
@@ -512,6 +515,25 @@ def _column_text(col: pd.Series) -> CodedColumn:
     """Return a typed column as text without spurious decimals or 'nan'."""
     codes, uniques = pd.factorize(col.reset_index(drop=True), use_na_sentinel=True)
     return CodedColumn.typed(codes, pd.Series(uniques, dtype=col.dtype))
+
+
+def _plain_numbers(distinct: pd.Series) -> np.ndarray | None:
+    """Return a numeric column's values with NaN for the missing slot, or ``None``.
+
+    Only ints and floats that are finite and below 10**15 qualify: their texts
+    (``1200``, ``80.5``) read back as exactly these numbers, so parsing them again
+    would give the same result. Anything else (``inf``, ``1e+16``) goes by its text.
+    """
+    kind = distinct.dtype
+    if pd.api.types.is_bool_dtype(kind) or not (
+        pd.api.types.is_integer_dtype(kind) or pd.api.types.is_float_dtype(kind)
+    ):
+        return None
+    values = distinct.to_numpy(dtype="float64", na_value=np.nan)
+    known = values[~np.isnan(values)]
+    if not (np.isfinite(known).all() and (np.abs(known) < 1e15).all()):
+        return None
+    return np.append(values, np.nan)
 
 
 def _distinct_text(col: pd.Series) -> pd.Series:

@@ -151,10 +151,11 @@ class _Factor:
     codes: np.ndarray  # per row, an index into values
     values: pd.Series  # distinct texts, cleaned (may repeat after cleaning: " 1" and "1")
     raw: pd.Series  # the same texts as read
+    numbers: np.ndarray | None = None  # a numeric column's values (CodedColumn.numbers)
 
     def take(self, rows: np.ndarray) -> _Factor:
         """Return the factor of the given rows (a boolean mask or positions)."""
-        return _Factor(self.codes[rows], self.values, self.raw)
+        return _Factor(self.codes[rows], self.values, self.raw, self.numbers)
 
     def rows(self, per_value: np.ndarray) -> np.ndarray:
         """Spread a per-value array to the rows."""
@@ -167,7 +168,7 @@ class _Factor:
 
 def _factor(col: CodedColumn) -> _Factor:
     """Clean one column's distinct texts."""
-    return _Factor(col.codes, P.clean_text(col.texts), col.texts)
+    return _Factor(col.codes, P.clean_text(col.texts), col.texts, col.numbers)
 
 
 def _raw_blank(f: _Factor) -> np.ndarray:
@@ -176,7 +177,13 @@ def _raw_blank(f: _Factor) -> np.ndarray:
 
 
 def _parse_cells(kind: str, f: _Factor, options: ReadOptions) -> tuple[pd.Series, np.ndarray]:
-    """Parse one column by kind, each distinct value once."""
+    """Parse one column by kind, each distinct value once.
+
+    A numeric column read as numbers (Parquet, a data frame, SQL) keeps them as they
+    are for amounts and numbers: their texts would parse back to the same values.
+    """
+    if kind in ("amount", "number") and f.numbers is not None and options.decimal != ",":
+        return pd.Series(f.numbers[f.codes]), np.zeros(len(f.codes), dtype=bool)
     values, bad = _parse_unique(kind, f.values, options)
     return values.take(f.codes).reset_index(drop=True), f.rows(bad)
 
@@ -260,7 +267,7 @@ def parse_table(
         required = kind_spec.endswith("!") or kind == "id"
         f = factors[canon]
         column_options = options
-        if kind == "amount" and options.decimal == "auto":
+        if kind == "amount" and options.decimal == "auto" and f.numbers is None:
             decimal = P.detect_decimal(f.values[f.used()])
             column_options = dataclasses.replace(options, decimal=decimal)
             if decimal == ",":

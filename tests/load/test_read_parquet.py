@@ -84,3 +84,43 @@ def test_a_parquet_log_loads_like_its_csv(tmp_path):
     pd.testing.assert_frame_equal(
         a.lines.drop(columns="source_line"), b.lines.drop(columns="source_line")
     )
+
+
+@pytest.mark.parametrize(
+    "amounts",
+    [
+        [1200.0, -300.0, 80.5, 0.1 + 0.2, np.nan, 0.0],  # read as numbers, as they are
+        [1200.0, np.inf, 80.5],  # not a number a clinic bills: by its text, and refused
+        [1200.0, 1e16, 80.5],  # written 1e+16: by its text, and refused
+    ],
+)
+def test_numeric_amounts_read_as_their_texts_would(tmp_path, amounts):
+    n = len(amounts)
+    table = pa.table(
+        {
+            "patient_id": [f"P{i % 2}" for i in range(n)],
+            "visit_date": [dt.date(2024, 1, 1 + i) for i in range(n)],
+            "amount": pa.array(amounts, pa.float64()),
+            "satisfaction": pa.array([4.5] * (n - 1) + [None], pa.float64()),
+        }
+    )
+    pq.write_table(table, tmp_path / "visits.parquet")
+    frame = table.to_pandas()
+    frame["amount"] = frame["amount"].map(lambda v: "" if np.isnan(v) else repr(v))
+    frame.to_csv(tmp_path / "visits.csv", index=False)
+
+    def outcome(path):
+        try:
+            data = load_clinic(path, drop_invalid=True)
+        except Exception as exc:  # noqa: BLE001 - the same failure is the point
+            return type(exc).__name__
+        return data.lines.drop(columns="source_line"), data.quality.rejected[["line", "reason"]]
+
+    a, b = outcome(tmp_path / "visits.parquet"), outcome(tmp_path / "visits.csv")
+    if isinstance(a, str) or isinstance(b, str):
+        assert a == b
+        return
+    pd.testing.assert_frame_equal(a[0], b[0])
+    assert a[1]["reason"].tolist() == b[1]["reason"].tolist()
+    refused = sum(not np.isfinite(v) or abs(v) >= 1e15 for v in amounts)  # NaN: blank
+    assert len(a[1]) == refused

@@ -156,21 +156,22 @@ def reactivation_list(
     months = (as_of - summary["last_visit"]).dt.days / MONTH_DAYS
     dormant = months > profile.care.reactivation_min_months
     high = val >= val[dormant].median() if dormant.any() else dormant
-    pick = dormant & high
-    task = pd.Series("reactivate_dormant", index=summary.index)
-    invitation = pd.Series("free_checkup", index=summary.index)
+    inter = np.zeros(len(summary), dtype=bool)
     if interrupted is not None:
-        inter = interrupted.reindex(summary.index).fillna(False).astype(bool)
-        task[inter] = "reactivate_interrupted"
-        invitation[inter] = "treatment_followup"
-        pick = pick | inter
+        inter = interrupted.reindex(summary.index).fillna(False).astype(bool).to_numpy()
+    pick = (dormant & high).to_numpy() | inter
+    picked_inter = inter[pick]
     return pd.DataFrame(
         {
             "patient_id": summary.index[pick].astype("string"),
-            "task": task[pick].to_numpy(),
+            "task": np.where(picked_inter, "reactivate_interrupted", "reactivate_dormant").astype(
+                object
+            ),
             "due_date": as_of,
-            "last_visit": summary.loc[pick, "last_visit"].to_numpy(),
-            "value": val[pick].to_numpy(),
-            "invitation": invitation[pick].to_numpy(),
+            "last_visit": summary["last_visit"].to_numpy()[pick],
+            "value": val.to_numpy()[pick],
+            "invitation": np.where(picked_inter, "treatment_followup", "free_checkup").astype(
+                object
+            ),
         }
     ).sort_values("value", ascending=False, ignore_index=True)

@@ -65,6 +65,9 @@ class RefundDays:
     orphan_lines: int = 0  # their line items
 
 
+_DAY_NS = 86_400 * 10**9
+
+
 def _starts(*keys: np.ndarray) -> np.ndarray:
     """Return the positions where sorted rows begin a new group of equal keys."""
     n = len(keys[0])
@@ -75,6 +78,27 @@ def _starts(*keys: np.ndarray) -> np.ndarray:
     for key in keys:
         change[1:] |= key[1:] != key[:-1]
     return np.flatnonzero(change)
+
+
+def _patient_rank(ids: pd.Series) -> np.ndarray:
+    """Return each row's patient as the rank of its ID among the distinct IDs (text order)."""
+    codes, uniques = pd.factorize(ids)
+    rank = pc.rank(pa.array(pd.array(uniques, dtype="string")), "ascending")
+    return (rank.to_numpy().astype(np.int64) - 1)[codes]
+
+
+def _patient_day_order(patient: np.ndarray, day: np.ndarray) -> np.ndarray:
+    """Return the rows' order by patient, then day, ties in the order read.
+
+    Whole days (the loader's) sort as one integer key, several times faster than two.
+    """
+    if not len(day):
+        return np.zeros(0, dtype=np.int64)
+    first = day.min()
+    if first == np.iinfo(np.int64).min or (day % _DAY_NS).any():
+        return np.lexsort((day, patient))
+    days = (day - first) // _DAY_NS
+    return np.argsort(patient * (int(days.max()) + 1) + days, kind="stable")
 
 
 def _fill_within(pos: np.ndarray, group_start: np.ndarray, group_end: np.ndarray) -> np.ndarray:
@@ -104,7 +128,19 @@ def _first_valid(values: pd.Series, kept: np.ndarray, starts: np.ndarray) -> pd.
     found = first < n
     rows = kept[np.minimum(first, max(n - 1, 0))] if n else first
     picked = values.take(rows).reset_index(drop=True)
-    return picked.where(found, None).astype(values.dtype)
+    return picked if found.all() else picked.where(found, None).astype(values.dtype)
+
+
+def _repeated(key: np.ndarray) -> np.ndarray:
+    """Return whether each key occurred earlier in the array.
+
+    The keys come grouped (by visit), so a stable sort of them is nearly free.
+    """
+    order = np.argsort(key, kind="stable")
+    ordered = key[order]
+    seen = np.zeros(len(key), dtype=bool)
+    seen[order[1:]] = ordered[1:] == ordered[:-1]
+    return seen
 
 
 def _joined(values: pd.Series, kept: np.ndarray, group: np.ndarray, n_groups: int) -> pd.Series:
@@ -122,7 +158,7 @@ def _joined(values: pd.Series, kept: np.ndarray, group: np.ndarray, n_groups: in
     shared = np.bincount(group[take], minlength=n_groups)[group] > 1
     rows = np.flatnonzero(take & shared)
     key = group[rows].astype(np.int64) * (len(uniques) + 1) + codes[rows]
-    take[rows[pd.Series(key).duplicated().to_numpy()]] = False
+    take[rows[_repeated(key)]] = False
     counts = np.bincount(group[take], minlength=n_groups)
     offsets = pa.array(np.concatenate(([0], np.cumsum(counts))).astype(np.int64))
     listed = pa.LargeListArray.from_arrays(offsets, texts.take(pa.array(codes[take])))
@@ -161,11 +197,11 @@ def aggregate_visits(lines: pd.DataFrame, not_visit: set[str]) -> tuple[pd.DataF
     if "status" in frame and not_visit:
         no_visit = frame["status"].isin(list(not_visit)).fillna(False).to_numpy(bool)
         attended = np.flatnonzero(~no_visit)
-    patient = pd.factorize(frame["patient_id"], sort=True)[0][attended].astype(np.int64)
+    patient = _patient_rank(frame["patient_id"])[attended]
     day = frame["visit_date"].to_numpy(dtype="datetime64[ns]").view(np.int64)[attended]
     amount = frame["amount"].to_numpy(dtype=float)[attended]
     # 1. line days: a day with no positive line and a refund is no visit
-    order = np.lexsort((day, patient))
+    order = _patient_day_order(patient, day)
     p_sorted, d_sorted, a_sorted = patient[order], day[order], amount[order]
     starts = _starts(p_sorted, d_sorted)
     n_days = len(starts)

@@ -171,3 +171,15 @@ def test_no_attended_line_gives_no_visit():
     assert visits.empty
     assert {"patient_id", "visit_date", "amount", "n_items", "treatment"} <= set(visits.columns)
     assert refunds.orphan_lines == 0
+
+
+@pytest.mark.parametrize("unit", ["D", "h"])  # whole days: one key; times of day: two
+def test_lines_are_ordered_by_patient_then_day_ties_as_read(unit):
+    from clinicvalue.load.visit_rule import _patient_day_order
+
+    rng = np.random.default_rng(3)
+    patient = rng.integers(0, 50, 2000)
+    start = np.datetime64("2023-12-30", "ns").astype(np.int64)
+    day = start + rng.integers(0, 40, 2000) * pd.Timedelta(1, unit).value
+    order = _patient_day_order(patient, day)
+    np.testing.assert_array_equal(order, np.lexsort((day, patient)))

@@ -29,6 +29,7 @@ from scipy.optimize import minimize
 from scipy.special import betaln, digamma, gammaln, logsumexp
 from scipy.stats import nbinom
 
+from clinicvalue.analyses.clv.bgnbd import group_rows
 from clinicvalue.errors import ConvergenceError, InputError
 
 __all__ = [
@@ -299,13 +300,14 @@ _TAIL = 1e-13
 def cnbd_expected_many(k: int, params: dict[str, float], horizons, x, t_x, T) -> np.ndarray:
     """Return E[visits in (T, T + t]] for every ``t`` of ``horizons``: shape ``(rows, horizons)``.
 
-    The same expectation as :func:`cnbd_expected`, arranged for speed. Given the hidden
-    phase j and alive, the Erlang steps still to come in t are negative binomial with
-    shape ``r + kx + j`` (each shape's probabilities from the previous one's by a
-    factor); Z, the phase plus those steps, mixes them over the phase's posterior, and
-    visit n has come once Z reaches ``nk``, so one tail sum of Z's law per horizon gives
-    every visit's chance. The horizon-free log-gamma terms are computed once per chunk
-    of histories; chunks keep memory bounded.
+    The same expectation as :func:`cnbd_expected`, arranged for speed. Given alive and
+    the hidden phase j, the future depends on ``(x, T)`` only: the Erlang steps still to
+    come in t are negative binomial with shape ``r + kx + j`` (each shape's
+    probabilities from the previous one's by a factor), visit n has come once j plus
+    those steps reach ``nk``, and after each visit the patient may leave. So the
+    expectation given each phase is computed once per distinct ``(x, T)`` — far fewer
+    than distinct histories — and each history mixes the k of them by its own phase
+    posterior (which is where ``t_x`` enters). Chunks keep memory bounded.
     """
     k = _check_k(k)
     r, alpha, a, b = _params(params)
@@ -319,28 +321,37 @@ def cnbd_expected_many(k: int, params: dict[str, float], horizons, x, t_x, T) ->
     rkx, rate = r + k * x, alpha + T
     terms = _phase_terms(k, rkx, T - t_x, rate)
     phase = np.exp(terms - logsumexp(terms, axis=0))  # (k, rows)
-    # rows with similar step ranges together (buckets a factor 1.5 wide, by the longest
-    # horizon), so a few long-tailed histories do not widen everyone's sums
-    tops = np.stack([_step_bound(rkx + k - 1, rate / (rate + t)) for t in horizons], axis=1)
+    codes, rep = group_rows(x, T)
+    given = _given_phase(k, a, b, x[rep], rkx[rep], rate[rep], horizons)  # (k, pairs, h)
+    for j in range(k):
+        out += phase[j][:, None] * given[j][codes]
+    return out * alive[:, None]
+
+
+def _given_phase(k, a, b, x, s, rate, horizons) -> np.ndarray:
+    """Return E[visits in (T, T + t] | alive, phase j], shape ``(k, rows, horizons)``.
+
+    Rows with similar step ranges go together (buckets a factor 1.5 wide, by the longest
+    horizon), so a few long-tailed histories do not widen everyone's sums; the chunks
+    run on every core (numpy leaves the interpreter lock while it works on large arrays).
+    """
+    tops = np.stack([_step_bound(s + k - 1, rate / (rate + t)) for t in horizons], axis=1)
     longest = tops.max(axis=1)
     bucket = np.floor(np.log(longest + 2) / np.log(1.5)).astype("int64")
     chunks = []
     for level in np.unique(bucket):
         rows_all = np.flatnonzero(bucket == level)
-        size = max(1, _CHUNK_CELLS // (int(longest[rows_all].max()) + 2))
+        size = max(1, _CHUNK_CELLS // (k * (int(longest[rows_all].max()) + 2)))
         chunks += [rows_all[i : i + size] for i in range(0, len(rows_all), size)]
+    out = np.zeros((k, len(x), len(horizons)), dtype="float64")
 
     def work(rows: np.ndarray) -> None:
-        out[rows] = _expected_rows(
-            k, a, b, x[rows], rkx[rows], rate[rows], phase[:, rows], horizons, tops[rows]
-        )
+        out[:, rows] = _expected_rows(k, a, b, x[rows], s[rows], rate[rows], horizons, tops[rows])
 
-    # numpy leaves the interpreter lock while it works on large arrays, so chunks run on
-    # every core at once
     cores = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count()
     with ThreadPoolExecutor(max_workers=max(1, min(len(chunks), cores or 1))) as pool:
         list(pool.map(work, chunks))
-    return out * alive[:, None]
+    return out
 
 
 def _step_bound(shape: np.ndarray, prob: np.ndarray) -> np.ndarray:
@@ -357,8 +368,11 @@ def _step_bound(shape: np.ndarray, prob: np.ndarray) -> np.ndarray:
     return np.ceil(mean + 8 * np.sqrt(mean / prob) + geometric)
 
 
-def _expected_rows(k, a, b, x, s, rate, phase, horizons, tops) -> np.ndarray:
-    """E[visits | alive] of a chunk of rows at every horizon (steps up to ``tops``)."""
+def _expected_rows(k, a, b, x, s, rate, horizons, tops) -> np.ndarray:
+    """Return E[visits | alive, phase j] of a chunk of rows: shape ``(k, rows, horizons)``.
+
+    The step counts run up to ``tops`` (one bound per row and horizon).
+    """
     m_max = int(tops.max()) + 2
     m = np.arange(m_max + 1, dtype="float64")[:, None]  # (steps, rows)
     # the horizon-free part of the negative binomial's log-probabilities, once per chunk
@@ -368,7 +382,7 @@ def _expected_rows(k, a, b, x, s, rate, phase, horizons, tops) -> np.ndarray:
     # E[(1 - p)^(n-1) | alive], p ~ beta(a, b + x + 1): a running product over n
     step = (b + x + n[:-1]) / (a + b + x + n[:-1])
     keep = np.vstack([np.ones((1, len(x))), np.cumprod(step, axis=0)])
-    out = np.zeros((len(x), len(horizons)), dtype="float64")
+    out = np.zeros((k, len(x), len(horizons)), dtype="float64")
     for h, t in enumerate(horizons):
         if t <= 0:
             continue
@@ -378,15 +392,11 @@ def _expected_rows(k, a, b, x, s, rate, phase, horizons, tops) -> np.ndarray:
         with np.errstate(divide="ignore"):
             log_q = np.log1p(-prob)
         pmf = np.exp(base[: top + 1] + s * np.log(prob) + mh * log_q)
-        # Z = j + the steps to come: the steps since the last visit at the horizon; visit
-        # n has come once Z reaches nk. Its law mixes the phases' shifted step laws.
-        z = np.zeros((top + k, len(x)), dtype="float64")
-        z[: top + 1] = phase[0] * pmf
-        for j in range(1, k):
-            pmf *= (s + j - 1 + mh) / (s + j - 1) * prob  # shape s + j from s + j - 1
-            z[j : j + top + 1] += phase[j] * pmf
-        tail = np.cumsum(z[::-1], axis=0)[::-1]  # P(Z ≥ m)
-        reach = tail[k::k]  # P(Z ≥ nk), n = 1, 2, …
-        total = (keep[: len(reach)] * reach).sum(axis=0)
-        out[:, h] = total
+        for j in range(k):
+            if j:
+                pmf *= (s + j - 1 + mh) / (s + j - 1) * prob  # shape s + j from s + j - 1
+            # visit n has come once j plus the steps to come reach nk: P(steps ≥ nk − j)
+            tail = np.cumsum(pmf[::-1], axis=0)[::-1]
+            reach = tail[k - j :: k]
+            out[j, :, h] = (keep[: len(reach)] * reach).sum(axis=0)
     return out

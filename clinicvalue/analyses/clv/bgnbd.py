@@ -216,6 +216,22 @@ def group_rows(*cols: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     return codes, rep
 
 
+def weighted_histories(x, t_x, T, weights) -> tuple[np.ndarray, np.ndarray]:
+    """Return the distinct ``(x, t_x, T)`` rows, in sorted order, and their weights.
+
+    The likelihoods are sums over patients of a term that depends on the history only, so
+    each is evaluated once per distinct history, weighted by how many patients share it.
+    The same rows as ``np.unique(..., axis=0)`` in the same order (so the sums, and the
+    fits, are the same to the last bit), found by hashing instead of sorting every row.
+    """
+    codes, rep = group_rows(x, t_x, T)
+    order = np.lexsort((T[rep], t_x[rep], x[rep]))
+    rank = np.empty_like(order)
+    rank[order] = np.arange(len(order))
+    hist = np.column_stack([x[rep[order]], t_x[rep[order]], T[rep[order]]])
+    return hist, np.bincount(rank[codes], weights=weights, minlength=len(rep))
+
+
 def _params_ok(params: dict[str, float]) -> bool:
     vals = np.array(list(params.values()), dtype="float64")
     if not np.all(np.isfinite(vals)) or np.any(vals <= 0) or np.any(vals > 1e8):

@@ -29,7 +29,7 @@ from scipy.optimize import minimize
 from scipy.special import betaln, digamma, gammaln, logsumexp
 from scipy.stats import nbinom
 
-from clinicvalue.analyses.clv.bgnbd import group_rows
+from clinicvalue.analyses.clv.bgnbd import group_rows, weighted_histories
 from clinicvalue.errors import ConvergenceError, InputError
 
 __all__ = [
@@ -222,8 +222,7 @@ def fit_cnbd(
         raise InputError("the MBG/CNBD-k fit needs at least one patient")
     if np.any(litt[x == 0] != 0):
         raise InputError("litt must be 0 for a patient with no repeat visit")
-    hist, inverse = np.unique(np.column_stack([x, t_x, T]), axis=0, return_inverse=True)
-    hw = np.bincount(inverse.ravel(), weights=w, minlength=len(hist))
+    hist, hw = weighted_histories(x, t_x, T, w)
     scale = float(T.max())
     s_litt = float((w * litt).sum())
     if k is None:

@@ -19,6 +19,7 @@ import numpy as np
 from scipy.optimize import minimize
 from scipy.special import gammaln, hyp2f1, logsumexp
 
+from clinicvalue.analyses.clv.bgnbd import weighted_histories
 from clinicvalue.errors import ConvergenceError, InputError
 
 __all__ = [
@@ -115,8 +116,7 @@ def fit_pareto_nbd(x, t_x, T, weights=None, *, start: dict[str, float] | None = 
     if len(x) == 0 or w.sum() <= 0:
         raise InputError("the Pareto/NBD fit needs at least one patient")
     # one row per distinct history, weighted: the likelihood is evaluated once per history
-    hist, inverse = np.unique(np.column_stack([x, t_x, T]), axis=0, return_inverse=True)
-    hw = np.bincount(inverse.ravel(), weights=w, minlength=len(hist))
+    hist, hw = weighted_histories(x, t_x, T, w)
     scale = float(T.max())  # fit on time scaled to max(T) = 1; α and β scale back
     xs, ts, Ts = hist[:, 0], hist[:, 1] / scale, hist[:, 2] / scale
     total = float(hw.sum())

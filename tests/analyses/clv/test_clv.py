@@ -360,6 +360,20 @@ def test_group_repacks_wide_keys():
     np.testing.assert_array_equal(cols[:, rep[codes]], cols)
 
 
+def test_weighted_histories_are_numpy_unique_rows_with_their_weights():
+    from clinicvalue.analyses.clv.bgnbd import weighted_histories
+
+    rng = np.random.default_rng(4)
+    x = rng.integers(0, 4, 2000).astype(float)
+    t_x = np.where(x > 0, rng.integers(0, 6, 2000), 0).astype(float)
+    T = t_x + rng.integers(0, 3, 2000)
+    w = rng.random(2000)
+    hist, hw = weighted_histories(x, t_x, T, w)
+    ref, inverse = np.unique(np.column_stack([x, t_x, T]), axis=0, return_inverse=True)
+    np.testing.assert_array_equal(hist, ref)
+    np.testing.assert_allclose(hw, np.bincount(inverse.ravel(), weights=w), rtol=1e-12)
+
+
 def test_predict_reuses_month_ends_equal_to_methods(cdnow, fitted):
     prof = ClinicProfile().replace(clv__horizon_months=6)
     out = fitted.predict(cdnow, prof)

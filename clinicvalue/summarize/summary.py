@@ -37,6 +37,8 @@ __all__ = [
     "is_loaded_visits",
     "calibration_holdout",
     "log_gap_sum",
+    "last_two_gaps",
+    "repeat_visits_by_day",
 ]
 
 TIME_UNITS = ("D", "W", "M")
@@ -255,6 +257,92 @@ ORDER BY patient_id
     return pd.Series(out["litt"].to_numpy(dtype="float64"), index=index, name="litt")
 
 
+def _days_of(name: str, columns: Any, as_of: pd.Timestamp) -> str:
+    """Return the visit days query of a source, or its distinct patient-days without amounts.
+
+    A table with no ``amount`` (dates only, as regularity needs) cannot hold refund-only
+    days, so each patient-day with a row is a visit day.
+    """
+    if "amount" in set(columns):
+        return visit_days_sql(name, as_of, visits=is_loaded_visits(columns))
+    day = pd.Timestamp(as_of).strftime("%Y-%m-%d")
+    return f"""
+    SELECT DISTINCT patient_id, CAST(visit_date AS DATE) AS visit_day
+    FROM {name}
+    WHERE CAST(visit_date AS DATE) <= DATE '{day}'
+"""
+
+
+def last_two_gaps(
+    visits: pd.DataFrame | Any,
+    as_of: str | pd.Timestamp,
+    *,
+    connection: duckdb.DuckDBPyConnection | None = None,
+) -> pd.DataFrame:
+    """Return the days between each patient's last three visit days up to ``as_of``.
+
+    One row per patient with at least three visit days (the visits of :func:`summarize`),
+    in ``patient_id`` order: ``earlier`` (third-last to second-last visit) and ``last``
+    (second-last to last), in days.
+    """
+    as_of = pd.Timestamp(as_of)
+    columns = visits.columns
+
+    def query(name: str) -> str:
+        return f"""
+SELECT patient_id, ARG_MAX(earlier, visit_day) AS earlier, ARG_MAX(gap, visit_day) AS last
+FROM (
+    SELECT patient_id, visit_day,
+        DATEDIFF('day', LAG(visit_day, 1) OVER w, visit_day) AS gap,
+        DATEDIFF('day', LAG(visit_day, 2) OVER w, LAG(visit_day, 1) OVER w) AS earlier
+    FROM ({_days_of(name, columns, as_of)}) days
+    WINDOW w AS (PARTITION BY patient_id ORDER BY visit_day)
+) gaps
+GROUP BY patient_id
+HAVING COUNT(*) >= 3
+ORDER BY patient_id
+"""
+
+    out = _query(visits, query, connection)
+    return pd.DataFrame(
+        {c: out[c].to_numpy(dtype="float64") for c in ("earlier", "last")},
+        index=pd.Index(out["patient_id"].astype("string"), name="patient_id"),
+    )
+
+
+def repeat_visits_by_day(
+    visits: pd.DataFrame | Any,
+    cohort_end: str | pd.Timestamp,
+    as_of: str | pd.Timestamp,
+    *,
+    connection: duckdb.DuckDBPyConnection | None = None,
+) -> pd.Series:
+    """Return, per day up to ``as_of``, the repeat visits of patients first seen by ``cohort_end``.
+
+    A repeat visit is any visit day of a patient after their first (the visits of
+    :func:`summarize`), so the counts add up to the cohort's ``frequency`` as of each day.
+    Indexed by day (``datetime64[ns]``, ascending); days with none are left out.
+    """
+    as_of, end = pd.Timestamp(as_of), pd.Timestamp(cohort_end).strftime("%Y-%m-%d")
+    columns = visits.columns
+
+    def query(name: str) -> str:
+        return f"""
+SELECT visit_day, COUNT(*) AS visits
+FROM (
+    SELECT visit_day, MIN(visit_day) OVER (PARTITION BY patient_id) AS first_day
+    FROM ({_days_of(name, columns, as_of)}) days
+) marked
+WHERE first_day <= DATE '{end}' AND visit_day > first_day
+GROUP BY visit_day
+ORDER BY visit_day
+"""
+
+    out = _query(visits, query, connection)
+    index = pd.DatetimeIndex(pd.to_datetime(out["visit_day"]).astype("datetime64[ns]"), name="day")
+    return pd.Series(out["visits"].to_numpy(dtype="int64"), index=index, name="repeat_visits")
+
+
 def summary_from_features(
     features: pd.DataFrame,
     as_of: str | pd.Timestamp,
@@ -335,8 +423,9 @@ def calibration_holdout(
     -------
     pandas.DataFrame
         The calibration summary (columns suffixed ``_cal``) plus ``frequency_holdout``
-        (visit days in the holdout), ``monetary_holdout`` (mean spend per holdout
-        visit, 0 with none) and ``duration_holdout`` (holdout length in the unit).
+        (visits in the holdout, counted as :func:`summarize` counts them: a refund-only
+        day is no visit), ``monetary_holdout`` (mean spend per holdout visit, 0 with
+        none) and ``duration_holdout`` (holdout length in the unit).
     """
     check_option("time_unit", time_unit, TIME_UNITS)
     _check_visits(visits)
@@ -348,18 +437,21 @@ def calibration_holdout(
         )
     cal = summarize(visits, cal_end, time_unit=time_unit)
     cal.columns = [f"{c}_cal" for c in cal.columns]
-    days = (
-        visits.loc[
-            (visits["visit_date"] > cal_end) & (visits["visit_date"] <= obs_end),
-            ["patient_id", "visit_date", "amount"],
-        ]
-        .assign(visit_date=lambda d: d["visit_date"].dt.normalize())
-        .groupby(["patient_id", "visit_date"], observed=True)["amount"]
-        .sum()
-        .groupby(level="patient_id")
-        .agg(["size", "mean"])
+    loaded = is_loaded_visits(visits.columns)
+
+    def query(name: str) -> str:
+        return f"""
+SELECT patient_id, COUNT(*) AS visits, AVG(amount) AS mean
+FROM ({visit_days_sql(name, obs_end, visits=loaded)}) days
+WHERE visit_day > DATE '{cal_end:%Y-%m-%d}'
+GROUP BY patient_id
+"""
+
+    held = _query(visits, query, None)
+    days = pd.DataFrame(
+        {"size": held["visits"].to_numpy(), "mean": held["mean"].to_numpy(dtype="float64")},
+        index=pd.Index(held["patient_id"].astype("string"), name="patient_id"),
     )
-    days.index = days.index.astype("string")
     cal["frequency_holdout"] = days["size"].reindex(cal.index).fillna(0).astype("int64")
     cal["monetary_holdout"] = days["mean"].reindex(cal.index).fillna(0.0).astype("float64")
     cal["duration_holdout"] = (obs_end - cal_end).days / UNIT_DAYS[time_unit]

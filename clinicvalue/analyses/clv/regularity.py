@@ -14,15 +14,21 @@ import numpy as np
 import pandas as pd
 
 from clinicvalue.errors import InputError
+from clinicvalue.summarize.summary import last_two_gaps
 
 
-def wheat_morrison(visits: pd.DataFrame) -> tuple[float, int]:
+def wheat_morrison(
+    visits: pd.DataFrame, as_of: str | pd.Timestamp | None = None
+) -> tuple[float, int]:
     """Estimate the Erlang shape k of inter-visit times; return ``(k, n_patients_used)``.
 
     Parameters
     ----------
     visits
-        Visit rows with ``patient_id`` and ``visit_date``; same-day rows are merged.
+        Visit rows with ``patient_id`` and ``visit_date``; same-day rows are merged (and
+        a refund-only day nets into the previous visit, when there are amounts).
+    as_of
+        Only visits on or before this day count (all of them by default).
 
     Returns
     -------
@@ -34,23 +40,13 @@ def wheat_morrison(visits: pd.DataFrame) -> tuple[float, int]:
     missing = {"patient_id", "visit_date"} - set(visits.columns)
     if missing:
         raise InputError(f"visits lack column(s) {sorted(missing)} needed for regularity")
-    days = (
-        visits[["patient_id", "visit_date"]]
-        .assign(visit_date=lambda d: pd.to_datetime(d["visit_date"]).dt.normalize())
-        .drop_duplicates()
-        .sort_values(["patient_id", "visit_date"])
-    )
-    day = days["visit_date"].to_numpy().astype("datetime64[D]").astype("int64")
-    pid = days["patient_id"].to_numpy()
-    last = np.r_[pid[1:] != pid[:-1], True]
-    idx = np.flatnonzero(last)
-    ok = idx >= 2
-    idx = idx[ok]
-    ok = pid[idx - 2] == pid[idx]
-    idx = idx[ok]
-    t1 = (day[idx - 1] - day[idx - 2]).astype("float64")
-    t2 = (day[idx] - day[idx - 1]).astype("float64")
-    n = len(idx)
+    if as_of is None:
+        last = pd.to_datetime(visits["visit_date"]).max()
+        as_of = pd.Timestamp(0) if pd.isna(last) else last
+    gaps = last_two_gaps(visits, as_of)
+    t1 = gaps["earlier"].to_numpy()
+    t2 = gaps["last"].to_numpy()
+    n = len(gaps)
     if n < 2:
         return float("nan"), n
     m = t1 / (t1 + t2)

@@ -21,8 +21,12 @@ from scipy.special import hyp2f1
 from clinicvalue.analyses.clv.bgnbd import bgnbd_p_alive
 from clinicvalue.analyses.clv.model import ClvModel
 from clinicvalue.analyses.clv.regularity import wheat_morrison
-from clinicvalue.idsets import ids_in
-from clinicvalue.summarize.summary import UNIT_DAYS, calibration_holdout, holdout_split
+from clinicvalue.summarize.summary import (
+    UNIT_DAYS,
+    calibration_holdout,
+    holdout_split,
+    repeat_visits_by_day,
+)
 
 if TYPE_CHECKING:
     from clinicvalue.profile import ClinicProfile
@@ -174,7 +178,7 @@ def validate(
     cumulative = _cumulative(visits, ch, model.params_, cal_end, obs_end, unit)
     rep = cal.loc[cal["frequency"] > 0, ["frequency", "monetary"]]
     corr = float(rep["frequency"].corr(rep["monetary"])) if len(rep) > 2 else float("nan")
-    k, k_n = wheat_morrison(visits.loc[pd.to_datetime(visits["visit_date"]) <= obs_end])
+    k, k_n = wheat_morrison(visits, obs_end)
 
     warns = []
     if np.isfinite(corr) and abs(corr) > c.gg_correlation_warning:
@@ -220,16 +224,9 @@ def _cumulative(
     """Weekly cumulative repeat visits of the calibration cohort: actual vs expected."""
     start = ch["first_visit_cal"].min()
     weeks = pd.date_range(start + pd.Timedelta(days=7), obs_end + pd.Timedelta(days=6), freq="7D")
-    days = (
-        visits[["patient_id", "visit_date"]]
-        .assign(visit_date=lambda d: pd.to_datetime(d["visit_date"]).dt.normalize())
-        .drop_duplicates()
-    )
-    days = days[ids_in(days["patient_id"], ch.index) & (days["visit_date"] <= obs_end).to_numpy()]
-    first = ch["first_visit_cal"].reindex(days["patient_id"]).to_numpy()
-    dates = days["visit_date"].to_numpy()
-    repeat_dates = dates[dates > first]
-    actual = np.searchsorted(np.sort(repeat_dates), weeks.to_numpy(), side="right")
+    repeats = repeat_visits_by_day(visits, cal_end, obs_end)
+    upto = np.concatenate([[0], np.cumsum(repeats.to_numpy())])  # repeats on or before a day
+    actual = upto[np.searchsorted(repeats.index.to_numpy(), weeks.to_numpy(), side="right")]
     births = ch["first_visit_cal"].value_counts()
     per_unit = UNIT_DAYS[unit]
     age = (weeks.to_numpy()[:, None] - births.index.to_numpy()[None, :]) / np.timedelta64(1, "D")

@@ -48,6 +48,29 @@ def test_cumulative_is_monotone(result):
     assert cum["holdout"].any() and not cum["holdout"].all()
 
 
+def test_repeat_visits_are_counted_as_the_summary_counts_them():
+    # a refund-only day is no visit, and a visit at 10:00 on the calibration end is in
+    # the calibration: the chart and the holdout counts agree with the summaries
+    from clinicvalue.summarize.summary import calibration_holdout, summarize
+
+    v = _synthetic_visits(400)
+    v = v.assign(visit_date=pd.to_datetime(v["visit_date"]))
+    inside = v[v["visit_date"].between("2024-07-05", "2024-12-20")]
+    refunds = inside.groupby("patient_id").tail(1).head(60)
+    refunds = refunds.assign(visit_date=refunds["visit_date"] + pd.Timedelta(days=2), amount=-50.0)
+    timed = v.iloc[:5].assign(visit_date=pd.Timestamp("2024-06-30 10:00"))
+    v = pd.concat([v, refunds, timed], ignore_index=True)
+    result = validate(v, "2024-12-31", ClinicProfile())
+    cal = summarize(v, "2024-06-30")
+    end = summarize(v, "2024-12-31").loc[cal.index]
+    cum = result.cumulative
+    assert cum["actual"].iloc[-1] == end["frequency"].sum()
+    ch = calibration_holdout(v, "2024-06-30", "2024-12-31")
+    held = end["visits"] - cal["visits"]
+    assert (ch["frequency_holdout"] == held.reindex(ch.index)).all()
+    assert ch["frequency_holdout"].sum() == result.actual_total
+
+
 def test_p_alive_matrix_shape(result):
     pa = result.p_alive_matrix
     assert (pa.loc[0] == 1).all()

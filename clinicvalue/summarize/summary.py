@@ -435,24 +435,32 @@ def calibration_holdout(
         raise InputError(
             f"observation end {obs_end:%Y-%m-%d} must be after calibration end {cal_end:%Y-%m-%d}"
         )
-    cal = summarize(visits, cal_end, time_unit=time_unit)
-    cal.columns = [f"{c}_cal" for c in cal.columns]
     loaded = is_loaded_visits(visits.columns)
+    unit = UNIT_DAYS[time_unit]
 
     def query(name: str) -> str:
+        # the holdout counts joined to the calibration summary in the query: a join on
+        # text IDs in pandas costs more than both summaries
         return f"""
-SELECT patient_id, COUNT(*) AS visits, AVG(amount) AS mean
-FROM ({visit_days_sql(name, obs_end, visits=loaded)}) days
-WHERE visit_day > DATE '{cal_end:%Y-%m-%d}'
-GROUP BY patient_id
+WITH cal AS ({summary_sql(name, cal_end, unit, visits=loaded)}),
+held AS (
+    SELECT patient_id, COUNT(*) AS visits, AVG(amount) AS mean
+    FROM ({visit_days_sql(name, obs_end, visits=loaded)}) days
+    WHERE visit_day > DATE '{cal_end:%Y-%m-%d}'
+    GROUP BY patient_id
+)
+SELECT cal.*, COALESCE(held.visits, 0) AS frequency_holdout,
+    COALESCE(held.mean, 0.0) AS monetary_holdout
+FROM cal LEFT JOIN held USING (patient_id)
+ORDER BY patient_id
 """
 
-    held = _query(visits, query, None)
-    days = pd.DataFrame(
-        {"size": held["visits"].to_numpy(), "mean": held["mean"].to_numpy(dtype="float64")},
-        index=pd.Index(held["patient_id"].astype("string"), name="patient_id"),
-    )
-    cal["frequency_holdout"] = days["size"].reindex(cal.index).fillna(0).astype("int64")
-    cal["monetary_holdout"] = days["mean"].reindex(cal.index).fillna(0.0).astype("float64")
+    out = _query(visits, query, None)
+    frequency = out["frequency_holdout"].to_numpy(dtype="int64")
+    monetary = out["monetary_holdout"].to_numpy(dtype="float64")
+    cal = _tidy(out)
+    cal.columns = [f"{c}_cal" for c in cal.columns]
+    cal["frequency_holdout"] = frequency
+    cal["monetary_holdout"] = monetary
     cal["duration_holdout"] = (obs_end - cal_end).days / UNIT_DAYS[time_unit]
     return cal

@@ -352,11 +352,11 @@ class ClvModel:
     def _per_history(self, summary: pd.DataFrame, compute) -> np.ndarray:
         """Return ``compute(params, x, t_x, T)`` for every row, by group and history."""
         x, t_x, T = history_columns(summary)
-        keys = np.full(len(x), "all", dtype=object)
-        if self.by_group_ and self.groups_ is not None:
-            label = self.groups_.reindex(summary.index).to_numpy(dtype=object)
-            known = pd.Series(label).isin(list(self.visit_params_)).to_numpy()
-            keys[known] = label[known]
+        keys = self._group_keys(summary)
+        if keys is None:  # one model for everyone: no rows to pick out
+            codes, rep = group_rows(x, t_x, T)
+            values = np.asarray(compute(self.visit_params_["all"], x[rep], t_x[rep], T[rep]))
+            return values[codes]
         out: np.ndarray | None = None
         for key in pd.unique(keys):
             rows = np.flatnonzero(keys == key)
@@ -367,6 +367,16 @@ class ClvModel:
                 out = np.empty((len(x), *values.shape[1:]), dtype="float64")
             out[rows] = values[codes]
         return out if out is not None else np.empty(0)
+
+    def _group_keys(self, summary: pd.DataFrame) -> np.ndarray | None:
+        """Return which fitted parameters each row takes, or ``None`` when all take one."""
+        if not (self.by_group_ and self.groups_ is not None):
+            return None
+        keys = np.full(len(summary), "all", dtype=object)
+        label = self.groups_.reindex(summary.index).to_numpy(dtype=object)
+        known = pd.Series(label).isin(list(self.visit_params_)).to_numpy()
+        keys[known] = label[known]
+        return keys
 
     def _alive(self, summary: pd.DataFrame) -> np.ndarray:
         return self._per_history(
@@ -408,13 +418,22 @@ class ClvModel:
         return pd.Series(out, index=summary.index, name="exp_spend")
 
     def _discount_factor(self, summary: pd.DataFrame, months: int, rate: float) -> tuple:
-        """Return per-row discounted visits over ``months``, the month-ends and their visits.
+        """Return per-row discounted visits over ``months`` and expected visits by 3, 6, 12.
 
-        Month-ends cover 1..months plus 3, 6 and 12 (the score columns), in one pass.
+        Both come from the month-end forecasts of each distinct history (1..months plus 3,
+        6 and 12 months), worked out once and reduced before they reach the patients.
         """
         ends = np.union1d(np.arange(1, months + 1), [3, 6, 12])
-        cum = self._cumulative(summary, ends)
-        return discounted_visits(cum, months, rate), ends, cum
+        at = np.searchsorted(ends, [3, 6, 12])
+        horizons = ends.astype("float64") * UNITS_PER_MONTH[self.time_unit]
+
+        def compute(params, *hist) -> np.ndarray:
+            cum = expected(self.visit_model_, params, horizons, *hist)
+            factor = discounted_visits(cum, months, rate)
+            return np.column_stack([factor, cum[:, at]])
+
+        values = self._per_history(summary, compute)
+        return values[:, 0], values[:, 1:]
 
     def clv(
         self,
@@ -428,7 +447,7 @@ class ClvModel:
         self._check_fitted()
         if months < 1:
             raise InputError(f"CLV horizon must be at least 1 month; got {months}")
-        factor, _, _ = self._discount_factor(summary, months, monthly_rate(annual_discount_rate))
+        factor, _ = self._discount_factor(summary, months, monthly_rate(annual_discount_rate))
         spend = self.expected_spend(summary).to_numpy()
         return pd.Series(spend * factor * margin, index=summary.index, name="clv")
 
@@ -439,12 +458,12 @@ class ClvModel:
         if c.horizon_months < 1:
             raise InputError(f"CLV horizon must be at least 1 month; got {c.horizon_months}")
         rate = monthly_rate(c.annual_discount_rate)
-        factor, ends, cum = self._discount_factor(summary, c.horizon_months, rate)
+        factor, by_month = self._discount_factor(summary, c.horizon_months, rate)
         spend = self.expected_spend(summary).to_numpy()
         revenue = spend * factor
         out = {"p_alive": self._alive(summary)}
-        for mths in (3, 6, 12):
-            out[f"exp_visits_{mths}m"] = cum[:, int(np.searchsorted(ends, mths))]
+        for i, mths in enumerate((3, 6, 12)):
+            out[f"exp_visits_{mths}m"] = by_month[:, i]
         out["exp_spend"] = spend
         out["clv_revenue"] = revenue
         out["clv"] = revenue * profile.clinic.gross_margin

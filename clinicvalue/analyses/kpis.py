@@ -7,14 +7,17 @@ added by :class:`clinicvalue.analyses.run.Analyses`. The report only reads them.
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
+import numpy as np
 import pandas as pd
 
 from clinicvalue.analyses.retention.revisit import (
     REVISIT_COHORT_DAYS,
     days_to_return,
+    returns_from_dates,
     revisit_rates,
 )
-from clinicvalue.idsets import ids_in
 from clinicvalue.names import month_bounds
 from clinicvalue.profile import ClinicProfile
 from clinicvalue.summarize.definitions import active_from, first_visits, new_in_month
@@ -62,28 +65,8 @@ def core_kpis(
         :func:`~clinicvalue.analyses.retention.revisit.revisit_rates` for the patients
         first seen 90–179 days before the month end, the same rate the retention page shows.
     """
-    start, end = month_bounds(month)
-    v = visits[visits["visit_date"] <= end]
-    first = first_visits(v, patients) if len(v) else pd.Series(dtype="datetime64[ns]")
-    in_month = v["visit_date"] >= start
-    vm = v[in_month]
-    new_ids = first.index[new_in_month(first, start)]
-    is_new = pd.Series(ids_in(vm["patient_id"], new_ids), index=vm.index)
-    revenue = float(vm["amount"].sum())
-    rev_new = float(vm.loc[is_new, "amount"].sum())
-    n_visits = int(len(vm))
-    active = v["visit_date"] >= active_from(end, profile.activity.kpi_active_months)
-    return {
-        "active_patients": int(v.loc[active, "patient_id"].nunique()),
-        "new_patients": int(len(new_ids)),
-        "revisit_rate_90d": revisit_rate(v, first, end, days=90),
-        "revenue": revenue,
-        "revenue_new": rev_new,
-        "revenue_returning": revenue - rev_new,
-        "returning_revenue_share": (revenue - rev_new) / revenue if revenue else float("nan"),
-        "avg_spend_per_visit": revenue / n_visits if n_visits else float("nan"),
-        "visits": n_visits,
-    }
+    history = _History.of(visits, month_bounds(month)[1], patients)
+    return history.kpis(month, profile)
 
 
 def revisit_rate(
@@ -92,9 +75,105 @@ def revisit_rate(
     """Return the recent cohort's ``days``-day revisit rate as of ``as_of`` (NaN if empty)."""
     if not len(visits):
         return float("nan")
-    returns = days_to_return(visits, as_of, first=first)
-    rates = revisit_rates(returns, windows=(days,), cohort_days=REVISIT_COHORT_DAYS)
+    return _cohort_rate(days_to_return(visits, as_of, first=first), days)
+
+
+def _cohort_rate(returns: pd.DataFrame, days: int) -> float:
+    """Return :func:`revisit_rates`' recent-cohort rate within ``days`` of ``returns``."""
+    # only the cohort followed for days to days + cohort - 1 counts: the rest is dropped
+    # first, which leaves the rate as it is and the table small
+    follow = returns["follow_up_days"].to_numpy()
+    cohort = returns[(follow >= days) & (follow < days + REVISIT_COHORT_DAYS)]
+    if not len(cohort):
+        return float("nan")
+    rates = revisit_rates(cohort, windows=(days,), cohort_days=REVISIT_COHORT_DAYS)
     return float(rates["rate"].iloc[0])
+
+
+@dataclass(frozen=True)
+class _History:
+    """The visits up to a last day, read once, from which any month's KPIs follow.
+
+    A patient's first visit and first return as of a month's end are those as of the
+    last day, where they fall by the month's end: a later visit never moves an earlier
+    one. So the months of a series share one pass over the visits.
+    """
+
+    code: np.ndarray  # each visit's patient, as a position in ``returns`` (-1: no id)
+    date: np.ndarray  # each visit's day (datetime64[ns])
+    amount: np.ndarray  # each visit's amount
+    seen: np.ndarray  # each patient's first visit in the export (datetime64[ns])
+    returns: pd.DataFrame  # days_to_return as of the last day, the register's first visits
+
+    @classmethod
+    def of(
+        cls, visits: pd.DataFrame, last: pd.Timestamp, patients: pd.DataFrame | None
+    ) -> _History:
+        """Read the visits on or before ``last``."""
+        v = visits[visits["visit_date"] <= last]
+        code, ids = pd.factorize(v["patient_id"], sort=True)
+        date = v["visit_date"].to_numpy(dtype="datetime64[ns]")
+        seen = np.full(len(ids), np.iinfo(np.int64).max, dtype=np.int64)
+        known = code >= 0
+        np.minimum.at(seen, code[known], date[known].view(np.int64))
+        if len(v):
+            returns = days_to_return(v, last, first=first_visits(v, patients))
+            returns = returns.reindex(pd.Index(ids, dtype="string", name="patient_id"))
+        else:
+            returns = days_to_return(v, last)
+        return cls(
+            code=code,
+            date=date,
+            amount=v["amount"].to_numpy(dtype="float64"),
+            seen=seen.view("datetime64[ns]"),
+            returns=returns,
+        )
+
+    def kpis(self, month: str, profile: ClinicProfile) -> dict[str, float]:
+        """Return the core KPIs of ``month`` (on or before the last day)."""
+        start, end = month_bounds(month)
+        upto = self.date <= np.datetime64(end)
+        present = self.seen <= np.datetime64(end)  # patients with a visit by the month end
+        first = self.returns["first_visit"]
+        new = present & new_in_month(first, start).to_numpy(dtype=bool)
+        in_month = upto & (self.date >= np.datetime64(start))
+        code = self.code[in_month]
+        amount = self.amount[in_month]
+        is_new = np.zeros(len(code), dtype=bool)
+        is_new[code >= 0] = new[code[code >= 0]]
+        revenue = float(np.nansum(amount))
+        rev_new = float(np.nansum(amount[is_new]))
+        n_visits = int(in_month.sum())
+        active = upto & (
+            self.date >= np.datetime64(active_from(end, profile.activity.kpi_active_months))
+        )
+        active_codes = self.code[active]
+        seen_active = np.bincount(active_codes[active_codes >= 0], minlength=len(self.seen))
+        n_active = int(np.count_nonzero(seen_active))
+        return {
+            "active_patients": n_active,
+            "new_patients": int(new.sum()),
+            "revisit_rate_90d": self._revisit_rate(end, present, 90)
+            if upto.any()
+            else float("nan"),
+            "revenue": revenue,
+            "revenue_new": rev_new,
+            "revenue_returning": revenue - rev_new,
+            "returning_revenue_share": (revenue - rev_new) / revenue if revenue else float("nan"),
+            "avg_spend_per_visit": revenue / n_visits if n_visits else float("nan"),
+            "visits": n_visits,
+        }
+
+    def _revisit_rate(self, end: pd.Timestamp, present: np.ndarray, days: int) -> float:
+        """Return the recent cohort's rate as of ``end``, as :func:`revisit_rate` gives it."""
+        first = self.returns["first_visit"].to_numpy(dtype="datetime64[ns]")
+        follow = (np.datetime64(end) - first) // np.timedelta64(1, "D")
+        cohort = present & (follow >= days) & (follow < days + REVISIT_COHORT_DAYS)
+        r = self.returns[cohort]
+        second = r["second_visit"].to_numpy(dtype="datetime64[ns]")
+        by_end = np.where(second <= np.datetime64(end), second, np.datetime64("NaT"))
+        returns = returns_from_dates(r["first_visit"], pd.Series(by_end, index=r.index), end)
+        return _cohort_rate(returns, days)
 
 
 def monthly_series(
@@ -105,8 +184,12 @@ def monthly_series(
     patients: pd.DataFrame | None = None,
     months: int = 12,
 ) -> pd.DataFrame:
-    """Return the core KPIs for the ``months`` months ending with ``month``, one row each."""
+    """Return the core KPIs for the ``months`` months ending with ``month``, one row each.
+
+    Each row is :func:`core_kpis` of its month; the visits are read once for them all.
+    """
     end = month_bounds(month)[0]
     keys = [(end - pd.DateOffset(months=i)).strftime("%Y-%m") for i in range(months - 1, -1, -1)]
-    rows = [core_kpis(visits, month=m, profile=profile, patients=patients) for m in keys]
+    history = _History.of(visits, month_bounds(month)[1], patients)
+    rows = [history.kpis(m, profile) for m in keys]
     return pd.DataFrame(rows, index=pd.Index(keys, name="month"))

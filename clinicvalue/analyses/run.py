@@ -355,7 +355,7 @@ class Analyses:
         return worklist(
             self.data, self.summary, self.as_of, self.profile,
             clv=self.clv_scores, interrupted=interrupted, locale=self.locale,
-            features=self.features, calls=self.data.calls,
+            features=self.features, calls=self.data.calls, churn=self.churn,
         )  # fmt: skip
 
     @cached_property

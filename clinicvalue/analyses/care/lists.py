@@ -16,7 +16,7 @@ import pandas as pd
 from clinicvalue.analyses.care import schedule as care
 from clinicvalue.analyses.care.appointments import booked_patients, next_day_bookings
 from clinicvalue.analyses.care.worklist import Worklist, build_worklist
-from clinicvalue.analyses.retention.churn import _check_clv, _flags, _warnings
+from clinicvalue.analyses.retention.churn import ChurnWarnings, _check_clv, _flags, _warnings
 from clinicvalue.data import ClinicData
 from clinicvalue.errors import check_option
 from clinicvalue.idsets import ids_in
@@ -83,6 +83,7 @@ def day_tasks(
     interrupted: pd.Series | None = None,
     locale: str = "en",
     features: pd.DataFrame | None = None,
+    churn: ChurnWarnings | None = None,
 ) -> dict[str, pd.DataFrame]:
     """Return every call due on ``day``, one frame per list.
 
@@ -104,6 +105,9 @@ def day_tasks(
         ``"en"``, ``"zh-Hant"`` or ``"zh-Hans"`` for reasons and scripts.
     features
         :func:`~clinicvalue.summarize.features.patient_features` for ``day``, when known.
+    churn
+        :func:`~clinicvalue.analyses.retention.churn.churn_warnings` for ``day`` with the
+        same scores and locale, when already made (the report's list is then the desk's).
 
     Returns
     -------
@@ -190,8 +194,9 @@ def day_tasks(
     rec["overdue_days"] = recalls["overdue_days"].to_numpy()
     out["recalls_due"] = rec
 
-    flags = _flags(features, data, day, profile)
-    warn = _warnings(flags, summary, profile, clv, locale).table
+    if churn is None:
+        churn = _warnings(_flags(features, data, day, profile), summary, profile, clv, locale)
+    warn = churn.table
     out["churn_warnings"] = frame(
         pd.Series(warn.index.astype("string")),
         ("churn_" + warn["primary_flag"].astype("string")).to_numpy(),
@@ -263,17 +268,19 @@ def worklist(
     features: pd.DataFrame | None = None,
     calls: pd.DataFrame | None = None,
     capacity: int | None = None,
+    churn: ChurnWarnings | None = None,
 ) -> Worklist:
     """Return the day's worklist: :func:`day_tasks` merged, ranked and cut to capacity.
 
     ``calls`` are the outcomes read back from earlier worklists
     (:func:`clinicvalue.load.calls.read_calls`); the value at stake is the patient's
-    lifetime value when ``clv`` is given, else their spend to date.
+    lifetime value when ``clv`` is given, else their spend to date; ``churn`` as in
+    :func:`day_tasks`.
     """
     day = pd.Timestamp(day).normalize()
     tasks = day_tasks(
         data, summary, day, profile, clv=clv, interrupted=interrupted, locale=locale,
-        features=features,
+        features=features, churn=churn,
     )  # fmt: skip
     value = None
     if clv is not None:

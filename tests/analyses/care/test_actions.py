@@ -198,3 +198,15 @@ def test_worklist_without_optional_columns() -> None:
     assert work.rows["list"].tolist() == ["reactivation"]
     assert work.booked is None  # no appointment book: nothing is known about bookings
     assert {"patient_key", "reason", "script", "due_date", "priority"} <= set(work.rows.columns)
+
+
+def test_day_tasks_call_the_patients_of_the_churn_list_already_made() -> None:
+    from clinicvalue.analyses.retention.churn import churn_warnings
+
+    data = _clinic()
+    summary = summarize(data.visits, AS_OF)
+    made = churn_warnings(data, summary, AS_OF, PROFILE)
+    given = day_tasks(data, summary, AS_OF, PROFILE, churn=made)["churn_warnings"]
+    assert given["patient_id"].tolist() == made.table.index.tolist()
+    alone = day_tasks(data, summary, AS_OF, PROFILE)["churn_warnings"]
+    pd.testing.assert_frame_equal(given, alone)

@@ -352,10 +352,13 @@ class Analyses:
     def worklist(self) -> Worklist:
         """The front desk's worklist for ``as_of``: one row per patient, within capacity."""
         interrupted = self.segments["interrupted"].ne("not_interrupted")
+        # the report's churn list, when this run has made it, is the desk's (the daily
+        # job makes none and keeps no second copy of it)
+        churn = self.__dict__.get("churn")
         return worklist(
             self.data, self.summary, self.as_of, self.profile,
             clv=self.clv_scores, interrupted=interrupted, locale=self.locale,
-            features=self.features, calls=self.data.calls, churn=self.churn,
+            features=self.features, calls=self.data.calls, churn=churn,
         )  # fmt: skip
 
     @cached_property

@@ -63,7 +63,7 @@ from clinicvalue.errors import ClinicValueError, InputError
 from clinicvalue.profile import ClinicProfile
 from clinicvalue.summarize.definitions import first_visits
 from clinicvalue.summarize.features import patient_features
-from clinicvalue.summarize.summary import summarize
+from clinicvalue.summarize.summary import summarize, summary_from_features
 
 __all__ = ["Missing", "ClvFit", "Analyses", "analyse", "run_metrics"]
 
@@ -127,8 +127,17 @@ class Analyses:
 
     @cached_property
     def summary(self) -> pd.DataFrame:
-        """Per-patient summary (frequency, recency, T, monetary, totals)."""
-        return summarize(self.data.visits, self.as_of, time_unit=self.profile.clv.time_unit)
+        """Per-patient summary (frequency, recency, T, monetary, totals).
+
+        Taken from :attr:`features` when this run has them (they hold every total the
+        summary needs, so the visits are not read again), else from the visits. Visits
+        without a patient ID are no patient's: the features leave them out, so then the
+        summary is read from the visits as it always was.
+        """
+        unit = self.profile.clv.time_unit
+        if "features" in self.__dict__ and self.data.visits["patient_id"].notna().all():
+            return summary_from_features(self.features, self.as_of, time_unit=unit)
+        return summarize(self.data.visits, self.as_of, time_unit=unit)
 
     @cached_property
     def features(self) -> pd.DataFrame:
@@ -145,9 +154,8 @@ class Analyses:
     @cached_property
     def segments(self) -> pd.DataFrame:
         """Every scheme's segment per patient, with the R/F/M measures and scores."""
-        return score_columns(
-            self.data, self.summary, self.as_of, self.profile, features=self.features
-        )
+        features = self.features  # first: the summary then comes from them
+        return score_columns(self.data, self.summary, self.as_of, self.profile, features=features)
 
     @cached_property
     def segment_sizes(self) -> pd.DataFrame:

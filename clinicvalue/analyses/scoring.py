@@ -84,6 +84,8 @@ def score_patients(
     profile = profile or ClinicProfile()
     run = analyse(data, as_of, profile)
     step = step or (lambda _name: nullcontext())
+    with step("patient features"):
+        _ = run.features  # first: the summary is then taken from them
     with step("summary"):
         summary = run.summary
     table = summary.copy()
@@ -97,8 +99,6 @@ def score_patients(
         "revenue": float(summary["total_spend"].sum()),
         "currency": profile.clinic.currency,
     }
-    with step("patient features"):
-        _ = run.features
     with step("segments"):
         parts = [run.segments]
     if with_clv:

@@ -1,0 +1,37 @@
+"""The analysis run: each per-patient table is the same however the run reaches it."""
+
+from __future__ import annotations
+
+import pandas as pd
+import pytest
+
+from clinicvalue.analyses.run import analyse
+from clinicvalue.data import ClinicData
+from clinicvalue.load import load_clinic
+from clinicvalue.summarize.summary import summarize
+from clinicvalue.synth import synthesize
+
+
+@pytest.fixture(scope="module")
+def clinic() -> ClinicData:
+    s = synthesize("dental", patients=1500, seed=8)
+    return load_clinic(s.visits, patients=s.patients)
+
+
+@pytest.mark.parametrize("as_of", ["2026-10-31", "2025-03-15"])
+def test_the_summary_is_the_same_before_and_after_the_features(clinic, as_of):
+    want = summarize(clinic.visits, as_of)
+    alone = analyse(clinic, as_of).summary  # read from the visits
+    run = analyse(clinic, as_of)
+    _ = run.features
+    pd.testing.assert_frame_equal(run.summary, want)  # taken from the features
+    pd.testing.assert_frame_equal(alone, want)
+
+
+def test_visits_without_a_patient_keep_their_summary_row(clinic):
+    visits = clinic.visits.copy()
+    visits.loc[visits.index[:3], "patient_id"] = pd.NA
+    data = ClinicData(visits=visits, lines=visits, patients=clinic.patients)
+    run = analyse(data, "2026-10-31")
+    _ = run.features
+    pd.testing.assert_frame_equal(run.summary, summarize(visits, "2026-10-31"))

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+import numpy as np
 import pandas as pd
 
 from clinicvalue.analyses.segments.schemes import MEMBER_KEYS, SCHEME_KEYS
@@ -53,6 +54,19 @@ class TransitionResult:
         }
 
 
+def _keys(
+    segments: pd.Series, where: np.ndarray, n: int, absent: str
+) -> tuple[np.ndarray, list[str]]:
+    """Return each of ``n`` patients' segment as a code into the keys, ``absent`` if none."""
+    codes, keys = pd.factorize(segments.astype("string").fillna(absent))
+    keys = [str(k) for k in keys]
+    if absent not in keys:
+        keys.append(absent)
+    out = np.full(n, keys.index(absent), dtype="int64")
+    out[where] = codes
+    return out, keys
+
+
 def segment_transitions(
     before: pd.Series, after: pd.Series, *, scheme: str | None = None
 ) -> TransitionResult:
@@ -61,18 +75,30 @@ def segment_transitions(
     Patients only in ``after`` come from row ``new``; patients only in ``before`` go to
     column ``left``. Upgrades/downgrades compare the ranks of both keys: the scheme's
     (:data:`SCHEME_RANK`, e.g. ``scheme="membership"`` for four-level tiers) or, without
-    ``scheme``, :data:`SEGMENT_RANK`.
+    ``scheme``, :data:`SEGMENT_RANK`; they hold the patients' IDs in ascending order. A
+    patient with no segment on a date counts as ``new`` (before) or ``left`` (after).
     """
     if scheme is not None:
         check_option("scheme", scheme, tuple(SCHEME_RANK))
     ranks = SEGMENT_RANK if scheme is None else SCHEME_RANK[scheme]
-    idx = before.index.union(after.index)
-    b = before.astype("string").reindex(idx).fillna(NEW)
-    a = after.astype("string").reindex(idx).fillna(LEFT)
-    matrix = pd.crosstab(b.rename("before"), a.rename("after"))
-    rb = b.map(ranks)
-    ra = a.map(ranks)
-    both = rb.notna() & ra.notna()
-    up = idx[(both & (ra > rb)).to_numpy()]
-    down = idx[(both & (ra < rb)).to_numpy()]
+    # every patient of either date once, as a position (text IDs hashed once, not joined)
+    ids = pd.concat([pd.Series(before.index), pd.Series(after.index)], ignore_index=True)
+    where, patients = pd.factorize(ids.astype("string"), use_na_sentinel=False)
+    n_before = len(before)
+    b, b_keys = _keys(before, where[:n_before], len(patients), NEW)
+    a, a_keys = _keys(after, where[n_before:], len(patients), LEFT)
+    counts = np.bincount(b * len(a_keys) + a, minlength=len(b_keys) * len(a_keys))
+    counts = counts.reshape(len(b_keys), len(a_keys))
+    rows = sorted((k for i, k in enumerate(b_keys) if counts[i].any()), key=str)
+    cols = sorted((k for j, k in enumerate(a_keys) if counts[:, j].any()), key=str)
+    matrix = pd.DataFrame(
+        counts[np.ix_([b_keys.index(k) for k in rows], [a_keys.index(k) for k in cols])],
+        index=pd.Index(rows, dtype="string", name="before"),
+        columns=pd.Index(cols, dtype="string", name="after"),
+    ).astype("int64")
+    rb = np.array([ranks.get(k, np.nan) for k in b_keys], dtype="float64")[b]
+    ra = np.array([ranks.get(k, np.nan) for k in a_keys], dtype="float64")[a]
+    both = ~np.isnan(rb) & ~np.isnan(ra)
+    up = pd.Index(patients[both & (ra > rb)]).sort_values()
+    down = pd.Index(patients[both & (ra < rb)]).sort_values()
     return TransitionResult(matrix=matrix, upgrades=up, downgrades=down)

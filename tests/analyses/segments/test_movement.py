@@ -41,3 +41,28 @@ def test_movement_ranks_follow_each_schemes_own_order():
     for levels in MEMBER_KEYS.values():
         ranks = [SCHEME_RANK["membership"][k] for k in levels]
         assert ranks == sorted(ranks, reverse=True)
+
+
+def test_transitions_equal_a_crosstab_of_the_joined_segments():
+    import numpy as np
+
+    from clinicvalue.analyses.segments.movement import LEFT, NEW, SEGMENT_RANK
+    from clinicvalue.analyses.segments.schemes import RFM8_KEYS
+
+    rng = np.random.default_rng(4)
+    ids = pd.Index([f"p{i:05d}" for i in rng.permutation(3000)], dtype="string")
+    keys = np.array(RFM8_KEYS, dtype=object)
+    before = pd.Series(keys[rng.integers(0, 8, 2500)], index=ids[:2500], dtype="string")
+    after = pd.Series(keys[rng.integers(0, 8, 2600)], index=ids[400:], dtype="string")
+    before.iloc[::9] = pd.NA  # no segment that day: counts as new / left
+    r = segment_transitions(before, after)
+    joined = pd.concat([before.rename("before"), after.rename("after")], axis=1)
+    joined = joined.fillna({"before": NEW, "after": LEFT})
+    want = pd.crosstab(joined["before"], joined["after"])
+    pd.testing.assert_frame_equal(r.matrix, want, check_index_type=False, check_column_type=False)
+    rb, ra = (
+        joined[side].map(SEGMENT_RANK).to_numpy(dtype="float64", na_value=np.nan)
+        for side in ("before", "after")
+    )
+    assert list(r.upgrades) == sorted(joined.index[ra > rb])
+    assert list(r.downgrades) == sorted(joined.index[ra < rb])

@@ -119,8 +119,10 @@ class _History:
         if len(v):
             returns = days_to_return(v, last, first=first_visits(v, patients))
             returns = returns.reindex(pd.Index(ids, dtype="string", name="patient_id"))
-        else:
-            returns = days_to_return(v, last)
+        else:  # nobody yet: every month before the first visit
+            none = pd.Series([], index=pd.Index([], dtype="string", name="patient_id"))
+            none = none.astype("datetime64[ns]")
+            returns = returns_from_dates(none, none, last)
         return cls(
             code=code,
             date=date,

@@ -89,3 +89,17 @@ def test_a_months_kpis_are_its_row_of_the_series(clinic):
     for month in ("2025-11", "2026-04", "2026-10"):
         k = core_kpis(visits, month=month, profile=profile, patients=patients)
         assert k == pytest.approx(series.loc[month].to_dict(), rel=0, abs=0, nan_ok=True)
+
+
+def test_months_before_the_first_visit_have_nobody(clinic):
+    visits, patients = clinic
+    profile = ClinicProfile()
+    before = f"{visits['visit_date'].min() - pd.DateOffset(months=2):%Y-%m}"
+    series = monthly_series(visits, month=before, profile=profile, patients=patients, months=3)
+    assert (series["visits"] == 0).all() and (series["active_patients"] == 0).all()
+    for month, row in series.iterrows():
+        want = _long_way(visits, month, profile, patients)
+        for key in CORE_KPIS:
+            assert row[key] == pytest.approx(want[key], nan_ok=True), (month, key)
+    empty = core_kpis(visits.iloc[:0], month="2026-10", profile=profile)
+    assert empty["new_patients"] == 0 and np.isnan(empty["revisit_rate_90d"])

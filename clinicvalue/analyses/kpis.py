@@ -22,7 +22,7 @@ from clinicvalue.names import month_bounds
 from clinicvalue.profile import ClinicProfile
 from clinicvalue.summarize.definitions import active_from, first_visits, new_in_month
 
-__all__ = ["CORE_KPIS", "MODEL_KPIS", "core_kpis", "revisit_rate", "monthly_series"]
+__all__ = ["CORE_KPIS", "MODEL_KPIS", "core_kpis", "monthly_series"]
 
 CORE_KPIS = (
     "active_patients",
@@ -67,27 +67,6 @@ def core_kpis(
     """
     history = _History.of(visits, month_bounds(month)[1], patients)
     return history.kpis(month, profile)
-
-
-def revisit_rate(
-    visits: pd.DataFrame, first: pd.Series, as_of: pd.Timestamp, *, days: int
-) -> float:
-    """Return the recent cohort's ``days``-day revisit rate as of ``as_of`` (NaN if empty)."""
-    if not len(visits):
-        return float("nan")
-    return _cohort_rate(days_to_return(visits, as_of, first=first), days)
-
-
-def _cohort_rate(returns: pd.DataFrame, days: int) -> float:
-    """Return :func:`revisit_rates`' recent-cohort rate within ``days`` of ``returns``."""
-    # only the cohort followed for days to days + cohort - 1 counts: the rest is dropped
-    # first, which leaves the rate as it is and the table small
-    follow = returns["follow_up_days"].to_numpy()
-    cohort = returns[(follow >= days) & (follow < days + REVISIT_COHORT_DAYS)]
-    if not len(cohort):
-        return float("nan")
-    rates = revisit_rates(cohort, windows=(days,), cohort_days=REVISIT_COHORT_DAYS)
-    return float(rates["rate"].iloc[0])
 
 
 @dataclass(frozen=True)
@@ -167,15 +146,22 @@ class _History:
         }
 
     def _revisit_rate(self, end: pd.Timestamp, present: np.ndarray, days: int) -> float:
-        """Return the recent cohort's rate as of ``end``, as :func:`revisit_rate` gives it."""
+        """Return :func:`revisit_rates`' recent-cohort rate within ``days`` as of ``end``.
+
+        Only the cohort followed for ``days`` to ``days`` + cohort − 1 days counts, so only
+        its rows are built; NaN when nobody is in it.
+        """
         first = self.returns["first_visit"].to_numpy(dtype="datetime64[ns]")
         follow = (np.datetime64(end) - first) // np.timedelta64(1, "D")
         cohort = present & (follow >= days) & (follow < days + REVISIT_COHORT_DAYS)
+        if not cohort.any():
+            return float("nan")
         r = self.returns[cohort]
         second = r["second_visit"].to_numpy(dtype="datetime64[ns]")
         by_end = np.where(second <= np.datetime64(end), second, np.datetime64("NaT"))
         returns = returns_from_dates(r["first_visit"], pd.Series(by_end, index=r.index), end)
-        return _cohort_rate(returns, days)
+        rates = revisit_rates(returns, windows=(days,), cohort_days=REVISIT_COHORT_DAYS)
+        return float(rates["rate"].iloc[0])
 
 
 def monthly_series(

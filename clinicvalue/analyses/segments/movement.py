@@ -89,8 +89,8 @@ def segment_transitions(
     a, a_keys = _keys(after, where[n_before:], len(patients), LEFT)
     counts = np.bincount(b * len(a_keys) + a, minlength=len(b_keys) * len(a_keys))
     counts = counts.reshape(len(b_keys), len(a_keys))
-    rows = sorted((k for i, k in enumerate(b_keys) if counts[i].any()), key=str)
-    cols = sorted((k for j, k in enumerate(a_keys) if counts[:, j].any()), key=str)
+    rows = sorted(k for i, k in enumerate(b_keys) if counts[i].any())
+    cols = sorted(k for j, k in enumerate(a_keys) if counts[:, j].any())
     matrix = pd.DataFrame(
         counts[np.ix_([b_keys.index(k) for k in rows], [a_keys.index(k) for k in cols])],
         index=pd.Index(rows, dtype="string", name="before"),

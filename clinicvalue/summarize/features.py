@@ -54,6 +54,7 @@ import pyarrow as pa
 
 from clinicvalue.errors import InputError
 from clinicvalue.profile import ClinicProfile
+from clinicvalue.summarize.external import ExternalVisits
 from clinicvalue.summarize.summary import is_loaded_visits, refund_day_map_sql
 from clinicvalue.summarize.treatments import keyword_table
 
@@ -182,8 +183,12 @@ def features_sql(
         else "FALSE"
     )
     if not is_loaded_visits(columns):  # line items: refund-only days join a visit first
+        read = dict.fromkeys(
+            ["patient_id", "amount", money, *(c for c in _OPTIONAL if c in columns)]
+        )
+        kept = ", ".join(f"l.{c}" for c in read)
         source = f"""(
-    SELECT l.* EXCLUDE (visit_date), m.visit_day AS visit_date
+    SELECT {kept}, m.visit_day AS visit_date
     FROM {source} l
     JOIN ({refund_day_map_sql(source, as_of)}) m
       ON l.patient_id = m.patient_id AND CAST(l.visit_date AS DATE) = m.day
@@ -200,17 +205,17 @@ def features_sql(
     )
     return f"""
 WITH days AS (
-    SELECT CAST(s.patient_id AS VARCHAR) AS patient_id, CAST(s.visit_date AS DATE) AS day,
+    SELECT CAST(s.patient_id AS STRING) AS patient_id, CAST(s.visit_date AS DATE) AS day,
            COALESCE({money_sum}, 0) AS money,
            COALESCE(SUM(CAST(s.amount AS DOUBLE)), 0) AS amount,
            {treat}, {sat} AS satisfaction, {said} AS complaint
     FROM {source} s {join}
     WHERE CAST(s.visit_date AS DATE) <= {_day(as_of)} AND s.patient_id IS NOT NULL
-    GROUP BY CAST(s.patient_id AS VARCHAR), CAST(s.visit_date AS DATE)
+    GROUP BY CAST(s.patient_id AS STRING), CAST(s.visit_date AS DATE)
 ),
 seq AS (
     SELECT *,
-           day - LAG(day) OVER (PARTITION BY patient_id ORDER BY day) AS gap,
+           DATEDIFF('day', LAG(day) OVER (PARTITION BY patient_id ORDER BY day), day) AS gap,
            MAX(day) OVER (PARTITION BY patient_id) AS last_day
     FROM days
 )
@@ -221,7 +226,7 @@ SELECT
     MAX(day) AS last_visit,
     COUNT(*) AS visits,
     SUM(amount) AS total_spend,
-    ARG_MIN(amount, day) AS first_spend,
+    MIN_BY(amount, day) AS first_spend,
     SUM(money) AS spend,
     MIN(day) FILTER (WHERE day > {_day(window)}) AS first_lookback,
     COUNT(*) FILTER (WHERE day > {_day(window)}) AS visits_lookback,
@@ -232,7 +237,7 @@ SELECT
     COALESCE(BOOL_OR(known), FALSE) AS any_known,
     ARG_MAX_NULL(keyword, day) AS last_keyword,
     MEDIAN(gap) AS median_gap_days,
-    ARG_MAX(satisfaction, day) FILTER (WHERE satisfaction IS NOT NULL) AS last_satisfaction,
+    MAX_BY(satisfaction, day) FILTER (WHERE satisfaction IS NOT NULL) AS last_satisfaction,
     MAX(day) FILTER (WHERE complaint AND day > {_day(complaint_from)}) AS last_complaint,
     COALESCE(SUM(amount) FILTER (WHERE day > {_day(cut)}), 0) AS spend_recent,
     COALESCE(SUM(amount) FILTER (WHERE day > {_day(start)} AND day <= {_day(cut)}), 0)
@@ -257,7 +262,7 @@ def _check(columns: set[str]) -> None:
 
 
 def patient_features(
-    visits: pd.DataFrame | duckdb.DuckDBPyRelation,
+    visits: pd.DataFrame | duckdb.DuckDBPyRelation | ExternalVisits,
     as_of: pd.Timestamp | str,
     profile: ClinicProfile,
     *,
@@ -270,7 +275,9 @@ def patient_features(
     visits
         Canonical visits or line items (``patient_id``, ``visit_date``, ``amount``;
         optional ``self_pay``, ``treatment``, ``complaint``, ``satisfaction``): a pandas
-        frame, or a DuckDB relation (e.g. ``con.read_parquet(path)``) on ``connection``.
+        frame, a DuckDB relation (e.g. ``con.read_parquet(path)``) on ``connection``, or
+        visits held by another engine (:class:`~clinicvalue.summarize.external.ExternalVisits`,
+        a Spark table), where the same query then runs.
     as_of
         The observation end; later visits are ignored.
     profile
@@ -288,6 +295,8 @@ def patient_features(
     columns = set(visits.columns)
     _check(columns)
     money = money_column(columns, profile)
+    if isinstance(visits, ExternalVisits):
+        return _external_features(visits, columns, as_of, profile)
     if connection is None and not isinstance(visits, pd.DataFrame):
         raise TypeError("patient_features needs connection= for a DuckDB relation: its own")
     con = connection
@@ -329,6 +338,26 @@ def patient_features(
                 con.unregister(name)
         if connection is None:
             con.close()
+    return _tidy(result, profile)
+
+
+def _external_features(
+    visits: ExternalVisits, columns: set[str], as_of: pd.Timestamp, profile: ClinicProfile
+) -> pd.DataFrame:
+    """Run the feature query where the visits live; only one row per patient comes back."""
+    tables, keywords = {}, None
+    if "treatment" in columns:
+        texts = visits.query(
+            lambda name: f"SELECT DISTINCT treatment FROM {name} WHERE treatment IS NOT NULL"
+        ).column("treatment")
+        keywords = "_cv_treatment_keywords"
+        tables[keywords] = pa.Table.from_pandas(
+            keyword_table(pd.Series(texts.to_pylist(), dtype="string"), profile),
+            preserve_index=False,
+        )
+    result = visits.query(
+        lambda name: features_sql(name, columns, as_of, profile, keywords=keywords), tables
+    )
     return _tidy(result, profile)
 
 

@@ -23,6 +23,7 @@ import pandas as pd
 
 from clinicvalue.errors import InputError, check_option
 from clinicvalue.load.visit_rule import refund_only_sql, visit_day_sql
+from clinicvalue.summarize.external import ExternalVisits
 
 __all__ = [
     "TIME_UNITS",
@@ -159,7 +160,7 @@ per_patient AS (
 ){_per_patient_select("per_patient", day, unit_days)}"""
 
 
-def _check_visits(visits: pd.DataFrame) -> None:
+def _check_visits(visits: pd.DataFrame | ExternalVisits) -> None:
     missing = [c for c in ("patient_id", "visit_date", "amount") if c not in visits.columns]
     if missing:
         raise InputError(f"visits table lacks required column(s): {', '.join(missing)}")
@@ -203,7 +204,13 @@ def summarize(
 
 
 def _query(source: Any, sql_for: Any, connection: duckdb.DuckDBPyConnection | None) -> pd.DataFrame:
-    """Register ``source``, run ``sql_for(its name)`` on it and return the result."""
+    """Register ``source``, run ``sql_for(its name)`` on it and return the result.
+
+    Visits held by another engine (:class:`~clinicvalue.summarize.external.ExternalVisits`)
+    are queried there.
+    """
+    if isinstance(source, ExternalVisits):
+        return source.frame(sql_for)
     con = connection or duckdb.connect()
     con.register("_cv_summary_source", source)
     try:
@@ -290,7 +297,7 @@ def last_two_gaps(
 
     def query(name: str) -> str:
         return f"""
-SELECT patient_id, ARG_MAX(earlier, visit_day) AS earlier, ARG_MAX(gap, visit_day) AS last
+SELECT patient_id, MAX_BY(earlier, visit_day) AS earlier, MAX_BY(gap, visit_day) AS last
 FROM (
     SELECT patient_id, visit_day,
         DATEDIFF('day', LAG(visit_day, 1) OVER w, visit_day) AS gap,
@@ -379,7 +386,7 @@ def _tidy(out: pd.DataFrame) -> pd.DataFrame:
 
 
 def holdout_split(
-    visits: pd.DataFrame,
+    visits: pd.DataFrame | ExternalVisits,
     as_of: str | pd.Timestamp,
     months: int,
     *,
@@ -398,7 +405,10 @@ def holdout_split(
         raise InputError(f"holdout must be at least 1 month; got {months}")
     obs_end = pd.Timestamp(as_of).normalize()
     cal_end = obs_end - pd.DateOffset(months=months)
-    first = pd.to_datetime(visits["visit_date"]).min()
+    if isinstance(visits, ExternalVisits):
+        first = visits.first_day()
+    else:
+        first = pd.to_datetime(visits["visit_date"]).min()
     if pd.isna(first) or first >= cal_end:
         raise InputError(
             f"the holdout check needs visits before {cal_end:%Y-%m-%d} (the as-of date minus "
@@ -408,7 +418,7 @@ def holdout_split(
 
 
 def calibration_holdout(
-    visits: pd.DataFrame,
+    visits: pd.DataFrame | ExternalVisits,
     calibration_end: str | pd.Timestamp,
     observation_end: str | pd.Timestamp,
     *,

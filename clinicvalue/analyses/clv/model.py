@@ -41,6 +41,7 @@ from clinicvalue.analyses.clv.processes import (
 )
 from clinicvalue.analyses.clv.selection import ModelComparison, compare_models
 from clinicvalue.errors import ConvergenceError, InputError, NotFittedError, check_option
+from clinicvalue.summarize.external import ExternalVisits
 from clinicvalue.summarize.summary import log_gap_sum
 from clinicvalue.writers import write_json
 
@@ -114,7 +115,7 @@ class ClvModel:
         self,
         summary: pd.DataFrame,
         *,
-        visits: pd.DataFrame | None = None,
+        visits: pd.DataFrame | ExternalVisits | None = None,
         as_of: str | pd.Timestamp | None = None,
         groups: pd.Series | None = None,
     ) -> ClvModel:

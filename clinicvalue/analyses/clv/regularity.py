@@ -14,11 +14,12 @@ import numpy as np
 import pandas as pd
 
 from clinicvalue.errors import InputError
+from clinicvalue.summarize.external import ExternalVisits
 from clinicvalue.summarize.summary import last_two_gaps
 
 
 def wheat_morrison(
-    visits: pd.DataFrame, as_of: str | pd.Timestamp | None = None
+    visits: pd.DataFrame | ExternalVisits, as_of: str | pd.Timestamp | None = None
 ) -> tuple[float, int]:
     """Estimate the Erlang shape k of inter-visit times; return ``(k, n_patients_used)``.
 
@@ -41,6 +42,8 @@ def wheat_morrison(
     if missing:
         raise InputError(f"visits lack column(s) {sorted(missing)} needed for regularity")
     if as_of is None:
+        if isinstance(visits, ExternalVisits):
+            raise TypeError("wheat_morrison needs as_of= for visits held by another engine")
         last = pd.to_datetime(visits["visit_date"]).max()
         as_of = pd.Timestamp(0) if pd.isna(last) else last
     gaps = last_two_gaps(visits, as_of)

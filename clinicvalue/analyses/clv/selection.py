@@ -23,6 +23,7 @@ import pandas as pd
 from clinicvalue.analyses.clv.processes import VISIT_MODELS, expected, fit_visits
 from clinicvalue.errors import InputError
 from clinicvalue.idsets import ids_in
+from clinicvalue.summarize.external import ExternalVisits
 from clinicvalue.summarize.summary import calibration_holdout, holdout_split, log_gap_sum
 
 __all__ = [
@@ -124,7 +125,7 @@ def choose_model(mae: dict[str, float], se: dict[str, float] | None = None) -> s
 
 
 def compare_models(
-    visits: pd.DataFrame,
+    visits: pd.DataFrame | ExternalVisits,
     as_of: str | pd.Timestamp,
     *,
     holdout_months: int = 12,
@@ -233,14 +234,23 @@ def compare_models(
     )
 
 
-def _sample(visits: pd.DataFrame, max_patients: int | None) -> pd.DataFrame:
-    """Return the visits of at most ``max_patients`` patients drawn with a fixed seed."""
+def _sample(
+    visits: pd.DataFrame | ExternalVisits, max_patients: int | None
+) -> pd.DataFrame | ExternalVisits:
+    """Return the visits of at most ``max_patients`` patients drawn with a fixed seed.
+
+    The draw is from the patients in ID order (the loader's visits come sorted by ID),
+    so the same clinic gives the same sample wherever its visits are held.
+    """
     if max_patients is None:
         return visits
-    ids = visits["patient_id"].unique()
+    external = isinstance(visits, ExternalVisits)
+    ids = np.asarray(visits.patient_ids() if external else visits["patient_id"].unique())
     if len(ids) <= max_patients:
         return visits
     keep = np.random.default_rng(SAMPLE_SEED).choice(len(ids), max_patients, replace=False)
+    if external:
+        return visits.only(list(ids[keep]))
     return visits[ids_in(visits["patient_id"], ids[keep])]
 
 

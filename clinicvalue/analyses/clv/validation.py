@@ -21,6 +21,7 @@ from scipy.special import hyp2f1
 from clinicvalue.analyses.clv.bgnbd import bgnbd_p_alive
 from clinicvalue.analyses.clv.model import ClvModel
 from clinicvalue.analyses.clv.regularity import wheat_morrison
+from clinicvalue.summarize.external import ExternalVisits
 from clinicvalue.summarize.summary import (
     UNIT_DAYS,
     calibration_holdout,
@@ -119,7 +120,7 @@ def _p_alive_matrix(params: dict[str, float], T: float, max_freq: int) -> pd.Dat
 
 
 def validate(
-    visits: pd.DataFrame,
+    visits: pd.DataFrame | ExternalVisits,
     as_of: str | pd.Timestamp,
     profile: ClinicProfile,
     *,
@@ -214,7 +215,7 @@ def validate(
 
 
 def _cumulative(
-    visits: pd.DataFrame,
+    visits: pd.DataFrame | ExternalVisits,
     ch: pd.DataFrame,
     params: dict[str, float],
     cal_end: pd.Timestamp,

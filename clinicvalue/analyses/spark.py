@@ -7,10 +7,9 @@ the same columns, dtypes and index. The summary is one small row per patient —
 sufficient statistics BG/NBD and Gamma-Gamma are fitted on — so fitting stays on one
 machine however large the visit log.
 
-Spark SQL differs from DuckDB in two places the queries touch, and :func:`to_spark_sql`
-rewrites them: ``DATEDIFF('day', a, b)`` becomes Spark's ``DATEDIFF(b, a)``, and a
-decimal literal divisor (``/ 7.0``, a DECIMAL in Spark, which would round the result)
-becomes a DOUBLE.
+The queries are translated by :func:`clinicvalue.summarize.spark_sql.to_spark_sql`; the
+whole scoring runs on Spark through :class:`clinicvalue.summarize.spark_sql.SparkVisits`
+(``clinicvalue score --engine spark``).
 
 Point it at a cluster by building the session there, e.g.
 ``SparkSession.builder.master("spark://host:7077").getOrCreate()`` or under
@@ -32,6 +31,7 @@ import pandas as pd
 
 from clinicvalue.analyses.retention.cohorts import cohort_sql
 from clinicvalue.errors import InputError, check_option
+from clinicvalue.summarize.spark_sql import spark_to_pandas, to_spark_sql
 from clinicvalue.summarize.summary import TIME_UNITS, UNIT_DAYS, _tidy, summary_sql
 
 if TYPE_CHECKING:
@@ -50,66 +50,7 @@ COHORT_KEYS = (
     "cohort_month",
     "months_since",
 )
-_DECIMAL_DIVISOR = re.compile(r"/\s*(\d+\.\d+)(?![\d.eE])")
 _IDENT = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*(\.[A-Za-z_][A-Za-z0-9_]*){0,2}$")
-
-
-def _split_args(text: str, start: int) -> tuple[list[str], int]:
-    """Split the arguments of the call whose ``(`` ends just before ``start``.
-
-    Returns the arguments and the index just after the closing parenthesis.
-    """
-    depth, args, current, i = 0, [], [], start
-    quote: str | None = None
-    while i < len(text):
-        ch = text[i]
-        if quote:
-            current.append(ch)
-            if ch == quote:
-                quote = None
-        elif ch in "'\"":
-            quote = ch
-            current.append(ch)
-        elif ch == "(":
-            depth += 1
-            current.append(ch)
-        elif ch == ")":
-            if depth == 0:
-                args.append("".join(current).strip())
-                return args, i + 1
-            depth -= 1
-            current.append(ch)
-        elif ch == "," and depth == 0:
-            args.append("".join(current).strip())
-            current = []
-        else:
-            current.append(ch)
-        i += 1
-    raise InputError("unbalanced parentheses in the SQL to translate for Spark")
-
-
-def to_spark_sql(sql: str) -> str:
-    """Rewrite the kit's DuckDB-flavoured SQL for Spark SQL.
-
-    ``DATEDIFF('day', start, end)`` (DuckDB) becomes ``DATEDIFF(end, start)`` (Spark);
-    a decimal literal after ``/`` becomes ``CAST(… AS DOUBLE)`` so Spark divides in
-    floating point as DuckDB does. Other units than days are refused.
-    """
-    out, pos = [], 0
-    pattern = re.compile(r"DATEDIFF\s*\(", re.IGNORECASE)
-    while (m := pattern.search(sql, pos)) is not None:
-        args, end = _split_args(sql, m.end())
-        out.append(sql[pos : m.start()])
-        if len(args) == 3:
-            unit = args[0].strip("'\"").lower()
-            if unit != "day":
-                raise InputError(f"cannot translate DATEDIFF with unit {args[0]} for Spark")
-            out.append(f"DATEDIFF({to_spark_sql(args[2])}, {to_spark_sql(args[1])})")
-        else:
-            out.append(sql[m.start() : end])
-        pos = end
-    out.append(sql[pos:])
-    return _DECIMAL_DIVISOR.sub(lambda d: f"/ CAST({d.group(1)} AS DOUBLE)", "".join(out))
 
 
 @contextmanager
@@ -148,13 +89,6 @@ def _as_view(spark: SparkSession, visits: Any, extra: tuple[str, ...] = ()) -> I
         yield name
     finally:
         spark.catalog.dropTempView(name)
-
-
-def _to_pandas(frame: SparkDataFrame) -> pd.DataFrame:
-    with warnings.catch_warnings():
-        # pyspark 4 warns on every conversion that it has not been certified on pandas 3.
-        warnings.filterwarnings("ignore", message="PySpark does not yet fully support pandas")
-        return frame.toPandas()
 
 
 def summary_spark_df(
@@ -200,7 +134,7 @@ def summarize_spark(
     check_option("time_unit", time_unit, TIME_UNITS)
     with _as_view(spark, visits) as name:
         sql = to_spark_sql(summary_sql(name, pd.Timestamp(as_of), UNIT_DAYS[time_unit]))
-        out = _to_pandas(spark.sql(sql))
+        out = spark_to_pandas(spark.sql(sql))
     return _tidy(out)
 
 
@@ -250,5 +184,5 @@ def cohort_counts_spark(
     extra = (group_column,) if group_column else ()
     with _as_view(spark, visits, extra) as name:
         sql = cohort_sql(name, pd.Timestamp(as_of), group_column=group_column)
-        out = _to_pandas(spark.sql(to_spark_sql(sql)))
+        out = spark_to_pandas(spark.sql(to_spark_sql(sql)))
     return tidy_cohort_counts(out)

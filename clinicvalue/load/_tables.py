@@ -385,3 +385,13 @@ def reject_duplicate_ids(result: TableResult, name: str) -> TableResult:
     info["rows_kept"] -= int(dup.sum())
     info["rows_rejected"] += int(dup.sum())
     return TableResult(frame[~dup].reset_index(drop=True), rejected, info, result.notes)
+
+
+def visit_statuses(raw: pd.Series, options: ReadOptions) -> tuple[pd.Series, np.ndarray]:
+    """Return the canonical visit status of each raw status text, and which are unreadable.
+
+    The loader's rule for a ``status`` cell (the clinic's own words from
+    ``[load.status_words]`` included), for engines that hold the visits elsewhere and ask
+    about their distinct status texts only.
+    """
+    return _parse_unique("visit_status", P.clean_text(raw.astype("string")), options)

@@ -142,6 +142,16 @@ def build_parser() -> argparse.ArgumentParser:
         "--out", required=True, metavar="FILE", help="output table: .csv, .parquet or .xlsx"
     )
     p.add_argument("--no-clv", action="store_true", help="skip the lifetime-value model")
+    p.add_argument(
+        "--engine", choices=["duckdb", "spark"], default="duckdb",
+        help="where the per-patient queries run: DuckDB on this machine (default), or Spark "
+        "where the visits live (--visits is then a Parquet file or folder, or a CSV with "
+        "the canonical headers, at any path Spark reads: hdfs://, s3a://, …)",
+    )  # fmt: skip
+    p.add_argument(
+        "--spark-master", metavar="URL",
+        help="Spark master for --engine spark (default: $SPARK_MASTER, else local[*])",
+    )  # fmt: skip
     p.set_defaults(func=_cmd_score)
 
     p = _command(sub, "actions", help="write the front desk's worklist for one day")
@@ -325,11 +335,17 @@ def _cmd_score(args: argparse.Namespace) -> int:
 
     profile = _profile(args)
     pseudonym_secret(profile)  # the table carries patient keys: stop before any work
+    source = None
     with step("load"):
-        data = _load(args, profile)
+        if args.engine == "spark":
+            data, source = _spark_inputs(args, profile)
+        else:
+            data = _load(args, profile)
     from clinicvalue.analyses.scoring import score_patients
 
-    result = score_patients(data, as_of, profile, with_clv=not args.no_clv, step=step)
+    result = score_patients(
+        data, as_of, profile, with_clv=not args.no_clv, step=step, source=source
+    )
 
     model = {"schema_version": MODEL_SCHEMA_VERSION, "kit_version": kit_version()}
     model.update(result.model)
@@ -341,6 +357,62 @@ def _cmd_score(args: argparse.Namespace) -> int:
     write_json(model, model_out)
     LOGGER.info(f"scored {len(result.table):,} patients as of {as_of:%Y-%m-%d} → {out}")
     return 0
+
+
+def _spark_inputs(args: argparse.Namespace, profile: Any) -> tuple[Any, Any]:
+    """Return the other tables loaded here and the visits as Spark reads them where they are."""
+    import os
+    import warnings
+
+    from clinicvalue.data import ClinicData
+    from clinicvalue.load import load_appointments, load_patients, load_plans, load_spend
+
+    if not args.visits:
+        raise InputError("--engine spark reads --visits (a Parquet or CSV path); not --visits-sql")
+    # pyspark 4 says on every conversion that it is not yet certified on pandas 3
+    warnings.filterwarnings("ignore", message="PySpark does not yet fully support pandas")
+    try:
+        from pyspark.sql import SparkSession
+    except ImportError as exc:
+        raise InputError(
+            "--engine spark needs pyspark: pip install 'clinicvalue[spark]' (and a Java runtime)"
+        ) from exc
+    from clinicvalue.summarize.spark_sql import SparkVisits
+
+    src = _inputs(args)
+    kw = dict(mapping=parse_mapping(args.map), encoding=args.encoding, profile=profile,
+              drop_invalid=args.drop_invalid or profile.load.drop_invalid)  # fmt: skip
+    readers = {"patients": load_patients, "spend": load_spend, "plans": load_plans,
+               "appointments": load_appointments}  # fmt: skip
+    tables = {t: None if src[t] is None else read(src[t], **kw) for t, read in readers.items()}
+    data = ClinicData.without_visits(**tables)
+    master = args.spark_master or os.environ.get("SPARK_MASTER") or "local[*]"
+    spark = (
+        SparkSession.builder.master(master).appName("clinicvalue score")
+        .config("spark.sql.session.timeZone", "UTC")
+        .config("spark.ui.showConsoleProgress", "false")
+        .getOrCreate()
+    )  # fmt: skip
+    spark.sparkContext.setLogLevel("ERROR")
+    path = str(args.visits)
+    if "://" not in path and not Path(path).exists():
+        raise InputError(f"--visits: file not found: {path}", file=path)
+    if path.lower().endswith(".csv"):
+        frame = (
+            spark.read.option("header", True).option("encoding", args.encoding or "UTF-8").csv(path)
+        )
+    elif path.lower().endswith(".parquet") or Path(path).is_dir() or "://" in path:
+        frame = spark.read.parquet(path)
+    else:
+        raise InputError(
+            f"--engine spark reads Parquet (a file or folder) or CSV; got {Path(path).name}",
+            file=path,
+        )
+    visits = SparkVisits(spark, frame, label=Path(path).name, profile=profile)
+    data.quality.files["visits"] = {
+        "file": Path(path).name, "engine": "spark", "columns": {c: c for c in visits.columns},
+    }  # fmt: skip
+    return data, visits
 
 
 def _cmd_actions(args: argparse.Namespace) -> int:

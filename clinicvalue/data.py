@@ -165,6 +165,31 @@ class ClinicData:
     calls: pd.DataFrame | None = None
     quality: DataQuality = field(default_factory=DataQuality)
 
+    @classmethod
+    def without_visits(
+        cls,
+        patients: pd.DataFrame | None = None,
+        spend: pd.DataFrame | None = None,
+        plans: pd.DataFrame | None = None,
+        appointments: pd.DataFrame | None = None,
+    ) -> ClinicData:
+        """Return the clinic's other tables around an empty visit log.
+
+        For visits held by another engine (``analyse(..., source=...)``): the per-patient
+        parts read the visits there and these tables here.
+        """
+        empty = pd.DataFrame(
+            {
+                "patient_id": pd.Series(dtype="string"),
+                "visit_date": pd.Series(dtype="datetime64[ns]"),
+                "amount": pd.Series(dtype="float64"),
+            }
+        )
+        return cls(
+            visits=empty, lines=empty.copy(), patients=patients, spend=spend, plans=plans,
+            appointments=appointments,
+        )  # fmt: skip
+
     @property
     def has_patients(self) -> bool:
         """Whether a patients table was given."""

@@ -62,6 +62,7 @@ from clinicvalue.data import ClinicData
 from clinicvalue.errors import ClinicValueError, InputError
 from clinicvalue.profile import ClinicProfile
 from clinicvalue.summarize.definitions import first_visits
+from clinicvalue.summarize.external import ExternalVisits
 from clinicvalue.summarize.features import patient_features
 from clinicvalue.summarize.summary import summarize, summary_from_features
 
@@ -122,6 +123,13 @@ class Analyses:
     with_clv: bool = True  # False: no lifetime-value model (lists rank by spend to date)
     # lifetime-value scores computed earlier (``clinicvalue score``), used instead of a fit
     given_scores: pd.DataFrame | None = field(default=None, repr=False)
+    # the visits held by another engine (a Spark table): the per-patient queries run there
+    source: ExternalVisits | None = field(default=None, repr=False)
+
+    @property
+    def visit_log(self) -> pd.DataFrame | ExternalVisits:
+        """The visits the per-patient queries read: :attr:`source` when given, else the data's."""
+        return self.data.visits if self.source is None else self.source
 
     # --- per patient ------------------------------------------------------------------
 
@@ -135,6 +143,8 @@ class Analyses:
         summary is read from the visits as it always was.
         """
         unit = self.profile.clv.time_unit
+        if self.source is not None:  # its visits all have an ID (SparkVisits checks)
+            return summary_from_features(self.features, self.as_of, time_unit=unit)
         if "features" in self.__dict__ and self.data.visits["patient_id"].notna().all():
             return summary_from_features(self.features, self.as_of, time_unit=unit)
         return summarize(self.data.visits, self.as_of, time_unit=unit)
@@ -142,7 +152,7 @@ class Analyses:
     @cached_property
     def features(self) -> pd.DataFrame:
         """Per-patient visit features (one pass) for segments, churn flags and lists."""
-        return patient_features(self.data.visits, self.as_of, self.profile)
+        return patient_features(self.visit_log, self.as_of, self.profile)
 
     @cached_property
     def first_visit(self) -> pd.Series:
@@ -239,7 +249,7 @@ class Analyses:
                 time_unit=c.time_unit, penalizer=c.penalizer, min_repeat=c.min_repeat_patients,
                 model=c.model, holdout_months=c.model_holdout_months,
             ).fit(
-                self.summary, visits=self.data.visits, as_of=self.as_of,
+                self.summary, visits=self.visit_log, as_of=self.as_of,
                 groups=condition_groups(self.data.patients, self.summary.index),
             )  # fmt: skip
             return ClvFit(model, model.predict(self.summary, self.profile))
@@ -302,7 +312,7 @@ class Analyses:
     @cached_property
     def clv_validation(self) -> ClvValidation | Missing:
         """Calibration/holdout check of the model and its assumption checks."""
-        return _attempt(validate, self.data.visits, self.as_of, self.profile)
+        return _attempt(validate, self.visit_log, self.as_of, self.profile)
 
     # --- retention ----------------------------------------------------------------------
 
@@ -435,7 +445,7 @@ class Analyses:
             retention_uplift,
             fit.model.params_,
             n_patients=len(self.summary),
-            spend_per_visit=float(self.data.visits["amount"].mean()),
+            spend_per_visit=float(self.summary["total_spend"].sum() / self.summary["visits"].sum()),
             gross_margin=self.profile.clinic.gross_margin,
             points=tuple(self.profile.economics.uplift_points),
             cac=self.economics.overall_cac,
@@ -595,6 +605,7 @@ def analyse(
     locale: str | None = None,
     with_clv: bool = True,
     scores: pd.DataFrame | None = None,
+    source: ExternalVisits | None = None,
 ) -> Analyses:
     """Return the analysis run of ``data`` as of ``as_of``.
 
@@ -613,6 +624,11 @@ def analyse(
     scores
         Lifetime-value scores from an earlier run (``p_alive``, ``clv`` indexed by
         ``patient_id``): the call lists rank by them and no model is fitted for them.
+    source
+        The visits held by another engine (e.g.
+        :class:`~clinicvalue.summarize.spark_sql.SparkVisits`): the per-patient features,
+        summary, model comparison and holdout check are queried there, and ``data``
+        supplies the other tables (its visits are not read by those parts).
 
     Raises
     ------
@@ -622,6 +638,6 @@ def analyse(
     prof = profile or ClinicProfile()
     day = pd.Timestamp(as_of).normalize()
     clipped = data.until(day)
-    if clipped.visits.empty:
+    if source is None and clipped.visits.empty:
         raise InputError(f"no visits on or before {day:%Y-%m-%d}; check the date and the file")
-    return Analyses(clipped, day, prof, locale or prof.clinic.locale, with_clv, scores)
+    return Analyses(clipped, day, prof, locale or prof.clinic.locale, with_clv, scores, source)

@@ -17,9 +17,10 @@ import pandas as pd
 from clinicvalue.analyses.clv.model import SCORE_COLUMNS
 from clinicvalue.analyses.run import Analyses, ClvFit, Missing, analyse
 from clinicvalue.data import ClinicData
-from clinicvalue.errors import ConvergenceError
+from clinicvalue.errors import ConvergenceError, InputError
 from clinicvalue.privacy import pseudonym_secret, pseudonymize
 from clinicvalue.profile import ClinicProfile
+from clinicvalue.summarize.external import ExternalVisits
 
 __all__ = ["ScoreResult", "score_patients", "BASE_COLUMNS"]
 
@@ -56,6 +57,7 @@ def score_patients(
     *,
     with_clv: bool = True,
     step: Callable[[str], AbstractContextManager[Any]] | None = None,
+    source: ExternalVisits | None = None,
 ) -> ScoreResult:
     """Score every patient seen on or before ``as_of``.
 
@@ -72,6 +74,10 @@ def score_patients(
     step
         Called with each step's name around its work (e.g. ``clinicvalue.progress.step``
         to show progress); nothing is shown by default.
+    source
+        The visits held by another engine (:class:`~clinicvalue.summarize.spark_sql.SparkVisits`
+        for ``--engine spark``): every per-patient query runs there and ``data`` gives the
+        other tables. The table is the one the default engine writes for the same visits.
 
     Returns
     -------
@@ -82,10 +88,13 @@ def score_patients(
         report shows for the same day.
     """
     profile = profile or ClinicProfile()
-    run = analyse(data, as_of, profile)
+    run = analyse(data, as_of, profile, source=source)
     step = step or (lambda _name: nullcontext())
     with step("patient features"):
-        _ = run.features  # first: the summary is then taken from them
+        if run.features.empty:  # the summary is then taken from them
+            raise InputError(
+                f"no visits on or before {run.as_of:%Y-%m-%d}; check the date and the visits"
+            )
     with step("summary"):
         summary = run.summary
     table = summary.copy()

@@ -38,10 +38,14 @@ calls
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
+import numpy as np
 import pandas as pd
+
+from clinicvalue.idsets import ids_in
 
 __all__ = [
     "VISIT_REQUIRED",
@@ -164,6 +168,9 @@ class ClinicData:
     appointments: pd.DataFrame | None = None
     calls: pd.DataFrame | None = None
     quality: DataQuality = field(default_factory=DataQuality)
+    # How the loader turned lines into visits (its status words bound): a view as of an
+    # earlier day redoes it for patients whose later refunds it had netted into a visit.
+    visit_rule: Callable[[pd.DataFrame], pd.DataFrame] | None = field(default=None, repr=False)
 
     @classmethod
     def without_visits(
@@ -219,6 +226,8 @@ class ClinicData:
         end = pd.Timestamp(as_of).normalize()
         visits = self.visits[self.visits["visit_date"] <= end]
         lines = self.lines[self.lines["visit_date"] <= end]
+        if self.visit_rule is not None and len(lines) < len(self.lines):
+            visits = self._without_later_refunds(visits, lines, end)
         spend = self.spend
         if spend is not None:
             spend = spend[spend["month"] <= end]
@@ -231,4 +240,32 @@ class ClinicData:
             appointments=self.appointments,
             calls=None if self.calls is None else self.calls[self.calls["run_date"] <= end],
             quality=self.quality,
+            visit_rule=self.visit_rule,
         )
+
+    def _without_later_refunds(
+        self, visits: pd.DataFrame, lines: pd.DataFrame, end: pd.Timestamp
+    ) -> pd.DataFrame:
+        """Return ``visits`` (those up to ``end``) without refunds recorded after ``end``.
+
+        A day of refunds only nets into the patient's previous visit, so a refund after
+        ``end`` sits in a visit on or before it; known at ``end``, that visit had no such
+        refund. Only patients with a negative line after ``end`` can be affected: their
+        visits are made again from their lines up to ``end``, by the loader's own rule.
+        The visit days stay the same (a refund-only day is never a visit), so the rows
+        are replaced in place.
+        """
+        after = self.lines["visit_date"].to_numpy() > np.datetime64(end)
+        refunds = after & (self.lines["amount"].to_numpy(dtype=float) < 0)
+        if not refunds.any() or self.visit_rule is None:
+            return visits
+        ids = self.lines["patient_id"][refunds].dropna().unique()
+        redone = self.visit_rule(lines[ids_in(lines["patient_id"], ids)])
+        rows = np.flatnonzero(ids_in(visits["patient_id"], ids))
+        if len(redone) != len(rows):  # pragma: no cover - the visit rule keeps visit days
+            raise AssertionError("re-made visits do not match the visit days they replace")
+        out = visits.copy()
+        for col in out.columns:
+            if col in redone:
+                out.iloc[rows, out.columns.get_loc(col)] = redone[col].to_numpy()
+        return out

@@ -13,6 +13,7 @@ netted into the day's visit and counted in the data quality.
 
 from __future__ import annotations
 
+from functools import partial
 from pathlib import Path
 from typing import Any
 
@@ -190,6 +191,11 @@ def _finish_visits(
     return visits.reset_index(drop=True), lines.reset_index(drop=True), notes
 
 
+def _visits_of(lines: pd.DataFrame, not_visit: frozenset[str]) -> pd.DataFrame:
+    """Return the visits of loaded line items, by the loader's visit rule."""
+    return aggregate_visits(lines, set(not_visit))[0].reset_index(drop=True)
+
+
 def _finish_patients(result: TableResult) -> pd.DataFrame:
     frame = result.frame.drop(columns="source_line")
     if "contact_ok" in frame:
@@ -304,9 +310,11 @@ def load_clinic(
             options=read_options(prof),
         )
     v, lines, notes = _finish_visits(results["visits"], prof, drop)
+    not_visit = frozenset(normalise_statuses(list(prof.load.not_visit_statuses)))
     data = ClinicData(
         visits=v,
         lines=lines,
+        visit_rule=partial(_visits_of, not_visit=not_visit),
         patients=_finish_patients(results["patients"]) if "patients" in results else None,
         plans=_finish_plans(results["plans"]) if "plans" in results else None,
         appointments=(

@@ -183,3 +183,37 @@ def test_lines_are_ordered_by_patient_then_day_ties_as_read(unit):
     day = start + rng.integers(0, 40, 2000) * pd.Timedelta(1, unit).value
     order = _patient_day_order(patient, day)
     np.testing.assert_array_equal(order, np.lexsort((day, patient)))
+
+
+def test_a_view_as_of_an_earlier_day_has_no_later_refund():
+    """A refund-only day nets into the previous visit; known before it, that visit had none."""
+    from clinicvalue.load import load_clinic
+    from clinicvalue.summarize.summary import summarize
+
+    lines = pd.DataFrame(
+        {
+            "patient_id": ["1", "1", "1", "2", "2", "3"],
+            "visit_date": [
+                "2024-01-01",
+                "2024-01-10",
+                "2024-02-01",
+                "2024-01-03",
+                "2024-01-20",
+                "2024-01-02",
+            ],  # fmt: skip
+            "amount": [100.0, -30.0, 50.0, 80.0, -20.0, 40.0],
+            "treatment": ["cleaning", "refund", "filling", "x-ray", "refund", "exam"],
+        }
+    )
+    data = load_clinic(lines)
+    assert data.visits["amount"].tolist() == [70.0, 50.0, 60.0, 40.0]  # refunds netted
+    early = data.until("2024-01-05").visits.set_index("patient_id")
+    assert early["amount"].to_dict() == {"1": 100.0, "2": 80.0, "3": 40.0}
+    assert early["refund"].tolist() == [0.0, 0.0, 0.0] and early["n_items"].tolist() == [1, 1, 1]
+    assert early.loc["1", "treatment"] == "cleaning"
+    # the same as the visit rule in SQL on the line items up to that day
+    by_sql = summarize(lines, "2024-01-05")["total_spend"].to_dict()
+    assert early["amount"].to_dict() == by_sql
+    # once the refund is known it counts, and a patient without later refunds is untouched
+    later = data.until("2024-01-15").visits.set_index("patient_id")["amount"].to_dict()
+    assert later == {"1": 70.0, "2": 80.0, "3": 40.0}

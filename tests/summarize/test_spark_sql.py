@@ -77,9 +77,10 @@ def test_score_table_identical_to_duckdb(clinic, held) -> None:
     got = score_patients(others, AS_OF, profile, source=held)
     assert len(got.table) > 600 and "visit_model" in got.model
     pd.testing.assert_frame_equal(got.table, expected.table, check_exact=False, rtol=1e-12)
-    # The loaded visits net a refund recorded after the holdout's calibration end into
-    # the earlier visit; the Spark queries cut line items at that day first. Only the
-    # spend of the calibration period sees it, i.e. the spend/visits correlation.
+    # The holdout check's calibration summary is cut from the loaded visits, in which a
+    # refund recorded in the holdout year is already netted into an earlier visit; the
+    # Spark queries cut the line items first. Only calibration spend sees it: the
+    # spend/visits correlation the check reports.
     for result in (got, expected):
         result.model["validation"].pop("gg_correlation")
     assert json.dumps(got.model, sort_keys=True, default=str) == json.dumps(

@@ -260,6 +260,9 @@ class ClinicData:
         if not refunds.any() or self.visit_rule is None:
             return visits
         ids = self.lines["patient_id"][refunds].dropna().unique()
+        ids = ids[ids_in(pd.Series(ids), visits["patient_id"].unique())]  # seen by ``end``
+        if len(ids) == 0:
+            return visits
         redone = self.visit_rule(lines[ids_in(lines["patient_id"], ids)])
         rows = np.flatnonzero(ids_in(visits["patient_id"], ids))
         if len(redone) != len(rows):  # pragma: no cover - the visit rule keeps visit days

@@ -149,7 +149,10 @@ def _joined(values: pd.Series, kept: np.ndarray, group: np.ndarray, n_groups: in
     ``kept`` lists the rows of ``values`` in group order; ``group`` is each one's group.
     """
     codes, uniques = pd.factorize(values)
-    texts = pa.array(pd.array(uniques, dtype="string")).cast(pa.large_string())
+    texts = pa.array(pd.array(uniques, dtype="string"))
+    if isinstance(texts, pa.ChunkedArray):  # Arrow-backed text comes in chunks
+        texts = texts.combine_chunks()
+    texts = texts.cast(pa.large_string())
     blank = pc.equal(pc.utf8_length(texts), 0).to_numpy(zero_copy_only=False)
     codes = codes[kept]
     take = codes >= 0

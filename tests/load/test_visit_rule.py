@@ -192,7 +192,7 @@ def test_a_view_as_of_an_earlier_day_has_no_later_refund():
 
     lines = pd.DataFrame(
         {
-            "patient_id": ["1", "1", "1", "2", "2", "3"],
+            "patient_id": ["1", "1", "1", "2", "2", "3", "4", "4"],
             "visit_date": [
                 "2024-01-01",
                 "2024-01-10",
@@ -200,13 +200,15 @@ def test_a_view_as_of_an_earlier_day_has_no_later_refund():
                 "2024-01-03",
                 "2024-01-20",
                 "2024-01-02",
+                "2024-01-25",
+                "2024-01-28",
             ],  # fmt: skip
-            "amount": [100.0, -30.0, 50.0, 80.0, -20.0, 40.0],
-            "treatment": ["cleaning", "refund", "filling", "x-ray", "refund", "exam"],
+            "amount": [100.0, -30.0, 50.0, 80.0, -20.0, 40.0, 90.0, -10.0],
+            "treatment": ["cleaning", "refund", "filling", "x-ray", "refund", "exam", "exam", ""],
         }
     )
     data = load_clinic(lines)
-    assert data.visits["amount"].tolist() == [70.0, 50.0, 60.0, 40.0]  # refunds netted
+    assert data.visits["amount"].tolist() == [70.0, 50.0, 60.0, 40.0, 80.0]  # refunds netted
     early = data.until("2024-01-05").visits.set_index("patient_id")
     assert early["amount"].to_dict() == {"1": 100.0, "2": 80.0, "3": 40.0}
     assert early["refund"].tolist() == [0.0, 0.0, 0.0] and early["n_items"].tolist() == [1, 1, 1]
@@ -217,3 +219,12 @@ def test_a_view_as_of_an_earlier_day_has_no_later_refund():
     # once the refund is known it counts, and a patient without later refunds is untouched
     later = data.until("2024-01-15").visits.set_index("patient_id")["amount"].to_dict()
     assert later == {"1": 70.0, "2": 80.0, "3": 40.0}
+    # the only refund after this day is a patient who first came after it
+    assert data.until("2024-01-21").visits["amount"].tolist() == [70.0, 60.0, 40.0]
+
+
+def test_no_line_gives_no_visit_and_keeps_the_columns():
+    lines = _lines(2, 10).iloc[:0]
+    visits, refunds = aggregate_visits(lines, set())
+    assert visits.empty and refunds.days == 0
+    assert visits["treatment"].dtype == "string" and visits["doctor"].dtype == "string"

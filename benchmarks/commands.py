@@ -12,6 +12,9 @@ day-level dates, amounts; Parquet and CSV), then runs, each in a process of its 
 - ``clinicvalue report --visits LOG --month M --out report`` (load, every analysis,
   the notebook, HTML, PDF, deck and check).
 
+``--scale`` (for ten million patients) runs ``score`` and ``report`` on the Parquet
+log only, without lifetimes, and checks each completes within :data:`SCALE_MIB`.
+
 Each is timed by the wall clock; its memory is the peak resident set summed over the
 process and every process it starts (the report's notebook kernel, the PDF renderer),
 sampled every 0.1 s. It prints the table, writes it to JSON and exits non-zero when a
@@ -34,7 +37,7 @@ from typing import Any
 from benchmarks.bench import ROOT, machine_info
 from benchmarks.plain_log import AS_OF, write_plain_log
 
-__all__ = ["TARGETS", "main", "run_commands_bench", "run_measured"]
+__all__ = ["SCALE_MIB", "TARGETS", "main", "run_commands_bench", "run_measured", "run_scale_bench"]
 
 #: Issue 20's targets at a million patients on the 2-core benchmark machine.
 TARGETS = {
@@ -44,6 +47,8 @@ TARGETS = {
     "report_mib": 4096.0,
     "actions_seconds": 20.0,
 }
+#: At ten million patients ``score`` and ``report`` must complete within this (MiB).
+SCALE_MIB = 20 * 1024.0
 _MONTH = AS_OF[:7]
 
 
@@ -141,6 +146,52 @@ def run_commands_bench(
         shutil.rmtree(work, ignore_errors=True)
 
 
+def run_scale_bench(patients: int, *, seed: int = 11, timeout: float = 7200.0) -> dict[str, Any]:
+    """Write the plain log as Parquet; run ``score`` then ``report`` on it; return the figures."""
+    work = Path(tempfile.mkdtemp(prefix="cv-bench-scale-"))
+    kit = [sys.executable, "-m", "clinicvalue", "-q"]
+    try:
+        log = write_plain_log(patients, work / "log", seed, csv=False)
+        src = str(work / "log" / "visits.parquet")
+        runs = {
+            "score_parquet": run_measured(
+                [
+                    *kit,
+                    "score",
+                    "--visits",
+                    src,
+                    "--as-of",
+                    AS_OF,
+                    "--out",
+                    str(work / "kit-parquet.parquet"),
+                ],
+                timeout=timeout,
+            ),
+            "report": run_measured(
+                [*kit, "report", "--visits", src, "--month", _MONTH, "--out", str(work / "report")],
+                timeout=timeout,
+            ),
+        }
+        verdicts = {f"{key}_completes_within_memory": _within_scale(r) for key, r in runs.items()}
+        return {
+            "patients": patients,
+            "seed": seed,
+            "as_of": AS_OF,
+            "log": log,
+            "runs": runs,
+            "targets": {"peak_mib": SCALE_MIB},
+            "verdicts": verdicts,
+            "machine": machine_info(),
+        }
+    finally:
+        shutil.rmtree(work, ignore_errors=True)
+
+
+def _within_scale(run: dict[str, Any]) -> bool:
+    """Return whether a command of the scale run completed within :data:`SCALE_MIB`."""
+    return not run["exit_code"] and not run["killed"] and run["peak_mib"] < SCALE_MIB
+
+
 def _ratio(runs: dict[str, dict[str, Any]], fmt: str) -> float | None:
     kit, lt = runs.get(f"score_{fmt}"), runs.get(f"lifetimes_{fmt}")
     if not kit or not lt or kit["exit_code"] or lt["exit_code"]:
@@ -180,16 +231,22 @@ def table(result: dict[str, Any]) -> str:
         rows.append((label, f"{r['wall_seconds']:.1f}", f"{r['peak_mib']:,.0f}",
                      str(r["exit_code"]), versus, target, met))  # fmt: skip
 
-    for fmt in ("parquet", "csv"):
+    if "lifetimes_parquet" not in runs:  # the scale run: each command within the memory
+        for key, label in (("score_parquet", "clinicvalue score (parquet)"),
+                           ("report", "clinicvalue report")):  # fmt: skip
+            ok = v[f"{key}_completes_within_memory"]
+            add(key, label, target=f"completes, < {SCALE_MIB:,.0f} MiB", met="yes" if ok else "NO")
+    for fmt in ("parquet", "csv") if "lifetimes_parquet" in runs else ():
         ratio = _ratio(runs, fmt)
         met = v[f"score_{fmt}_ratio"] and v[f"score_{fmt}_memory"]
         add(f"score_{fmt}", f"clinicvalue score ({fmt})",
             f"{ratio:.2f}x" if ratio else "", f">= {TARGETS[f'score_{fmt}_ratio']:g}x, <= memory",
             "yes" if met else "NO")  # fmt: skip
         add(f"lifetimes_{fmt}", f"lifetimes pipeline ({fmt})")
-    add("actions", "clinicvalue actions", target=f"< {TARGETS['actions_seconds']:g} s",
-        met="yes" if v["actions_seconds"] else "NO")  # fmt: skip
-    if "report" in runs:
+    if "actions" in runs:
+        add("actions", "clinicvalue actions", target=f"< {TARGETS['actions_seconds']:g} s",
+            met="yes" if v["actions_seconds"] else "NO")  # fmt: skip
+    if "report" in runs and "actions" in runs:
         met = v["report_seconds"] and v["report_mib"]
         add("report", "clinicvalue report",
             target=f"< {TARGETS['report_seconds']:g} s, < {TARGETS['report_mib']:,.0f} MiB",
@@ -210,9 +267,19 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--patients", type=int, default=1_000_000)
     p.add_argument("--seed", type=int, default=11)
     p.add_argument("--no-report", action="store_true", help="leave out clinicvalue report")
-    p.add_argument("--out", default="bench_results/commands.json", metavar="JSON")
+    p.add_argument(
+        "--scale",
+        action="store_true",
+        help="score and report only, Parquet only, no lifetimes: each must complete "
+        f"within {SCALE_MIB / 1024:g} GiB (for --patients 10000000)",
+    )
+    p.add_argument("--out", default="", metavar="JSON")
     args = p.parse_args(argv)
-    result = run_commands_bench(args.patients, seed=args.seed, report=not args.no_report)
+    if args.scale:
+        result = run_scale_bench(args.patients, seed=args.seed)
+    else:
+        result = run_commands_bench(args.patients, seed=args.seed, report=not args.no_report)
+    args.out = args.out or f"bench_results/commands{'-scale' if args.scale else ''}.json"
     Path(args.out).parent.mkdir(parents=True, exist_ok=True)
     Path(args.out).write_text(json.dumps(result, indent=2), encoding="utf-8")
     print(table(result))

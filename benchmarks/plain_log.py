@@ -73,17 +73,20 @@ def plain_log(patients: int, seed: int = 11) -> pa.Table:
     )
 
 
-def write_plain_log(patients: int, folder: Path, seed: int = 11) -> dict[str, object]:
-    """Write ``visits.parquet`` and ``visits.csv`` into ``folder``; return their sizes."""
+def write_plain_log(
+    patients: int, folder: Path, seed: int = 11, *, csv: bool = True
+) -> dict[str, object]:
+    """Write ``visits.parquet`` (and ``visits.csv``) into ``folder``; return their sizes."""
     folder.mkdir(parents=True, exist_ok=True)
     table = plain_log(patients, seed)
     pq.write_table(table, folder / "visits.parquet")
-    pcsv.write_csv(table, folder / "visits.csv")
+    if csv:
+        pcsv.write_csv(table, folder / "visits.csv")
     return {
         "patients": int(len(np.unique(table["patient_id"].to_numpy()))),
         "line_items": table.num_rows,
         "parquet_bytes": (folder / "visits.parquet").stat().st_size,
-        "csv_bytes": (folder / "visits.csv").stat().st_size,
+        **({"csv_bytes": (folder / "visits.csv").stat().st_size} if csv else {}),
     }
 
 
@@ -93,8 +96,9 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--patients", type=int, default=1_000_000)
     p.add_argument("--seed", type=int, default=11)
     p.add_argument("--out", type=Path, required=True, metavar="DIR")
+    p.add_argument("--no-csv", action="store_true", help="write the Parquet log only")
     args = p.parse_args(argv)
-    print(write_plain_log(args.patients, args.out, args.seed))
+    print(write_plain_log(args.patients, args.out, args.seed, csv=not args.no_csv))
     return 0
 
 

@@ -10,7 +10,16 @@ import pyarrow.parquet as pq
 import pytest
 
 from benchmarks.bench import ROOT
-from benchmarks.commands import TARGETS, _verdicts, run_commands_bench, run_measured, table
+from benchmarks.commands import (
+    SCALE_MIB,
+    TARGETS,
+    _verdicts,
+    _within_scale,
+    run_commands_bench,
+    run_measured,
+    run_scale_bench,
+    table,
+)
 from benchmarks.plain_log import AS_OF, write_plain_log
 
 
@@ -77,3 +86,19 @@ def test_the_benchmark_runs_every_command(monkeypatch):
     assert all(r["peak_mib"] > 0 for r in result["runs"].values())
     text = table(result)
     assert "clinicvalue score (parquet)" in text and "lifetimes pipeline (csv)" in text
+
+
+@pytest.mark.slow
+def test_the_scale_run_scores_and_reports_from_parquet_within_the_memory(monkeypatch):
+    monkeypatch.setenv("CLINICVALUE_SECRET", "bench-tests-fixed-secret-0001")
+    result = run_scale_bench(1500)
+    assert set(result["runs"]) == {"score_parquet", "report"}
+    assert "csv_bytes" not in result["log"]  # Parquet only at this size
+    assert all(r["exit_code"] == 0 for r in result["runs"].values())
+    assert all(result["verdicts"].values())
+    text = table(result)
+    assert "clinicvalue report" in text and f"< {SCALE_MIB:,.0f} MiB" in text
+    assert "lifetimes pipeline" not in text
+    too_big = {**result["runs"]["report"], "peak_mib": SCALE_MIB + 1}
+    assert not _within_scale(too_big)
+    assert not _within_scale({**result["runs"]["score_parquet"], "exit_code": 1})

@@ -27,6 +27,7 @@ import argparse
 import json
 import os
 import shutil
+import signal
 import subprocess
 import sys
 import tempfile
@@ -78,21 +79,32 @@ def _tree_rss_kib(root: int) -> int:
     return sum(rss.get(pid, 0) for pid in tree)
 
 
-def run_measured(args: list[str], *, timeout: float) -> dict[str, Any]:
-    """Run one command; return wall seconds, exit code and peak memory of its process tree."""
+def run_measured(
+    args: list[str], *, timeout: float, memory_limit_mib: float | None = None
+) -> dict[str, Any]:
+    """Run one command; return wall seconds, exit code and peak memory of its process tree.
+
+    The command is killed (``killed`` true) past ``timeout`` seconds or, if given, once
+    its process tree holds more than ``memory_limit_mib``.
+    """
     env = dict(os.environ)
     env["PYTHONPATH"] = os.pathsep.join(p for p in (str(ROOT), env.get("PYTHONPATH", "")) if p)
     start = time.perf_counter()
-    proc = subprocess.Popen(args, env=env)  # noqa: S603 - our own commands, fixed arguments
+    # a session of its own, so a kill reaches the notebook kernel and the PDF renderer too
+    proc = subprocess.Popen(args, env=env, start_new_session=True)  # noqa: S603 - our commands
     peak, killed = 0, False
-    while proc.poll() is None:
-        peak = max(peak, _tree_rss_kib(proc.pid))
-        if time.perf_counter() - start > timeout:
-            proc.kill()
-            killed = True
+    try:
+        while proc.poll() is None:
+            peak = max(peak, _tree_rss_kib(proc.pid))
+            over = memory_limit_mib is not None and peak > memory_limit_mib * 1024
+            if over or time.perf_counter() - start > timeout:
+                killed = True
+                break
+            time.sleep(0.1)
+    finally:  # past a limit, or the benchmark itself interrupted
+        if proc.poll() is None:
+            os.killpg(proc.pid, signal.SIGKILL)
             proc.wait()
-            break
-        time.sleep(0.1)
     return {
         "command": " ".join(Path(a).name if "/" in a else a for a in args),
         "wall_seconds": time.perf_counter() - start,
@@ -166,10 +178,12 @@ def run_scale_bench(patients: int, *, seed: int = 11, timeout: float = 7200.0) -
                     str(work / "kit-parquet.parquet"),
                 ],
                 timeout=timeout,
+                memory_limit_mib=SCALE_MIB,
             ),
             "report": run_measured(
                 [*kit, "report", "--visits", src, "--month", _MONTH, "--out", str(work / "report")],
                 timeout=timeout,
+                memory_limit_mib=SCALE_MIB,
             ),
         }
         verdicts = {f"{key}_completes_within_memory": _within_scale(r) for key, r in runs.items()}

@@ -50,6 +50,8 @@ def test_a_process_tree_is_timed_and_its_memory_summed():
     assert rec["exit_code"] == 0 and not rec["killed"]
     assert rec["peak_mib"] > 60  # the grandchild's 60 MB counts
     assert rec["wall_seconds"] >= 0.6
+    capped = run_measured([sys.executable, "-c", child], timeout=60, memory_limit_mib=40)
+    assert capped["killed"] and capped["exit_code"] != 0  # stopped once past the limit
 
 
 def _runs(score: float, lifetimes: float, actions: float, report: float) -> dict:

@@ -137,15 +137,14 @@ class Analyses:
     def summary(self) -> pd.DataFrame:
         """Per-patient summary (frequency, recency, T, monetary, totals).
 
-        Taken from :attr:`features` when this run has them (they hold every total the
-        summary needs, so the visits are not read again), else from the visits. Visits
+        Taken from :attr:`features` (they hold every total the summary needs, and every
+        run that has a summary also needs them, so the visits are read once). Visits
         without a patient ID are no patient's: the features leave them out, so then the
         summary is read from the visits as it always was.
         """
         unit = self.profile.clv.time_unit
-        if self.source is not None:  # its visits all have an ID (SparkVisits checks)
-            return summary_from_features(self.features, self.as_of, time_unit=unit)
-        if "features" in self.__dict__ and self.data.visits["patient_id"].notna().all():
+        # another engine's visits all have an ID (SparkVisits checks)
+        if self.source is not None or self.data.visits["patient_id"].notna().all():
             return summary_from_features(self.features, self.as_of, time_unit=unit)
         return summarize(self.data.visits, self.as_of, time_unit=unit)
 
@@ -164,8 +163,9 @@ class Analyses:
     @cached_property
     def segments(self) -> pd.DataFrame:
         """Every scheme's segment per patient, with the R/F/M measures and scores."""
-        features = self.features  # first: the summary then comes from them
-        return score_columns(self.data, self.summary, self.as_of, self.profile, features=features)
+        return score_columns(
+            self.data, self.summary, self.as_of, self.profile, features=self.features
+        )
 
     @cached_property
     def segment_sizes(self) -> pd.DataFrame:
@@ -251,6 +251,7 @@ class Analyses:
             ).fit(
                 self.summary, visits=self.visit_log, as_of=self.as_of,
                 groups=condition_groups(self.data.patients, self.summary.index),
+                log_gaps=self.features["log_gap_days"],
             )  # fmt: skip
             return ClvFit(model, model.predict(self.summary, self.profile))
 
@@ -312,7 +313,7 @@ class Analyses:
     @cached_property
     def clv_validation(self) -> ClvValidation | Missing:
         """Calibration/holdout check of the model and its assumption checks."""
-        return _attempt(validate, self.visit_log, self.as_of, self.profile)
+        return _attempt(validate, self.visit_log, self.as_of, self.profile, features=self.features)
 
     # --- retention ----------------------------------------------------------------------
 

@@ -32,6 +32,9 @@ Columns, per patient with a visit up to ``as_of`` (index ``patient_id``, as stri
 ``any_known``          any visit with a known treatment keyword
 ``last_category``      treatment category of the last visit (NA when none matches)
 ``median_gap_days``    median days between consecutive visits (NaN with one visit)
+``log_gap_days``       sum of the logs of the days between consecutive visits (0 with one)
+``gap_earlier_days``   days from the third-last to the second-last visit (NaN under three)
+``gap_last_days``      days from the second-last to the last visit (NaN under three)
 ``last_satisfaction``  latest satisfaction score given (NaN when none)
 ``last_complaint``     latest day with a complaint within ``churn.complaint_days``
 ``spend_recent``       ``amount`` in the last ``churn.spend_window_months``
@@ -77,6 +80,9 @@ FEATURE_COLUMNS = (
     "any_known",
     "last_category",
     "median_gap_days",
+    "log_gap_days",
+    "gap_earlier_days",
+    "gap_last_days",
     "last_satisfaction",
     "last_complaint",
     "spend_recent",
@@ -102,6 +108,7 @@ _MONEY = (
     "spend_before",
 )
 _FLAGS = ("any_high_value", "any_known")
+_GAPS = ("median_gap_days", "log_gap_days", "gap_earlier_days", "gap_last_days")
 _OPTIONAL = ("treatment", "complaint", "satisfaction")
 # a complaint counts when its text has a character other than (full-width) white space
 _SAID = r"[^\s\x{00A0}\x{3000}]"
@@ -216,6 +223,8 @@ WITH days AS (
 seq AS (
     SELECT *,
            DATEDIFF('day', LAG(day) OVER (PARTITION BY patient_id ORDER BY day), day) AS gap,
+           DATEDIFF('day', LAG(day, 2) OVER (PARTITION BY patient_id ORDER BY day),
+                    LAG(day) OVER (PARTITION BY patient_id ORDER BY day)) AS earlier_gap,
            MAX(day) OVER (PARTITION BY patient_id) AS last_day
     FROM days
 )
@@ -237,6 +246,9 @@ SELECT
     COALESCE(BOOL_OR(known), FALSE) AS any_known,
     ARG_MAX_NULL(keyword, day) AS last_keyword,
     MEDIAN(gap) AS median_gap_days,
+    COALESCE(SUM(LN(gap)), 0) AS log_gap_days,
+    MAX_BY(earlier_gap, day) AS gap_earlier_days,
+    MAX_BY(gap, day) FILTER (WHERE earlier_gap IS NOT NULL) AS gap_last_days,
     MAX_BY(satisfaction, day) FILTER (WHERE satisfaction IS NOT NULL) AS last_satisfaction,
     MAX(day) FILTER (WHERE complaint AND day > {_day(complaint_from)}) AS last_complaint,
     COALESCE(SUM(amount) FILTER (WHERE day > {_day(cut)}), 0) AS spend_recent,
@@ -369,7 +381,7 @@ def _tidy(table: pa.Table, profile: ClinicProfile) -> pd.DataFrame:
         out[col] = out[col].astype("datetime64[ns]")
     for col in _COUNTS:
         out[col] = out[col].astype("int64")
-    for col in (*_MONEY, "median_gap_days", "last_satisfaction"):
+    for col in (*_MONEY, *_GAPS, "last_satisfaction"):
         out[col] = out[col].astype("float64")
     for col in _FLAGS:
         out[col] = out[col].astype(bool)

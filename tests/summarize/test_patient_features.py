@@ -17,7 +17,12 @@ from clinicvalue.load.visit_rule import aggregate_visits
 from clinicvalue.profile import ClinicProfile
 from clinicvalue.summarize._labels import string_labels
 from clinicvalue.summarize.features import FEATURE_COLUMNS, align_features, patient_features
-from clinicvalue.summarize.summary import summarize, summary_from_features
+from clinicvalue.summarize.summary import (
+    last_two_gaps,
+    log_gap_sum,
+    summarize,
+    summary_from_features,
+)
 
 AS_OF = pd.Timestamp("2026-06-30")
 PROFILE = ClinicProfile()
@@ -102,6 +107,42 @@ def test_summary_from_features_equals_summarize() -> None:
         want = summarize(lines, AS_OF, time_unit=unit)
         got = summary_from_features(patient_features(lines, AS_OF, PROFILE), AS_OF, time_unit=unit)
         pd.testing.assert_frame_equal(got, want)
+
+
+def test_gaps_by_hand() -> None:
+    f = patient_features(_lines(), AS_OF, PROFILE)
+    a, b, c = (f.loc[k] for k in ("a", "b", "c"))
+    assert a["log_gap_days"] == pytest.approx(np.log(10) + np.log(30) + np.log(40))
+    assert (a["gap_earlier_days"], a["gap_last_days"]) == (30.0, 40.0)
+    assert b["log_gap_days"] == 0.0 and np.isnan(b["gap_earlier_days"])
+    assert c["log_gap_days"] == pytest.approx(np.log(396))
+    assert np.isnan(c["gap_earlier_days"]) and np.isnan(c["gap_last_days"])  # two visits
+
+
+@pytest.mark.parametrize("seed", range(4))
+def test_gaps_equal_the_regularity_and_rhythm_queries(seed: int) -> None:
+    """The features' gaps are the ones the regularity check and MBG/CNBD-k read."""
+    rng = np.random.default_rng(seed)
+    n = 3000
+    lines = pd.DataFrame(
+        {
+            "patient_id": pd.array(rng.integers(0, 400, n).astype(str), dtype="string"),
+            "visit_date": pd.Timestamp("2024-01-01")
+            + pd.to_timedelta(rng.integers(0, 900, n), unit="D"),
+            # refund-only days net into the visit before them, as everywhere
+            "amount": rng.choice([120.0, 40.0, -30.0, 0.0], n, p=[0.5, 0.3, 0.15, 0.05]),
+        }
+    )
+    f = patient_features(lines, AS_OF, PROFILE)
+    gaps = last_two_gaps(lines, AS_OF)
+    three = f.dropna(subset=["gap_last_days"])
+    pd.testing.assert_index_equal(three.index, gaps.index)
+    np.testing.assert_array_equal(three["gap_earlier_days"], gaps["earlier"])
+    np.testing.assert_array_equal(three["gap_last_days"], gaps["last"])
+    for unit, days in (("D", 1.0), ("W", 7.0)):
+        litt = log_gap_sum(lines, AS_OF, time_unit=unit).reindex(f.index)
+        mine = f["log_gap_days"] - (f["visits"] - 1) * np.log(days)
+        np.testing.assert_allclose(mine, litt, rtol=1e-12, atol=1e-9)
 
 
 def test_money_is_self_pay_when_the_profile_says_so() -> None:

@@ -42,7 +42,7 @@ from clinicvalue.analyses.clv.processes import (
 from clinicvalue.analyses.clv.selection import ModelComparison, compare_models
 from clinicvalue.errors import ConvergenceError, InputError, NotFittedError, check_option
 from clinicvalue.summarize.external import ExternalVisits
-from clinicvalue.summarize.summary import log_gap_sum
+from clinicvalue.summarize.summary import UNIT_DAYS, log_gap_sum
 from clinicvalue.writers import write_json
 
 if TYPE_CHECKING:
@@ -118,6 +118,7 @@ class ClvModel:
         visits: pd.DataFrame | ExternalVisits | None = None,
         as_of: str | pd.Timestamp | None = None,
         groups: pd.Series | None = None,
+        log_gaps: pd.Series | None = None,
     ) -> ClvModel:
         """Fit the visit model and Gamma-Gamma on a ``summarize`` frame; return self.
 
@@ -132,6 +133,10 @@ class ClvModel:
         groups
             A label per patient (indexed by ``patient_id``), such as the condition that
             puts a patient on a recall: each model is also fitted per label.
+        log_gaps
+            Each patient's sum of the logs of the days between visits as of ``as_of``
+            (the patient features' ``log_gap_days``), when already made: MBG/CNBD-k then
+            does not read the visits again for it.
         """
         check_option("time_unit", self.time_unit, TIME_UNITS)
         check_option("model", self.model, ("auto", *VISIT_MODELS))
@@ -152,7 +157,7 @@ class ClvModel:
         self.nll_ = bg.nll
         self.n_patients_ = len(x)
         self.n_histories_ = len(table)
-        self._fit_visit_model(summary, visits, as_of, groups)
+        self._fit_visit_model(summary, visits, as_of, groups, log_gaps)
         m = monetary_column(summary)
         if m is None:
             raise InputError(
@@ -180,7 +185,29 @@ class ClvModel:
                 self.gg_nll_ = gg.nll
         return self
 
-    def _fit_visit_model(self, summary, visits, as_of, groups) -> None:
+    def _log_gaps_in_unit(
+        self,
+        summary: pd.DataFrame,
+        visits: pd.DataFrame | ExternalVisits | None,
+        as_of: str | pd.Timestamp | None,
+        log_gaps: pd.Series | None,
+    ) -> np.ndarray:
+        """Return each summary patient's sum of the logs of the times between visits.
+
+        In the model's time unit: ``log_gaps`` (in days) less one ``log(unit)`` per gap
+        when given, else read from the visits.
+        """
+        if log_gaps is not None:
+            days = log_gaps.reindex(summary.index)
+            gaps = summary["frequency"].to_numpy(dtype="float64")  # repeat visits: the gaps
+            litt = days.to_numpy(dtype="float64") - gaps * np.log(UNIT_DAYS[self.time_unit])
+            return np.where(days.isna().to_numpy(), 0.0, litt)
+        if visits is None or as_of is None:
+            raise InputError("MBG/CNBD-k needs the visit log: fit(summary, visits=..., as_of=...)")
+        litt = log_gap_sum(visits, as_of, time_unit=self.time_unit).reindex(summary.index)
+        return litt.fillna(0.0).to_numpy(dtype="float64")
+
+    def _fit_visit_model(self, summary, visits, as_of, groups, log_gaps=None) -> None:
         """Choose the visit model (``auto``) or take the forced one, and fit it."""
         self.selection_: ModelComparison | None = None
         self.choice_detail_ = ""
@@ -204,12 +231,7 @@ class ClvModel:
                 by_group, self.choice_ = tail == "by_group", "holdout"
         litt = None
         if family == "mbg_cnbd_k":  # only it reads the times between visits
-            if visits is None or as_of is None:
-                raise InputError(
-                    "MBG/CNBD-k needs the visit log: fit(summary, visits=..., as_of=...)"
-                )
-            litt = log_gap_sum(visits, as_of, time_unit=self.time_unit).reindex(summary.index)
-            litt = litt.fillna(0.0).to_numpy(dtype="float64")
+            litt = self._log_gaps_in_unit(summary, visits, as_of, log_gaps)
         x, t_x, T = history_columns(summary)
 
         def order(key: str) -> int | None:

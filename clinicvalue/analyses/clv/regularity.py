@@ -47,9 +47,22 @@ def wheat_morrison(
         last = pd.to_datetime(visits["visit_date"]).max()
         as_of = pd.Timestamp(0) if pd.isna(last) else last
     gaps = last_two_gaps(visits, as_of)
-    t1 = gaps["earlier"].to_numpy()
-    t2 = gaps["last"].to_numpy()
-    n = len(gaps)
+    return regularity_from_gaps(gaps["earlier"].to_numpy(), gaps["last"].to_numpy())
+
+
+def regularity_from_gaps(earlier: np.ndarray, last: np.ndarray) -> tuple[float, int]:
+    """Return :func:`wheat_morrison`'s ``(k, n_patients_used)`` from the last two gaps.
+
+    ``earlier`` and ``last`` are each patient's third-last to second-last and
+    second-last to last days between visits (NaN for patients with under three visit
+    days, who are left out), e.g. the patient features' ``gap_earlier_days`` and
+    ``gap_last_days``.
+    """
+    earlier = np.asarray(earlier, dtype="float64")
+    last = np.asarray(last, dtype="float64")
+    both = ~(np.isnan(earlier) | np.isnan(last))
+    t1, t2 = earlier[both], last[both]
+    n = len(t1)
     if n < 2:
         return float("nan"), n
     m = t1 / (t1 + t2)

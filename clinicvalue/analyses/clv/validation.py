@@ -20,7 +20,7 @@ from scipy.special import hyp2f1
 
 from clinicvalue.analyses.clv.bgnbd import bgnbd_p_alive
 from clinicvalue.analyses.clv.model import ClvModel
-from clinicvalue.analyses.clv.regularity import wheat_morrison
+from clinicvalue.analyses.clv.regularity import regularity_from_gaps, wheat_morrison
 from clinicvalue.summarize.external import ExternalVisits
 from clinicvalue.summarize.summary import (
     UNIT_DAYS,
@@ -125,6 +125,7 @@ def validate(
     profile: ClinicProfile,
     *,
     holdout_months: int | None = None,
+    features: pd.DataFrame | None = None,
 ) -> ClvValidation:
     """Fit on the calibration period and check predictions against the holdout.
 
@@ -138,6 +139,10 @@ def validate(
         Clinic profile; uses ``clv`` (time unit, thresholds, seed) settings.
     holdout_months
         Holdout length; ``profile.clv.holdout_months`` by default.
+    features
+        The patient features as of ``as_of``
+        (:func:`~clinicvalue.summarize.features.patient_features`), when already made:
+        the regularity check reads their last two gaps instead of the visits.
 
     Returns
     -------
@@ -179,7 +184,10 @@ def validate(
     cumulative = _cumulative(visits, ch, model.params_, cal_end, obs_end, unit)
     rep = cal.loc[cal["frequency"] > 0, ["frequency", "monetary"]]
     corr = float(rep["frequency"].corr(rep["monetary"])) if len(rep) > 2 else float("nan")
-    k, k_n = wheat_morrison(visits, obs_end)
+    if features is None:
+        k, k_n = wheat_morrison(visits, obs_end)
+    else:
+        k, k_n = regularity_from_gaps(features["gap_earlier_days"], features["gap_last_days"])
 
     warns = []
     if np.isfinite(corr) and abs(corr) > c.gg_correlation_warning:

@@ -133,3 +133,23 @@ def test_auto_without_a_visit_log_is_bgnbd_and_mbg_cnbd_k_needs_one(dental):
         ClvModel(model="mbg_cnbd_k").fit(summary)
     short = ClvModel().fit(summary, visits=data.visits, as_of="2022-06-30")
     assert short.choice_ == "no_comparison" and short.visit_model_ == "bgnbd"
+
+
+def test_the_rhythm_from_the_features_fits_as_from_the_visits(dental):
+    """Given the features' log gaps, MBG/CNBD-k fits exactly as when it reads the visits."""
+    from clinicvalue.analyses.clv.model import ClvModel
+    from clinicvalue.summarize.features import patient_features
+    from clinicvalue.summarize.summary import summarize
+
+    data, _ = dental
+    as_of = "2026-10-31"
+    log_gaps = patient_features(data.visits, as_of, ClinicProfile())["log_gap_days"]
+    for unit in ("W", "M"):
+        summary = summarize(data.visits, as_of, time_unit=unit)
+        read = ClvModel(model="mbg_cnbd_k", time_unit=unit).fit(
+            summary, visits=data.visits, as_of=as_of
+        )
+        given = ClvModel(model="mbg_cnbd_k", time_unit=unit).fit(summary, log_gaps=log_gaps)
+        want, got = read.visit_params_["all"], given.visit_params_["all"]
+        assert got["k"] == want["k"]
+        assert got == pytest.approx(want, rel=1e-9)

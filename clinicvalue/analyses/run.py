@@ -460,6 +460,7 @@ class Analyses:
         return _attempt(
             return_drivers, self.data.visits, self.data.patients, self.as_of, self.profile,
             min_patients=e.drivers_min_patients, min_events=e.drivers_min_events,
+            features=self.features,
         )  # fmt: skip
 
     # --- the owner's KPIs ---------------------------------------------------------------

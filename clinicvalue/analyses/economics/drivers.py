@@ -54,24 +54,44 @@ def design(
     profile: ClinicProfile,
     *,
     first_treatment: pd.Series | None = None,
+    features: pd.DataFrame | None = None,
 ) -> pd.DataFrame:
-    """Build the per-patient modelling frame: outcome ``returned`` plus predictors."""
+    """Build the per-patient modelling frame: outcome ``returned`` plus predictors.
+
+    ``features`` are the patient features of the same visits as of ``as_of``
+    (:func:`~clinicvalue.summarize.features.patient_features`), when already made: their
+    first and second visit and first spend are used instead of sorting the visits.
+    """
     days = profile.economics.returned_within_days
     as_of = pd.Timestamp(as_of)
-    v = visits.sort_values(["patient_id", "visit_date"])
-    g = v.groupby("patient_id", sort=False)
-    first = g.head(1).set_index("patient_id")
-    frame = pd.DataFrame(index=first.index)
-    frame["first_visit"] = first["visit_date"]
+    wants_treatment = first_treatment is None and "treatment" in visits.columns
+    first = None
+    if features is None or wants_treatment:
+        v = visits.sort_values(["patient_id", "visit_date"])
+        g = v.groupby("patient_id", sort=False)
+        first = g.head(1).set_index("patient_id")
+    if features is not None:
+        firsts = features[["first_visit", "second_visit", "first_spend"]]
+    else:
+        second = g["visit_date"].nth(1)
+        second = pd.Series(second.to_numpy(), index=v.loc[second.index, "patient_id"])
+        firsts = pd.DataFrame(
+            {
+                "first_visit": first["visit_date"],
+                "second_visit": second.reindex(first.index),
+                "first_spend": first["amount"],
+            }
+        )
+    frame = pd.DataFrame(index=firsts.index)
+    frame["first_visit"] = firsts["first_visit"]
     frame = frame[frame["first_visit"] <= as_of - pd.Timedelta(days=days)]
-    second = g["visit_date"].nth(1)
-    second = pd.Series(second.to_numpy(), index=v.loc[second.index, "patient_id"])
-    gap = (second.reindex(frame.index) - frame["first_visit"]).dt.days
+    gap = (firsts["second_visit"].reindex(frame.index) - frame["first_visit"]).dt.days
     frame["returned"] = (gap <= days).astype(int)
-    frame["log_first_spend"] = np.log1p(first["amount"].clip(lower=0).reindex(frame.index))
+    spend = firsts["first_spend"].reindex(frame.index)
+    frame["log_first_spend"] = np.log1p(spend.clip(lower=0))
     if first_treatment is not None:
         frame["treatment"] = first_treatment.reindex(frame.index).fillna("unknown").astype(str)
-    elif "treatment" in first.columns:
+    elif wants_treatment:
         text = first["treatment"].reindex(frame.index)
         listed = text.fillna("unknown").astype(str).str.split("; ").str[0]
         category = treatment_category(text, profile)  # the profile's category, if any
@@ -100,6 +120,7 @@ def return_drivers(
     profile: ClinicProfile,
     *,
     first_treatment: pd.Series | None = None,
+    features: pd.DataFrame | None = None,
     min_patients: int = 30,
     min_events: int = 10,
     min_level: int = 10,
@@ -117,6 +138,9 @@ def return_drivers(
     first_treatment : pandas.Series, optional
         Category of each patient's first treatment; default: the profile's category of the
         first visit's treatment (``treatment_category``), else its first listed treatment.
+    features : pandas.DataFrame, optional
+        The patient features of ``visits`` as of ``as_of``, when already made (see
+        :func:`design`).
     min_patients : int
         Fewest eligible patients needed.
     min_events : int
@@ -132,7 +156,9 @@ def return_drivers(
     Drivers
         ``table`` columns: ``term, odds_ratio, ci_low, ci_high, p_value, n``.
     """
-    frame = design(visits, patients, as_of, profile, first_treatment=first_treatment)
+    frame = design(
+        visits, patients, as_of, profile, first_treatment=first_treatment, features=features
+    )
     days = profile.economics.returned_within_days
     if len(frame) < min_patients:
         raise InputError(

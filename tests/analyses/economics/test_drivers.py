@@ -125,3 +125,22 @@ def test_rare_levels_are_pooled_into_other():
     d = return_drivers(visits, patients, AS_OF, PROFILE)
     assert not any("flyer" in term for term in d.table["term"])
     assert any("'flyer' pooled into 'other'" in n for n in d.notes)
+
+
+@pytest.mark.parametrize("with_treatment", [True, False])
+def test_the_design_from_the_patient_features_equals_the_one_from_the_visits(with_treatment):
+    from clinicvalue.load import load_clinic
+    from clinicvalue.summarize.features import patient_features
+
+    visits, patients, _ = make(300, seed=4)
+    # a refund and a second line on one day: the loader's visits are one per patient-day
+    extra = visits.iloc[[0, 1]].assign(amount=[-50.0, 80.0])
+    lines = pd.concat([visits, extra], ignore_index=True)
+    if not with_treatment:
+        lines = lines.drop(columns="treatment")
+    data = load_clinic(lines, patients=patients)
+    features = patient_features(data.visits, AS_OF, PROFILE)
+    want = design(data.visits, data.patients, AS_OF, PROFILE)
+    got = design(data.visits, data.patients, AS_OF, PROFILE, features=features)
+    pd.testing.assert_frame_equal(got, want)
+    assert ("treatment" in got) == with_treatment

@@ -47,7 +47,6 @@ Windows run from the day after their start to ``as_of`` inclusive.
 
 from __future__ import annotations
 
-import contextlib
 from typing import Any
 
 import duckdb
@@ -57,6 +56,7 @@ import pyarrow as pa
 
 from clinicvalue.errors import InputError
 from clinicvalue.profile import ClinicProfile
+from clinicvalue.summarize import duck
 from clinicvalue.summarize.external import ExternalVisits
 from clinicvalue.summarize.summary import is_loaded_visits, refund_day_map_sql
 from clinicvalue.summarize.treatments import keyword_table
@@ -313,11 +313,7 @@ def patient_features(
         raise TypeError("patient_features needs connection= for a DuckDB relation: its own")
     con = connection
     if con is None:
-        con = duckdb.connect()
-        # the caller's step shows progress; in Jupyter DuckDB refuses the setting
-        # without ipywidgets, and its bar is off there anyway
-        with contextlib.suppress(duckdb.Error):
-            con.execute("SET enable_progress_bar = false")
+        con = duck.connect()
     registered = []
     try:
         if isinstance(visits, pd.DataFrame):

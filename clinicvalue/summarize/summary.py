@@ -23,6 +23,7 @@ import pandas as pd
 
 from clinicvalue.errors import InputError, check_option
 from clinicvalue.load.visit_rule import refund_only_sql, visit_day_sql
+from clinicvalue.summarize import duck
 from clinicvalue.summarize.external import ExternalVisits
 
 __all__ = [
@@ -211,7 +212,7 @@ def _query(source: Any, sql_for: Any, connection: duckdb.DuckDBPyConnection | No
     """
     if isinstance(source, ExternalVisits):
         return source.frame(sql_for)
-    con = connection or duckdb.connect()
+    con = connection or duck.connect()
     con.register("_cv_summary_source", source)
     try:
         return con.execute(sql_for("_cv_summary_source")).df()

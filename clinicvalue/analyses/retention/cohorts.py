@@ -8,11 +8,11 @@ reached by ``as_of`` are NaN, never 0.
 
 from __future__ import annotations
 
-import duckdb
 import numpy as np
 import pandas as pd
 
 from clinicvalue.errors import InputError, check_option
+from clinicvalue.summarize import duck
 from clinicvalue.summarize.summary import is_loaded_visits, visit_days_sql
 
 __all__ = ["COHORT_KINDS", "COHORT_METRICS", "cohort_sql", "cohort_counts", "cohort_matrix"]
@@ -154,7 +154,7 @@ def cohort_counts(
             labels = groups.astype("string").reindex(frame.index)
         frame["grp"] = labels.fillna("unknown").astype(str)
         group_column = "grp"
-    con = duckdb.connect()
+    con = duck.connect()
     try:
         con.register("_cv_cohort_visits", frame)
         sql = cohort_sql(

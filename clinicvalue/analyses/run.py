@@ -199,9 +199,11 @@ class Analyses:
             by = by.set_axis(["estimate", "patients"], axis=1).assign(lower=np.nan, upper=np.nan)
         return by.sort_values("estimate", ascending=False)
 
-    @cached_property
     def previous(self) -> Analyses | Missing:
-        """The same run as of the end of the previous month (for movement)."""
+        """The same run as of the end of the previous month (for movement).
+
+        Not kept: it holds its own copy of the visits, which only the movement needs.
+        """
         end = (self.as_of - pd.offsets.MonthEnd(1)).normalize()
         before = self.data.until(end)
         if before.visits.empty:
@@ -211,7 +213,7 @@ class Analyses:
     @cached_property
     def movement(self) -> TransitionResult | Missing:
         """RFM-8 segment transitions since the end of the previous month."""
-        prev = self.previous
+        prev = self.previous()
         if isinstance(prev, Missing):
             return prev
         return segment_transitions(prev.segments["segment_rfm8"], self.segments["segment_rfm8"])

@@ -200,7 +200,7 @@ class Analyses:
         return by.sort_values("estimate", ascending=False)
 
     def previous(self) -> Analyses | Missing:
-        """The same run as of the end of the previous month (for movement).
+        """Return the same run as of the end of the previous month (for movement).
 
         Not kept: it holds its own copy of the visits, which only the movement needs.
         """
@@ -473,17 +473,26 @@ class Analyses:
         return f"{self.as_of:%Y-%m}"
 
     @cached_property
+    def _two_years(self) -> pd.DataFrame:
+        """The core KPIs of the 24 months ending with :attr:`month`: the visits read once.
+
+        Each month's row is that month's own KPIs (nothing later counts), so this year's
+        and last year's series are its two halves.
+        """
+        d = self.data
+        return monthly_series(
+            d.visits, month=self.month, profile=self.profile, patients=d.patients, months=24
+        )
+
+    @cached_property
     def series(self) -> pd.DataFrame:
         """The core KPIs of the 12 months ending with :attr:`month`."""
-        d = self.data
-        return monthly_series(d.visits, month=self.month, profile=self.profile, patients=d.patients)
+        return self._two_years.iloc[12:]
 
     @cached_property
     def series_last_year(self) -> pd.DataFrame:
         """The core KPIs of the 12 months a year before :attr:`series` (same calendar months)."""
-        month = f"{self.as_of - pd.DateOffset(months=12):%Y-%m}"
-        d = self.data
-        return monthly_series(d.visits, month=month, profile=self.profile, patients=d.patients)
+        return self._two_years.iloc[:12]
 
     @cached_property
     def last_year(self) -> dict[str, float]:

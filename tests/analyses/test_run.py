@@ -5,6 +5,7 @@ from __future__ import annotations
 import pandas as pd
 import pytest
 
+from clinicvalue.analyses.kpis import monthly_series
 from clinicvalue.analyses.run import analyse
 from clinicvalue.data import ClinicData
 from clinicvalue.load import load_clinic
@@ -26,11 +27,23 @@ def test_the_summary_is_the_same_before_and_after_the_features(clinic, as_of):
     pd.testing.assert_frame_equal(
         summarize(lines[["patient_id", "visit_date", "amount"]], as_of), want
     )
-    alone = analyse(clinic, as_of).summary  # read from the visits
+    alone = analyse(clinic, as_of).summary  # asked for first: the features are made for it
     run = analyse(clinic, as_of)
     _ = run.features
     pd.testing.assert_frame_equal(run.summary, want)  # taken from the features
     pd.testing.assert_frame_equal(alone, want)
+
+
+def test_this_and_last_years_series_are_each_months_own(clinic):
+    run = analyse(clinic, "2026-10-31")
+    own = {
+        month: monthly_series(
+            clinic.visits, month=month, profile=run.profile, patients=clinic.patients
+        )
+        for month in ("2026-10", "2025-10")
+    }
+    pd.testing.assert_frame_equal(run.series, own["2026-10"])
+    pd.testing.assert_frame_equal(run.series_last_year, own["2025-10"])
 
 
 def test_visits_without_a_patient_keep_their_summary_row(clinic):

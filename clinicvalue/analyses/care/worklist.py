@@ -213,7 +213,11 @@ def build_worklist(
     )
     rows["patient_id"] = rows["patient_id"].astype("string")
     rows["due_date"] = pd.to_datetime(rows["due_date"])
-    rows["patient_key"] = pseudonymize(rows["patient_id"], secret)
+    # keys are hashed where they are read: here only to match earlier calls; otherwise
+    # down the ranking, as far as the capacity reaches (a clinic's lists can hold most
+    # of its patients)
+    if calls is not None and len(calls):
+        rows["patient_key"] = pseudonymize(rows["patient_id"], secret)
 
     # 1. who may not be called, on which list
     drop = np.zeros(len(rows), dtype=bool)
@@ -259,7 +263,7 @@ def build_worklist(
 
     # 3-5. hold back, then cut to capacity
     merged["priority"] = np.arange(1, len(merged) + 1)
-    hold = _hold_in_rank_order(merged, cap, profile)
+    hold = _hold_in_rank_order(merged, cap, profile, secret)
     listed = ~hold & (np.cumsum(~hold) <= cap)
     within = np.ones(len(merged), dtype=bool)
     if listed.sum() >= cap:  # the cut fell inside the list: the control stops there too
@@ -295,22 +299,34 @@ def build_worklist(
     )
 
 
-def _hold_in_rank_order(merged: pd.DataFrame, cap: int, profile: ClinicProfile) -> np.ndarray:
+def _hold_in_rank_order(
+    merged: pd.DataFrame, cap: int, profile: ClinicProfile, secret: bytes
+) -> np.ndarray:
     """Return :func:`held_back` down the ranking, as far as it takes to fill ``cap`` calls.
 
-    Rows below the last one needed are neither listed nor held, so only they are hashed.
+    Rows below the last one needed are neither listed nor held, so only the rows above
+    it are hashed: their ``patient_key`` is set here when ``merged`` has none yet (rows
+    never reached keep a missing key).
     """
     n = len(merged)
     hold = np.zeros(n, dtype=bool)
+    keyed = "patient_key" in merged
+    keys = np.full(n, None, dtype=object)
     done, size = 0, max(4 * cap, 1000)
     while done < n:
         hi = min(n, done + size)
-        hold[done:hi] = held_back(
-            merged["patient_key"].iloc[done:hi], merged["list"].iloc[done:hi], profile
+        part = (
+            merged["patient_key"].iloc[done:hi]
+            if keyed
+            else pseudonymize(merged["patient_id"].iloc[done:hi], secret)
         )
+        keys[done:hi] = part.to_numpy(dtype=object, na_value=None)
+        hold[done:hi] = held_back(part, merged["list"].iloc[done:hi], profile)
         done, size = hi, 2 * size
         if int((~hold[:done]).sum()) >= cap:
             break
+    if not keyed:
+        merged["patient_key"] = pd.array(keys, dtype="string")
     return hold
 
 

@@ -138,3 +138,29 @@ def test_control_group_stops_where_the_capacity_cut_falls() -> None:
     assert not set(work.held["patient_id"]) & set(work.rows["patient_id"])
     runs = work.runs()
     assert runs["arm"].value_counts().to_dict() == {"listed": 40, "held": len(work.held)}
+
+
+def test_every_listed_and_held_patient_has_their_own_key_with_or_without_calls() -> None:
+    """Keys are hashed only as far down the ranking as the capacity reaches."""
+    profile = ClinicProfile().replace(actions__holdout_share=0.3)
+    ids = [f"p{i:04d}" for i in range(5000)]
+    tasks = {"recalls_due": _tasks([(p, "recall", "due", 0) for p in ids])}
+    summary = _summary(ids, list(np.linspace(5000, 1, 5000)))
+    calls = pd.DataFrame(
+        {
+            "patient_key": _keys(["p4999"], profile),  # the last one: nothing changes above
+            "list": ["recalls_due"],
+            "outcome": ["declined"],
+            "outcome_date": [DAY - pd.Timedelta(days=1)],
+        }
+    )
+    runs = [
+        build_worklist(tasks, summary, DAY, profile, capacity=30, calls=given)
+        for given in (None, calls)
+    ]
+    for work in runs:
+        for frame in (work.rows, work.held):
+            assert frame["patient_key"].tolist() == _keys(frame["patient_id"].tolist(), profile)
+    pd.testing.assert_frame_equal(runs[0].rows, runs[1].rows)
+    pd.testing.assert_frame_equal(runs[0].held, runs[1].held)
+    assert len(runs[0].rows) == 30 and len(runs[0].held) > 5

@@ -57,7 +57,7 @@ from clinicvalue.analyses.retention.revisit import (
 from clinicvalue.analyses.retention.survival import ReturnCurve, time_to_return
 from clinicvalue.analyses.segments.concentration import Concentration, concentration
 from clinicvalue.analyses.segments.movement import TransitionResult, segment_transitions
-from clinicvalue.analyses.segments.schemes import RFM8_KEYS, score_columns
+from clinicvalue.analyses.segments.schemes import RFM8_KEYS, rfm8_from_features, score_columns
 from clinicvalue.data import ClinicData
 from clinicvalue.errors import ClinicValueError, InputError
 from clinicvalue.profile import ClinicProfile
@@ -199,24 +199,21 @@ class Analyses:
             by = by.set_axis(["estimate", "patients"], axis=1).assign(lower=np.nan, upper=np.nan)
         return by.sort_values("estimate", ascending=False)
 
-    def previous(self) -> Analyses | Missing:
-        """Return the same run as of the end of the previous month (for movement).
-
-        Not kept: it holds its own copy of the visits, which only the movement needs.
-        """
-        end = (self.as_of - pd.offsets.MonthEnd(1)).normalize()
-        before = self.data.until(end)
-        if before.visits.empty:
-            return Missing(f"no visits on or before {end:%Y-%m-%d}")
-        return Analyses(before, end, self.profile, self.locale)
-
     @cached_property
     def movement(self) -> TransitionResult | Missing:
-        """RFM-8 segment transitions since the end of the previous month."""
-        prev = self.previous()
-        if isinstance(prev, Missing):
-            return prev
-        return segment_transitions(prev.segments["segment_rfm8"], self.segments["segment_rfm8"])
+        """RFM-8 segment transitions since the end of the previous month.
+
+        Last month's segments are those of the data as known then (no later visit or
+        refund); only their RFM-8 scheme is worked out, and last month's copy of the
+        visits is not kept.
+        """
+        end = (self.as_of - pd.offsets.MonthEnd(1)).normalize()
+        before = self.data.until(end).visits
+        if before.empty:
+            return Missing(f"no visits on or before {end:%Y-%m-%d}")
+        earlier = rfm8_from_features(patient_features(before, end, self.profile), end, self.profile)
+        del before
+        return segment_transitions(earlier, self.segments["segment_rfm8"])
 
     @cached_property
     def concentration(self) -> Concentration | Missing:

@@ -53,3 +53,14 @@ def test_visits_without_a_patient_keep_their_summary_row(clinic):
     run = analyse(data, "2026-10-31")
     _ = run.features
     pd.testing.assert_frame_equal(run.summary, summarize(visits, "2026-10-31"))
+
+
+def test_the_movement_starts_from_last_months_own_segments(clinic):
+    from clinicvalue.analyses.segments.movement import segment_transitions
+
+    run = analyse(clinic, "2026-10-31")
+    before = analyse(clinic.until("2026-09-30"), "2026-09-30")
+    want = segment_transitions(before.segments["segment_rfm8"], run.segments["segment_rfm8"])
+    pd.testing.assert_frame_equal(run.movement.matrix, want.matrix)
+    assert run.movement.upgrades.equals(want.upgrades)
+    assert run.movement.downgrades.equals(want.downgrades)

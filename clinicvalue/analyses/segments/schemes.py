@@ -57,6 +57,7 @@ __all__ = [
     "interrupted_category",
     "membership_tier",
     "points",
+    "rfm8_from_features",
     "rfm8_segment",
     "score_columns",
     "treatment_value",
@@ -126,6 +127,17 @@ def rfm8_segment(rfm: pd.DataFrame, profile: ClinicProfile) -> pd.Series:
     r, f, m = _high(rfm, profile)
     code = (~r).astype(int) * 4 + (~f).astype(int) * 2 + (~m).astype(int)
     return _keys(code, _RFM8_BY_CODE, rfm.index, "segment_rfm8")
+
+
+def rfm8_from_features(
+    features: pd.DataFrame, as_of: pd.Timestamp | str, profile: ClinicProfile
+) -> pd.Series:
+    """Return each patient's RFM-8 segment from the patient features as of ``as_of``.
+
+    The ``segment_rfm8`` of :func:`score_columns` alone, for a day whose other schemes
+    are not needed (last month's, for the movement table).
+    """
+    return rfm8_segment(rfm_from_features(features, as_of, profile), profile)
 
 
 def value_tier(rfm: pd.DataFrame, profile: ClinicProfile) -> pd.Series:

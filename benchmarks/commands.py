@@ -114,6 +114,27 @@ def run_measured(
     }
 
 
+def _figures(
+    patients: int,
+    seed: int,
+    log: dict[str, Any],
+    runs: dict[str, dict[str, Any]],
+    targets: dict[str, float],
+    verdicts: dict[str, bool],
+) -> dict[str, Any]:
+    """Return one benchmark run's figures, with the machine they were measured on."""
+    return {
+        "patients": patients,
+        "seed": seed,
+        "as_of": AS_OF,
+        "log": log,
+        "runs": runs,
+        "targets": targets,
+        "verdicts": verdicts,
+        "machine": machine_info(),
+    }
+
+
 def run_commands_bench(
     patients: int, *, seed: int = 11, timeout: float = 1800.0, report: bool = True
 ) -> dict[str, Any]:
@@ -144,16 +165,7 @@ def run_commands_bench(
                 [*kit, "report", "--visits", src, "--month", _MONTH, "--out",
                  str(work / "report")], timeout=timeout,
             )  # fmt: skip
-        return {
-            "patients": patients,
-            "seed": seed,
-            "as_of": AS_OF,
-            "log": log,
-            "runs": runs,
-            "targets": TARGETS,
-            "verdicts": _verdicts(runs),
-            "machine": machine_info(),
-        }
+        return _figures(patients, seed, log, runs, TARGETS, _verdicts(runs))
     finally:
         shutil.rmtree(work, ignore_errors=True)
 
@@ -187,16 +199,7 @@ def run_scale_bench(patients: int, *, seed: int = 11, timeout: float = 7200.0) -
             ),
         }
         verdicts = {f"{key}_completes_within_memory": _within_scale(r) for key, r in runs.items()}
-        return {
-            "patients": patients,
-            "seed": seed,
-            "as_of": AS_OF,
-            "log": log,
-            "runs": runs,
-            "targets": {"peak_mib": SCALE_MIB},
-            "verdicts": verdicts,
-            "machine": machine_info(),
-        }
+        return _figures(patients, seed, log, runs, {"peak_mib": SCALE_MIB}, verdicts)
     finally:
         shutil.rmtree(work, ignore_errors=True)
 

@@ -320,7 +320,8 @@ def _hold_in_rank_order(
             if keyed
             else pseudonymize(merged["patient_id"].iloc[done:hi], secret)
         )
-        keys[done:hi] = part.to_numpy(dtype=object, na_value=None)
+        if not keyed:
+            keys[done:hi] = part.to_numpy(dtype=object, na_value=None)
         hold[done:hi] = held_back(part, merged["list"].iloc[done:hi], profile)
         done, size = hi, 2 * size
         if int((~hold[:done]).sum()) >= cap:

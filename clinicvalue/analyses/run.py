@@ -51,8 +51,10 @@ from clinicvalue.analyses.retention.cohorts import cohort_counts, cohort_matrix
 from clinicvalue.analyses.retention.flow import patient_flow
 from clinicvalue.analyses.retention.revisit import (
     REVISIT_COHORT_DAYS,
+    VisitsByPatient,
     days_to_return,
     revisit_rates,
+    visits_by_patient,
 )
 from clinicvalue.analyses.retention.survival import ReturnCurve, time_to_return
 from clinicvalue.analyses.segments.concentration import Concentration, concentration
@@ -317,9 +319,14 @@ class Analyses:
     # --- retention ----------------------------------------------------------------------
 
     @cached_property
+    def visits_by_patient(self) -> VisitsByPatient:
+        """The visits up to the as-of day sorted by patient, for the returns and the flow."""
+        return visits_by_patient(self.data.visits, self.as_of)
+
+    @cached_property
     def returns(self) -> pd.DataFrame:
         """Each patient's first and second visit and the days between them."""
-        return days_to_return(self.data.visits, self.as_of, first=self.first_visit)
+        return days_to_return(self.visits_by_patient, self.as_of, first=self.first_visit)
 
     @cached_property
     def revisit_rates(self) -> pd.DataFrame:
@@ -339,7 +346,9 @@ class Analyses:
     @cached_property
     def flow(self) -> pd.DataFrame:
         """Monthly active, new, reactivated and lost patients."""
-        return patient_flow(self.data.visits, self.as_of, self.profile, first=self.first_visit)
+        return patient_flow(
+            self.visits_by_patient, self.as_of, self.profile, first=self.first_visit
+        )
 
     @cached_property
     def churn_flags(self) -> pd.DataFrame:
@@ -410,7 +419,7 @@ class Analyses:
         fit = self.clv
         if isinstance(fit, Missing):
             return fit
-        bought = acquired_patients(self.data, self.profile)
+        bought = acquired_patients(self.data, self.profile, first=self.first_visit)
         return new_patient_ltv(
             self.data.visits, bought["first_visit"], self.summary, fit.model, self.as_of,
             self.profile,
@@ -422,18 +431,18 @@ class Analyses:
         ltv = self.new_patient_ltv
         return economics(
             self.data, self.profile, as_of=self.as_of,
-            new_ltv=None if isinstance(ltv, Missing) else ltv,
+            new_ltv=None if isinstance(ltv, Missing) else ltv, first=self.first_visit,
         )  # fmt: skip
 
     @cached_property
     def comparison(self) -> Comparison:
         """New vs returning patients of the last 12 months: patients, revenue and spend."""
-        return acquisition_vs_retention(self.data, self.profile, self.as_of)
+        return acquisition_vs_retention(self.data, self.profile, self.as_of, first=self.first_visit)
 
     @cached_property
     def economics_without_clv(self) -> Economics:
         """:attr:`economics` without the model's CLV per channel (``--no-clv``)."""
-        return economics(self.data, self.profile, as_of=self.as_of)
+        return economics(self.data, self.profile, as_of=self.as_of, first=self.first_visit)
 
     @cached_property
     def uplift(self) -> Uplift | Missing:

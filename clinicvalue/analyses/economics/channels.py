@@ -36,8 +36,14 @@ from clinicvalue.summarize.definitions import first_visits
 _NO_SPEND = "No marketing spend was given, so CAC, LTV:CAC and payback are left out."
 
 
-def _first_visits(data: ClinicData) -> pd.DataFrame:
-    out = first_visits(data.visits, data.patients).to_frame()
+def _first_visits(data: ClinicData, first: pd.Series | None = None) -> pd.DataFrame:
+    """Return each patient's first visit, its month and the patient's channel.
+
+    ``first`` is :func:`~clinicvalue.summarize.definitions.first_visits` of ``data`` when
+    already made (an analysis run makes it once for every page).
+    """
+    first = first_visits(data.visits, data.patients) if first is None else first
+    out = first.rename("first_visit").to_frame()
     out["acq_month"] = out["first_visit"].dt.to_period("M").dt.to_timestamp()
     channel = pd.Series("unknown", index=out.index, dtype="str")
     if data.patients is not None and "channel" in data.patients.columns:
@@ -47,11 +53,15 @@ def _first_visits(data: ClinicData) -> pd.DataFrame:
     return out
 
 
-def revenue_new_vs_returning(data: ClinicData, profile: ClinicProfile) -> pd.DataFrame:
+def revenue_new_vs_returning(
+    data: ClinicData, profile: ClinicProfile, *, first: pd.Series | None = None
+) -> pd.DataFrame:
     """Split monthly revenue and margin into new and returning patients'.
 
     A month's new-patient revenue is what the patients new in that month spent in it
     (:mod:`clinicvalue.summarize.definitions`); the rest is returning patients'.
+    ``first`` is each patient's first visit when already made
+    (:func:`~clinicvalue.summarize.definitions.first_visits` of ``data``).
 
     Returns
     -------
@@ -59,7 +69,7 @@ def revenue_new_vs_returning(data: ClinicData, profile: ClinicProfile) -> pd.Dat
         Indexed by ``month``: ``new_revenue, returning_revenue, new_margin, returning_margin``.
     """
     v = data.visits[["patient_id", "visit_date", "amount"]]
-    first = _first_visits(data)["acq_month"]
+    first = _first_visits(data, first)["acq_month"]
     month = v["visit_date"].dt.to_period("M").dt.to_timestamp().rename("month")
     is_new = month.to_numpy() == first.reindex(v["patient_id"]).to_numpy()
     frame = pd.DataFrame(
@@ -139,13 +149,15 @@ def _acquisition_spend(data: ClinicData, profile: ClinicProfile) -> pd.DataFrame
     return spend[spend["purpose"].isin(profile.economics.acquisition_purposes)]
 
 
-def acquired_patients(data: ClinicData, profile: ClinicProfile) -> pd.DataFrame:
+def acquired_patients(
+    data: ClinicData, profile: ClinicProfile, *, first: pd.Series | None = None
+) -> pd.DataFrame:
     """Return the patients acquisition spend bought: new in a month their channel had spend.
 
     Indexed by ``patient_id``: ``first_visit``, ``acq_month``, ``channel``. Empty without
-    spend data.
+    spend data. ``first`` is each patient's first visit when already made.
     """
-    first = _first_visits(data)
+    first = _first_visits(data, first)
     if not data.has_spend:
         return first.iloc[:0]
     acq = _acquisition_spend(data, profile)
@@ -160,6 +172,7 @@ def economics(
     *,
     as_of: pd.Timestamp | None = None,
     new_ltv: pd.Series | None = None,
+    first: pd.Series | None = None,
 ) -> Economics:
     """Compute CAC, LTV, LTV:CAC, payback and the acquisition-to-retention cost ratio.
 
@@ -176,19 +189,22 @@ def economics(
         (:func:`clinicvalue.analyses.economics.lifetime.new_patient_ltv` over
         :func:`acquired_patients`); averaged per channel into ``by_channel["ltv"]``.
         Without it LTV and LTV:CAC are NaN.
+    first : pandas.Series, optional
+        Each patient's first visit when already made
+        (:func:`~clinicvalue.summarize.definitions.first_visits` of ``data``).
 
     Returns
     -------
     Economics
     """
-    split = revenue_new_vs_returning(data, profile)
+    split = revenue_new_vs_returning(data, profile, first=first)
     empty_cac = pd.DataFrame(columns=["channel", "month", "spend", "new_patients", "cac"])
     if not data.has_spend:
         return Economics(False, _NO_SPEND, empty_cac, pd.DataFrame(), split)
     gm = profile.clinic.gross_margin
     v = data.visits
     as_of = pd.Timestamp(as_of) if as_of is not None else v["visit_date"].max()
-    first = _first_visits(data)
+    first = _first_visits(data, first)
     spend = data.spend
     acq = _acquisition_spend(data, profile)
     ret = spend[spend["purpose"].isin(profile.economics.retention_purposes)]
@@ -325,18 +341,23 @@ class Comparison:
 
 
 def acquisition_vs_retention(
-    data: ClinicData, profile: ClinicProfile, as_of: pd.Timestamp
+    data: ClinicData,
+    profile: ClinicProfile,
+    as_of: pd.Timestamp,
+    *,
+    first: pd.Series | None = None,
 ) -> Comparison:
     """Compare the last 12 months' new and returning patients: patients, revenue, spend.
 
     New patients are those whose first visit falls in the 12 months ending with ``as_of``'s
     month; their revenue is what they spent in those months. Returning patients are the
     others seen in those months. Spend is the acquisition and retention spend of the same
-    months (``economics.*_purposes``).
+    months (``economics.*_purposes``). ``first`` is each patient's first visit when
+    already made.
     """
     end = pd.Timestamp(as_of).normalize()
     start = end.to_period("M").start_time - pd.DateOffset(months=11)
-    first = _first_visits(data)["first_visit"]
+    first = _first_visits(data, first)["first_visit"]
     v = data.visits
     v = v[(v["visit_date"] >= start) & (v["visit_date"] <= end)]
     is_new = first.reindex(v["patient_id"]).to_numpy() >= start

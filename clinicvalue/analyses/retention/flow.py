@@ -15,15 +15,14 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from clinicvalue.analyses.retention.revisit import _by_patient
-from clinicvalue.errors import InputError
+from clinicvalue.analyses.retention.revisit import VisitsByPatient, sorted_visits
 from clinicvalue.profile import ClinicProfile
 
 __all__ = ["patient_flow"]
 
 
 def patient_flow(
-    visits: pd.DataFrame,
+    visits: pd.DataFrame | VisitsByPatient,
     as_of: pd.Timestamp | str,
     profile: ClinicProfile,
     *,
@@ -34,7 +33,9 @@ def patient_flow(
     Parameters
     ----------
     visits
-        Canonical visits.
+        Canonical visits, or
+        :func:`~clinicvalue.analyses.retention.revisit.visits_by_patient` of them as of
+        ``as_of``.
     as_of
         The last day counted.
     profile
@@ -50,12 +51,9 @@ def patient_flow(
         active_end, growth, loss_rate, retention_rate`` (rates NaN when nobody was active
         at the start).
     """
-    missing = [c for c in ("patient_id", "visit_date") if c not in visits.columns]
-    if missing:
-        raise InputError(f"visits table lacks required column(s): {', '.join(missing)}")
     as_of = pd.Timestamp(as_of)
     window = profile.activity.kpi_active_months
-    bp = _by_patient(visits, as_of)
+    bp = sorted_visits(visits, as_of)
     cols = ["month", "active_start", "new", "reactivated", "lost", "active_end", "growth"]
     if len(bp.code) == 0:
         return pd.DataFrame(columns=cols + ["loss_rate", "retention_rate"]).set_index("month")

@@ -20,10 +20,12 @@ from clinicvalue.errors import InputError
 __all__ = [
     "REVISIT_COHORT_DAYS",
     "REVISIT_WINDOWS",
+    "VisitsByPatient",
     "days_to_return",
     "returned_within",
     "returns_from_dates",
     "revisit_rates",
+    "visits_by_patient",
 ]
 
 REVISIT_WINDOWS = (30, 90, 180, 365)
@@ -32,12 +34,15 @@ _DAY = np.timedelta64(1, "D")
 
 
 @dataclass(frozen=True)
-class _ByPatient:
+class VisitsByPatient:
     """Visits up to ``as_of`` as positional arrays sorted by (patient, visit date).
 
     Patient ids are factorised once (sorted, as ``groupby`` orders them) so per-patient
-    reductions run on integer codes with numpy instead of string groupbys.
+    reductions run on integer codes with numpy instead of string groupbys; an analysis
+    run makes it once (:func:`visits_by_patient`) for the returns and the patient flow.
     """
+
+    as_of: pd.Timestamp  # nothing after this day is in the arrays
 
     ids: pd.Index  # sorted distinct patient ids (string dtype, named patient_id)
     code: np.ndarray  # int64 patient position in ``ids`` per sorted row
@@ -52,8 +57,18 @@ class _ByPatient:
         return self.start + self.count - 1
 
 
-def _by_patient(visits: pd.DataFrame, as_of: pd.Timestamp) -> _ByPatient:
-    """Factorise and sort the visits up to ``as_of`` (rows with no patient id are dropped)."""
+def visits_by_patient(visits: pd.DataFrame, as_of: pd.Timestamp | str) -> VisitsByPatient:
+    """Factorise and sort the visits up to ``as_of`` (rows with no patient id are dropped).
+
+    Raises
+    ------
+    InputError
+        When ``visits`` lacks ``patient_id`` or ``visit_date``.
+    """
+    missing = [c for c in ("patient_id", "visit_date") if c not in visits.columns]
+    if missing:
+        raise InputError(f"visits table lacks required column(s): {', '.join(missing)}")
+    as_of = pd.Timestamp(as_of)
     dates = visits["visit_date"].to_numpy()
     # factorising the column itself keeps pandas' fast Arrow path for string ids
     codes, uniques = pd.factorize(visits["patient_id"], sort=True)
@@ -79,7 +94,24 @@ def _by_patient(visits: pd.DataFrame, as_of: pd.Timestamp) -> _ByPatient:
     start = np.concatenate([[0], np.cumsum(count)[:-1]]).astype("int64")
     ids = pd.Index(uniques.astype("string"), name="patient_id")
     rows = keep[order]
-    return _ByPatient(ids, code, dates[rows], rows, start, count)
+    return VisitsByPatient(as_of, ids, code, dates[rows], rows, start, count)
+
+
+def sorted_visits(visits: pd.DataFrame | VisitsByPatient, as_of: pd.Timestamp) -> VisitsByPatient:
+    """Return ``visits`` sorted by patient as of ``as_of``, unless they already are.
+
+    Raises
+    ------
+    InputError
+        When ``visits`` were sorted as of another day.
+    """
+    if not isinstance(visits, VisitsByPatient):
+        return visits_by_patient(visits, as_of)
+    if visits.as_of != as_of:
+        raise InputError(
+            f"the visits were sorted as of {visits.as_of:%Y-%m-%d}, not {as_of:%Y-%m-%d}"
+        )
+    return visits
 
 
 def _positions(ids: pd.Index, values: pd.Index | pd.Series) -> np.ndarray | None:
@@ -97,14 +129,17 @@ def _positions(ids: pd.Index, values: pd.Index | pd.Series) -> np.ndarray | None
 
 
 def days_to_return(
-    visits: pd.DataFrame, as_of: pd.Timestamp | str, *, first: pd.Series | None = None
+    visits: pd.DataFrame | VisitsByPatient,
+    as_of: pd.Timestamp | str,
+    *,
+    first: pd.Series | None = None,
 ) -> pd.DataFrame:
     """Return each patient's first visit, second visit and days between them.
 
     Parameters
     ----------
     visits
-        Canonical visits.
+        Canonical visits, or :func:`visits_by_patient` of them as of ``as_of``.
     as_of
         Nothing after this day counts.
     first
@@ -118,14 +153,13 @@ def days_to_return(
         Indexed by ``patient_id``: ``first_visit``, ``second_visit`` (NaT when none by
         ``as_of``), ``days_to_return`` (NaN when none), ``follow_up_days`` (as_of − first).
     """
-    missing = [c for c in ("patient_id", "visit_date") if c not in visits.columns]
-    if missing:
-        raise InputError(f"visits table lacks required column(s): {', '.join(missing)}")
     as_of = pd.Timestamp(as_of)
-    return _returns(_by_patient(visits, as_of), as_of, first)
+    return _returns(sorted_visits(visits, as_of), as_of, first)
 
 
-def _returns(bp: _ByPatient, as_of: pd.Timestamp, known: pd.Series | None = None) -> pd.DataFrame:
+def _returns(
+    bp: VisitsByPatient, as_of: pd.Timestamp, known: pd.Series | None = None
+) -> pd.DataFrame:
     """Compute :func:`days_to_return` from sorted visits."""
     first = bp.date[bp.start]
     # the second visit is the first later day (same-day duplicate rows do not count)

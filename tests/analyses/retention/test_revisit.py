@@ -6,8 +6,15 @@ import pandas as pd
 import pytest
 from statsmodels.stats.proportion import proportion_confint
 
-from clinicvalue.analyses.retention.revisit import days_to_return, returned_within, revisit_rates
+from clinicvalue.analyses.retention.flow import patient_flow
+from clinicvalue.analyses.retention.revisit import (
+    days_to_return,
+    returned_within,
+    revisit_rates,
+    visits_by_patient,
+)
 from clinicvalue.errors import InputError
+from clinicvalue.profile import ClinicProfile
 
 AS_OF = pd.Timestamp("2026-06-30")
 
@@ -94,3 +101,22 @@ def test_unsorted_input_duplicates_and_later_patients() -> None:
     pd.testing.assert_frame_equal(r, expected)
     assert "z" not in r.index and r.index.dtype == "string"
     assert r.loc["a", "second_visit"] == pd.Timestamp("2026-01-21")  # not the duplicate day
+
+
+def test_visits_sorted_once_give_the_same_returns_and_flow() -> None:
+    v = _visits().iloc[::-1]  # unsorted rows
+    first = pd.Series(pd.to_datetime(["2025-12-01"]), index=pd.Index(["b"], dtype="string"))
+    sorted_once = visits_by_patient(v, AS_OF)
+    pd.testing.assert_frame_equal(
+        days_to_return(sorted_once, AS_OF, first=first), days_to_return(v, AS_OF, first=first)
+    )
+    profile = ClinicProfile()
+    pd.testing.assert_frame_equal(
+        patient_flow(sorted_once, AS_OF, profile, first=first),
+        patient_flow(v, AS_OF, profile, first=first),
+    )
+
+
+def test_visits_sorted_as_of_another_day_are_refused() -> None:
+    with pytest.raises(InputError, match="sorted as of 2026-05-31, not 2026-06-30"):
+        days_to_return(visits_by_patient(_visits(), "2026-05-31"), AS_OF)

@@ -134,47 +134,100 @@ def cnbd_log_likelihood(k: int, params: dict[str, float], x, t_x, T, litt, weigh
 _BOUNDS = ((-15.0, 15.0), (-15.0, 15.0), (-10.0, 10.0), (-10.0, 10.0))
 
 
-def _value_and_gradient(k: int, theta: np.ndarray, xs, ts, Ts, hw) -> tuple[float, np.ndarray]:
+@dataclass(frozen=True)
+class _Histories:
+    """Weighted histories prepared once for the fit's many likelihood evaluations.
+
+    What depends on a history only through its repeat visits ``x`` (the gamma, beta and
+    digamma terms) is worked out once per distinct ``x`` and summed with the weight of
+    its histories, so each evaluation calls a special function on a few hundred values
+    rather than on every history.
+    """
+
+    x: np.ndarray  # repeat visits per history
+    t: np.ndarray  # time of the last visit
+    T: np.ndarray  # age
+    w: np.ndarray  # patients per history
+    wx: np.ndarray  # w · x
+    total: float  # Σ w
+    x_u: np.ndarray  # distinct repeat visits
+    inv: np.ndarray  # each history's position in ``x_u``
+    w_u: np.ndarray  # Σ w per distinct x
+    log_u: np.ndarray  # log(T − t), −inf where the last visit is today
+
+    @classmethod
+    def of(cls, xs: np.ndarray, ts: np.ndarray, Ts: np.ndarray, hw: np.ndarray) -> _Histories:
+        """Return the prepared histories (weights ``hw``)."""
+        x_u, inv = np.unique(xs, return_inverse=True)
+        with np.errstate(divide="ignore"):
+            log_u = np.log(Ts - ts)
+        return cls(
+            xs, ts, Ts, hw, hw * xs, float(hw.sum()), x_u, inv,
+            np.bincount(inv, weights=hw, minlength=len(x_u)), log_u,
+        )  # fmt: skip
+
+
+def _value_and_gradient(k: int, theta: np.ndarray, h: _Histories) -> tuple[float, np.ndarray]:
     """Return the weighted mean negative log-likelihood (litt left out) and its gradient.
 
     ``theta`` is the log of ``r, α, a, b``; the gradient is analytic: the shared factor,
     the "left" branch and the softmax-weighted phase terms each differentiate in closed
-    form (digamma for the gamma and beta functions).
+    form (digamma for the gamma and beta functions). Equals the weighted sum of
+    :func:`_branches` over the histories (a test holds the two together).
     """
     r, alpha, a, b = np.exp(theta)
-    rkx, u = r + k * xs, Ts - ts
-    shared, left, here = _branches(k, r, alpha, a, b, xs, ts, Ts)
-    ll = shared + np.logaddexp(left, here)
-    w_left = np.exp(left - np.logaddexp(left, here))
-    w_here = 1.0 - w_left
-    terms = _phase_terms(k, rkx, u, alpha + Ts)
-    soft = np.exp(terms - logsumexp(terms, axis=0))  # (k, rows)
-    j = np.arange(k, dtype="float64")[:, None]
-    psi_rkx = digamma(rkx)
-    log_aT, log_at = np.log(alpha + Ts), np.log(alpha + ts)
-    d_r = (psi_rkx - digamma(r) + np.log(alpha) - log_aT) + w_left * (log_aT - log_at)
-    d_r += w_here * (soft * _phase_digamma(k, rkx)).sum(axis=0)
-    d_alpha = r / alpha - rkx / (alpha + Ts)
-    d_alpha += w_left * rkx * (1 / (alpha + Ts) - 1 / (alpha + ts))
-    d_alpha += w_here * (soft * (-j / (alpha + Ts))).sum(axis=0)
-    psi_ab, psi_abx = digamma(a + b), digamma(a + b + xs + 1)
-    d_a = (psi_ab - psi_abx) + w_left / a
-    d_b = (digamma(b + xs + 1) - psi_abx - digamma(b) + psi_ab) - w_left / (b + xs)
-    total = float(hw.sum())
-    grad = -np.array([(hw * d).sum() for d in (d_r, d_alpha, d_a, d_b)]) / total
-    value = -float((hw * ll).sum()) / total
+    xu, inv, wu = h.x_u, h.inv, h.w_u
+    rkx_u = r + k * xu
+    rkx = rkx_u[inv]
+    log_aT, log_at = np.log(alpha + h.T), np.log(alpha + h.t)
+    # the shared factor: per distinct x, plus r log α − (r + kx) log(α + T) per history
+    shared_u = betaln(a, b + xu + 1) - betaln(a, b) + gammaln(rkx_u) - gammaln(r)
+    w_log_aT = float(h.w @ log_aT)
+    shared = float(wu @ shared_u) + h.total * r * np.log(alpha)
+    shared -= r * w_log_aT + k * float(h.wx @ log_aT)
+    left = (np.log(a) - np.log(b + xu))[inv] + rkx * (log_aT - log_at)
+    if k == 1:  # one phase: the "still here" branch is log 1
+        here = np.zeros_like(left)
+    else:
+        j = np.arange(1, k, dtype="float64")[:, None]
+        steps = np.log(rkx_u[None, :] + (j - 1))  # log(rkx + i), i = 0 … k-2
+        terms = np.zeros((k, len(h.x)))
+        terms[1:] = np.cumsum(steps, axis=0)[:, inv] - gammaln(j + 1)
+        terms[1:] += j * (h.log_u - log_aT)[None, :]
+        here = logsumexp(terms, axis=0)
+    both = np.logaddexp(left, here)
+    value = -(shared + float(h.w @ both)) / h.total
+    w_left = np.exp(left - both)
+    ww_left = h.w * w_left
+    ww_here = h.w - ww_left
+    inv_aT, inv_at = 1.0 / (alpha + h.T), 1.0 / (alpha + h.t)
+    d_r = float(wu @ digamma(rkx_u)) - h.total * digamma(r) + h.total * np.log(alpha)
+    d_r += -w_log_aT + float(ww_left @ (log_aT - log_at))
+    d_alpha = h.total * r / alpha - float(h.w @ (rkx * inv_aT))
+    d_alpha += float(ww_left @ (rkx * (inv_aT - inv_at)))
+    if k > 1:
+        soft = np.exp(terms - here)  # (k, rows): the phase's posterior weights
+        digammas = np.zeros((k, len(xu)))
+        digammas[1:] = np.cumsum(1.0 / (rkx_u[None, :] + (j - 1)), axis=0)
+        d_r += float(np.sum(ww_here * (soft[1:] * digammas[1:][:, inv]).sum(axis=0)))
+        d_alpha -= float(ww_here @ ((soft[1:] * j).sum(axis=0) * inv_aT))
+    psi_ab, psi_abx = digamma(a + b), digamma(a + b + xu + 1)
+    d_a = float(wu @ (psi_ab - psi_abx)) + float(ww_left.sum()) / a
+    d_b = float(wu @ (digamma(b + xu + 1) - psi_abx - digamma(b) + psi_ab))
+    d_b -= float(np.bincount(inv, weights=ww_left, minlength=len(xu)) @ (1.0 / (b + xu)))
+    grad = -np.array([d_r, d_alpha, d_a, d_b]) / h.total
     grad = grad * np.array([r, alpha, a, b])  # to the log-parameters
     if not (np.isfinite(value) and np.all(np.isfinite(grad))):
         return 1e300, np.zeros(4)
-    return value, grad
+    return float(value), grad
 
 
 def _fit_k(k: int, hist: np.ndarray, hw: np.ndarray, scale: float, theta0: np.ndarray):
-    xs, ts, Ts = hist[:, 0], hist[:, 1] / scale, hist[:, 2] / scale
+    h = _Histories.of(hist[:, 0], hist[:, 1] / scale, hist[:, 2] / scale, hw)
 
     def objective(theta: np.ndarray) -> tuple[float, np.ndarray]:
         with np.errstate(all="ignore"):
-            return _value_and_gradient(k, theta, xs, ts, Ts, hw)
+            return _value_and_gradient(k, theta, h)
 
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")

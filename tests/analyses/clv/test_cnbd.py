@@ -7,8 +7,11 @@ import numpy as np
 import pytest
 from lifetimes import ModifiedBetaGeoFitter
 from lifetimes.datasets import load_cdnow_summary
+from scipy.special import gammaln
 
 from clinicvalue.analyses.clv.cnbd import (
+    _Histories,
+    _value_and_gradient,
     cnbd_expected,
     cnbd_log_likelihood,
     cnbd_p_alive,
@@ -88,3 +91,28 @@ def test_bad_inputs_are_refused():
         cnbd_p_alive(2, {"r": 1, "alpha": 1, "a": 1}, [1], [1.0], [2.0])
     with pytest.raises(InputError, match="litt must be 0"):
         fit_cnbd([0.0], [0.0], [10.0], [1.0])
+
+
+@pytest.mark.parametrize("k", [1, 2, 5])
+def test_fit_objective_is_the_likelihood_and_its_gradient_is_exact(k):
+    rng = np.random.default_rng(k)
+    n = 400
+    x = rng.poisson(2.0, n).astype(float)
+    T = rng.uniform(1.0, 40.0, n)
+    t = np.where(x > 0, T * rng.uniform(0.0, 1.0, n), 0.0)
+    t[:10] = np.where(x[:10] > 0, T[:10], 0.0)  # a last visit on the day itself
+    w = rng.integers(1, 4, n).astype(float)
+    h = _Histories.of(x, t, T, w)
+    theta = np.log([0.9, 4.0, 0.7, 2.5])
+    value, grad = _value_and_gradient(k, theta, h)
+    params = dict(zip(("r", "alpha", "a", "b"), np.exp(theta), strict=True))
+    # the objective leaves out the constant −x log Γ(k) of each history (and litt)
+    full = cnbd_log_likelihood(k, params, x, t, T, 0.0, w) + (w * x).sum() * gammaln(k)
+    assert value == pytest.approx(-full / w.sum())
+    step = 1e-6
+    for i in range(4):
+        up, down = theta.copy(), theta.copy()
+        up[i] += step
+        down[i] -= step
+        numeric = (_value_and_gradient(k, up, h)[0] - _value_and_gradient(k, down, h)[0]) / 2 / step
+        assert grad[i] == pytest.approx(numeric, rel=1e-5, abs=1e-8)

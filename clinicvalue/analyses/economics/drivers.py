@@ -82,12 +82,12 @@ def design(
                 "first_spend": first["amount"],
             }
         )
+    firsts = firsts[(firsts["first_visit"] <= as_of - pd.Timedelta(days=days)).to_numpy()]
     frame = pd.DataFrame(index=firsts.index)
     frame["first_visit"] = firsts["first_visit"]
-    frame = frame[frame["first_visit"] <= as_of - pd.Timedelta(days=days)]
-    gap = (firsts["second_visit"].reindex(frame.index) - frame["first_visit"]).dt.days
+    gap = (firsts["second_visit"] - frame["first_visit"]).dt.days
     frame["returned"] = (gap <= days).astype(int)
-    spend = firsts["first_spend"].reindex(frame.index)
+    spend = firsts["first_spend"]
     frame["log_first_spend"] = np.log1p(spend.clip(lower=0))
     if first_treatment is not None:
         frame["treatment"] = first_treatment.reindex(frame.index).fillna("unknown").astype(str)

@@ -75,11 +75,12 @@ class _History:
 
     A patient's first visit and first return as of a month's end are those as of the
     last day, where they fall by the month's end: a later visit never moves an earlier
-    one. So the months of a series share one pass over the visits.
+    one. So the months of a series share one pass over the visits, kept in date order
+    so that a month's visits, or a window's, are one slice.
     """
 
     code: np.ndarray  # each visit's patient, as a position in ``returns`` (-1: no id)
-    date: np.ndarray  # each visit's day (datetime64[ns])
+    date: np.ndarray  # each visit's day (datetime64[ns]), ascending
     amount: np.ndarray  # each visit's amount
     seen: np.ndarray  # each patient's first visit in the export (datetime64[ns])
     returns: pd.DataFrame  # days_to_return as of the last day, the register's first visits
@@ -102,41 +103,44 @@ class _History:
             none = pd.Series([], index=pd.Index([], dtype="string", name="patient_id"))
             none = none.astype("datetime64[ns]")
             returns = returns_from_dates(none, none, last)
+        order = np.argsort(date, kind="stable")
         return cls(
-            code=code,
-            date=date,
-            amount=v["amount"].to_numpy(dtype="float64"),
+            code=code[order],
+            date=date[order],
+            amount=v["amount"].to_numpy(dtype="float64")[order],
             seen=seen.view("datetime64[ns]"),
             returns=returns,
         )
 
+    def _rows(self, start: pd.Timestamp, end: pd.Timestamp) -> slice:
+        """Return the slice of visits from ``start`` to ``end`` (both days included)."""
+        lo = np.searchsorted(self.date, np.datetime64(start), side="left")
+        hi = np.searchsorted(self.date, np.datetime64(end), side="right")
+        return slice(int(lo), int(hi))
+
     def kpis(self, month: str, profile: ClinicProfile) -> dict[str, float]:
         """Return the core KPIs of ``month`` (on or before the last day)."""
         start, end = month_bounds(month)
-        upto = self.date <= np.datetime64(end)
         present = self.seen <= np.datetime64(end)  # patients with a visit by the month end
         first = self.returns["first_visit"]
         new = present & new_in_month(first, start).to_numpy(dtype=bool)
-        in_month = upto & (self.date >= np.datetime64(start))
-        code = self.code[in_month]
-        amount = self.amount[in_month]
+        month_rows = self._rows(start, end)
+        code = self.code[month_rows]
+        amount = self.amount[month_rows]
         is_new = np.zeros(len(code), dtype=bool)
         is_new[code >= 0] = new[code[code >= 0]]
         revenue = float(np.nansum(amount))
         rev_new = float(np.nansum(amount[is_new]))
-        n_visits = int(in_month.sum())
-        active = upto & (
-            self.date >= np.datetime64(active_from(end, profile.activity.kpi_active_months))
-        )
-        active_codes = self.code[active]
+        n_visits = len(code)
+        window = self._rows(active_from(end, profile.activity.kpi_active_months), end)
+        active_codes = self.code[window]
         seen_active = np.bincount(active_codes[active_codes >= 0], minlength=len(self.seen))
         n_active = int(np.count_nonzero(seen_active))
+        any_visit = bool(len(self.date)) and self.date[0] <= np.datetime64(end)
         return {
             "active_patients": n_active,
             "new_patients": int(new.sum()),
-            "revisit_rate_90d": self._revisit_rate(end, present, 90)
-            if upto.any()
-            else float("nan"),
+            "revisit_rate_90d": self._revisit_rate(end, present, 90) if any_visit else float("nan"),
             "revenue": revenue,
             "revenue_new": rev_new,
             "revenue_returning": revenue - rev_new,

@@ -56,6 +56,7 @@ class CnbdFit:
     log_likelihood: float
     by_k: dict[int, float]  # total log-likelihood of the best fit at each k tried
     n_histories: int
+    params_by_k: dict[int, dict[str, float]]  # the best fit's parameters at each k tried
 
 
 def _params(params: dict[str, float]) -> tuple[float, float, float, float]:
@@ -194,7 +195,11 @@ def _value_and_gradient(k: int, theta: np.ndarray, h: _Histories) -> tuple[float
         terms = np.zeros((k, len(h.x)))
         terms[1:] = np.cumsum(steps, axis=0)[:, inv] - gammaln(j + 1)
         terms[1:] += j * (h.log_u - log_aT)[None, :]
-        here = logsumexp(terms, axis=0)
+        top = terms.max(axis=0)  # the phase sum in logs, its exponentials kept for below
+        soft = np.exp(terms - top)
+        mass = soft.sum(axis=0)
+        soft /= mass  # (k, rows): the phase's posterior weights
+        here = top + np.log(mass)
     both = np.logaddexp(left, here)
     value = -(shared + float(h.w @ both)) / h.total
     w_left = np.exp(left - both)
@@ -206,7 +211,6 @@ def _value_and_gradient(k: int, theta: np.ndarray, h: _Histories) -> tuple[float
     d_alpha = h.total * r / alpha - float(h.w @ (rkx * inv_aT))
     d_alpha += float(ww_left @ (rkx * (inv_aT - inv_at)))
     if k > 1:
-        soft = np.exp(terms - here)  # (k, rows): the phase's posterior weights
         digammas = np.zeros((k, len(xu)))
         digammas[1:] = np.cumsum(1.0 / (rkx_u[None, :] + (j - 1)), axis=0)
         d_r += float(np.sum(ww_here * (soft[1:] * digammas[1:][:, inv]).sum(axis=0)))
@@ -246,6 +250,7 @@ def fit_cnbd(
     *,
     k: int | list[int] | None = None,
     start: dict[str, float] | None = None,
+    starts: dict[int, dict[str, float]] | None = None,
 ) -> CnbdFit:
     """Fit MBG/CNBD-k by maximum likelihood; estimate ``k`` when it is not given.
 
@@ -263,6 +268,9 @@ def fit_cnbd(
         row.
     start
         Starting ``r, alpha, a, b`` (say, a fit on a sample of the patients).
+    starts
+        Starting parameters per order (say, a sample's fit at each order), used before
+        ``start`` for the orders they name.
 
     Raises
     ------
@@ -290,7 +298,12 @@ def fit_cnbd(
         theta = np.log([r0, alpha0 / scale, a0, b0])
     theta0 = theta
     for order in orders:
-        params, theta = _fit_k(order, hist, hw, scale, theta0 if start is not None else theta)
+        if starts is not None and order in starts:
+            r0, alpha0, a0, b0 = _params(starts[order])
+            origin = np.log([r0, alpha0 / scale, a0, b0])
+        else:
+            origin = theta0 if start is not None else theta
+        params, theta = _fit_k(order, hist, hw, scale, origin)
         # per history with litt = 0, plus the litt term of every patient
         ll = cnbd_log_likelihood(order, params, hist[:, 0], hist[:, 1], hist[:, 2], 0.0, hw)
         ll += (order - 1) * s_litt
@@ -302,7 +315,7 @@ def fit_cnbd(
     if not by_k:
         raise ConvergenceError("the MBG/CNBD-k fit found no finite optimum at any order k")
     best = max(by_k, key=by_k.get)
-    return CnbdFit(best, fits[best], by_k[best], by_k, len(hist))
+    return CnbdFit(best, fits[best], by_k[best], by_k, len(hist), fits)
 
 
 def cnbd_p_alive(k: int, params: dict[str, float], x, t_x, T) -> np.ndarray:

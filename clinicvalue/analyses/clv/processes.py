@@ -18,7 +18,7 @@ from clinicvalue.analyses.clv.bgnbd import (
     condense,
     run_ladder,
 )
-from clinicvalue.analyses.clv.cnbd import MAX_K, cnbd_expected_many, cnbd_p_alive, fit_cnbd
+from clinicvalue.analyses.clv.cnbd import cnbd_expected_many, cnbd_p_alive, fit_cnbd
 from clinicvalue.analyses.clv.pareto import fit_pareto_nbd, pareto_expected, pareto_p_alive
 from clinicvalue.errors import ConvergenceError, InputError
 
@@ -80,13 +80,18 @@ def fit_visits(
         raise InputError("MBG/CNBD-k needs each patient's log inter-visit times (litt)")
     litt = np.where(x > 0, np.asarray(litt, dtype="float64"), 0.0)
     orders: int | list[int] | None = None if k is None else int(k)
-    start = None
-    if sample is not None:  # the rhythm searched on the sample, confirmed on everyone
-        first = fit_cnbd(*_take(sample, x, t_x, T, litt), k=orders)
-        start = first.params
-        if orders is None:
-            orders = [o for o in (first.k - 1, first.k, first.k + 1) if 1 <= o <= MAX_K]
-    cn = fit_cnbd(x, t_x, T, litt, k=orders, start=start)
+    if sample is None:
+        cn = fit_cnbd(x, t_x, T, litt, k=orders)
+        return {"k": float(cn.k), **cn.params}
+    # the rhythm searched on the sample, confirmed on everyone: each order's fit starts
+    # from the sample's fit at that order
+    first = fit_cnbd(*_take(sample, x, t_x, T, litt), k=orders)
+    if orders is None:
+        orders = [o for o in (first.k - 1, first.k, first.k + 1) if o in first.params_by_k]
+    else:
+        orders = [int(orders)]
+    starts = {o: first.params_by_k[o] for o in orders}
+    cn = fit_cnbd(x, t_x, T, litt, k=orders, starts=starts)
     return {"k": float(cn.k), **cn.params}
 
 

@@ -144,14 +144,13 @@ def pseudonymize(patient_ids: pd.Series | pd.Index, secret: bytes) -> pd.Series:
     inner, outer = _hmac_pads(secret)
     # HMAC-SHA256 (RFC 2104) from the key's two pads, in DuckDB on both cores: a Python
     # loop over a clinic's million IDs took seconds; a missing ID has no key
-    con = connect()
-    con.register("ids", pa.table({"id": text}))
-    keys = con.sql(
-        "SELECT $prefix || left(sha256($outer || unhex(sha256($inner || encode(id)))), "
-        "$length) AS key FROM ids",
-        params={"prefix": _KEY_PREFIX, "outer": outer, "inner": inner, "length": _KEY_LENGTH},
-    ).to_arrow_table()
-    con.close()
+    with connect() as con:
+        con.register("ids", pa.table({"id": text}))
+        keys = con.sql(
+            "SELECT $prefix || left(sha256($outer || unhex(sha256($inner || encode(id)))), "
+            "$length) AS key FROM ids",
+            params={"prefix": _KEY_PREFIX, "outer": outer, "inner": inner, "length": _KEY_LENGTH},
+        ).to_arrow_table()
     return pd.Series(pd.array(keys.column("key"), dtype="string"), index=ids.index)
 
 

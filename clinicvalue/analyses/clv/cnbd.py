@@ -211,9 +211,8 @@ def _value_and_gradient(k: int, theta: np.ndarray, h: _Histories) -> tuple[float
     d_alpha = h.total * r / alpha - float(h.w @ (rkx * inv_aT))
     d_alpha += float(ww_left @ (rkx * (inv_aT - inv_at)))
     if k > 1:
-        digammas = np.zeros((k, len(xu)))
-        digammas[1:] = np.cumsum(1.0 / (rkx_u[None, :] + (j - 1)), axis=0)
-        d_r += float(np.sum(ww_here * (soft[1:] * digammas[1:][:, inv]).sum(axis=0)))
+        digammas = _phase_digamma(k, rkx_u)[1:]  # per distinct x, gathered to histories
+        d_r += float(np.sum(ww_here * (soft[1:] * digammas[:, inv]).sum(axis=0)))
         d_alpha -= float(ww_here @ ((soft[1:] * j).sum(axis=0) * inv_aT))
     psi_ab, psi_abx = digamma(a + b), digamma(a + b + xu + 1)
     d_a = float(wu @ (psi_ab - psi_abx)) + float(ww_left.sum()) / a

@@ -29,7 +29,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from clinicvalue.analyses.segments.rfm import index_positions
+from clinicvalue.analyses.segments.rfm import values_for
 from clinicvalue.data import ClinicData
 from clinicvalue.profile import ClinicProfile
 from clinicvalue.summarize.definitions import first_visits
@@ -54,12 +54,6 @@ def _first_visits(data: ClinicData, first: pd.Series | None = None) -> pd.DataFr
     return out
 
 
-def _per_visit(per_patient: pd.Series, patient_ids: pd.Series) -> np.ndarray:
-    """Return each visit's patient's date from ``per_patient`` (NaT for an unknown patient)."""
-    dates = per_patient.to_numpy(dtype="datetime64[ns]")
-    return np.append(dates, np.datetime64("NaT"))[index_positions(patient_ids, per_patient.index)]
-
-
 def revenue_new_vs_returning(
     data: ClinicData, profile: ClinicProfile, *, first: pd.Series | None = None
 ) -> pd.DataFrame:
@@ -78,7 +72,7 @@ def revenue_new_vs_returning(
     v = data.visits[["patient_id", "visit_date", "amount"]]
     first = _first_visits(data, first)["acq_month"]
     month = v["visit_date"].dt.to_period("M").dt.to_timestamp().rename("month")
-    is_new = month.to_numpy() == _per_visit(first, v["patient_id"])
+    is_new = month.to_numpy() == values_for(first, v["patient_id"], "datetime64[ns]")
     frame = pd.DataFrame(
         {
             "month": month,
@@ -367,7 +361,7 @@ def acquisition_vs_retention(
     first = _first_visits(data, first)["first_visit"]
     v = data.visits
     v = v[(v["visit_date"] >= start) & (v["visit_date"] <= end)]
-    is_new = _per_visit(first, v["patient_id"]) >= np.datetime64(start)
+    is_new = values_for(first, v["patient_id"], "datetime64[ns]") >= np.datetime64(start)
     spend = data.spend if data.has_spend else None
     acq = ret = 0.0
     if spend is not None:

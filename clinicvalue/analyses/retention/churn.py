@@ -27,7 +27,7 @@ from clinicvalue.analyses.retention.revisit import (
     returned_within,
     returns_from_dates,
 )
-from clinicvalue.analyses.segments.rfm import index_positions
+from clinicvalue.analyses.segments.rfm import values_for
 from clinicvalue.data import ClinicData
 from clinicvalue.errors import InputError, check_option
 from clinicvalue.profile import ChurnSection, ClinicProfile
@@ -325,12 +325,6 @@ def churn_warnings(
     return _warnings(_flags(features, data, as_of, profile), summary, profile, clv, locale)
 
 
-def _numbers_for(values: pd.Series, ids: pd.Index) -> np.ndarray:
-    """Return ``values`` (indexed by patient) for each of ``ids``, NaN where absent."""
-    numbers = np.append(values.to_numpy(dtype="float64", na_value=np.nan), np.nan)
-    return numbers[index_positions(ids, values.index)]
-
-
 def _warnings(
     flags: pd.DataFrame,
     summary: pd.DataFrame,
@@ -359,11 +353,11 @@ def _warnings(
     table["script"] = primary.map({k: v[i] for k, v in _SCRIPT.items()}).astype("string")
     for col in ("days_since_last", "normal_interval", "interval_basis", "last_visit"):
         table[col] = f[col]
-    table["monetary"] = _numbers_for(summary["total_spend"], idx)
+    table["monetary"] = values_for(summary["total_spend"], idx, "float64")
     if clv is not None:
         scores = clv.set_index(clv.index.astype("string"))
-        table["p_alive"] = _numbers_for(scores["p_alive"], idx)
-        table["clv"] = _numbers_for(scores["clv"], idx)
+        table["p_alive"] = values_for(scores["p_alive"], idx, "float64")
+        table["clv"] = values_for(scores["clv"], idx, "float64")
         table["value_at_risk"] = table["clv"]  # what the clinic stands to lose: their CLV
         value_basis = "clv"
     else:

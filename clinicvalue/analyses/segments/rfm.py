@@ -42,6 +42,7 @@ __all__ = [
     "quintile_score",
     "rfm_from_features",
     "rfm_table",
+    "values_for",
 ]
 
 
@@ -94,6 +95,17 @@ def index_positions(values: pd.Series | pd.Index | np.ndarray, index: pd.Index) 
         return np.asarray(pd.Index(index).get_indexer(np.asarray(values)), dtype=np.int64)
     pos = pc.index_in(v, value_set=k).fill_null(-1)
     return pos.to_numpy(zero_copy_only=False).astype(np.int64)
+
+
+def values_for(values: pd.Series, ids: pd.Series | pd.Index, dtype: str) -> np.ndarray:
+    """Return ``values`` (indexed by patient) for each of ``ids`` as ``dtype``.
+
+    Missing (NaN, or NaT for dates) where an id is not in ``values``' index; the lookup
+    is :func:`index_positions`.
+    """
+    missing = np.datetime64("NaT") if dtype.startswith("datetime64") else np.nan
+    table = np.append(values.to_numpy(dtype=dtype, na_value=missing), np.array([missing]))
+    return table[index_positions(ids, values.index)]
 
 
 #: the shortest history F and M are annualised over, in days

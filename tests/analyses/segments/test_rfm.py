@@ -104,3 +104,18 @@ def test_missing_visit_date_is_not_a_visit():
     v = visits([("A", "2024-12-01", 1.0), ("A", None, 5.0)])
     t = rfm_table(v, AS_OF, ClinicProfile())
     assert t.loc["A", "recency_days"] == 30 and t.loc["A", "visits_per_year"] == 1
+
+
+def test_values_for_fills_the_ids_it_does_not_know():
+    import numpy as np
+
+    from clinicvalue.analyses.segments.rfm import values_for
+
+    ids = pd.Index(["b", "a", "c"], dtype="string")
+    spend = pd.Series([1.5, 2.5], index=pd.Index(["a", "b"], dtype="string"))
+    got = values_for(spend, ids, "float64")
+    assert got[:2].tolist() == [2.5, 1.5] and np.isnan(got[2])
+    first = pd.Series(pd.to_datetime(["2026-01-02"]), index=pd.Index(["c"], dtype="string"))
+    dates = values_for(first, pd.Series(["c", "x", "c"], dtype="string"), "datetime64[ns]")
+    assert dates.dtype == "datetime64[ns]"
+    assert dates[0] == dates[2] == np.datetime64("2026-01-02") and np.isnat(dates[1])

@@ -24,7 +24,6 @@ from dataclasses import dataclass
 
 import numpy as np
 import pandas as pd
-from scipy import integrate
 from scipy.optimize import minimize
 from scipy.special import betaln, digamma, expit, gammaln, hyp2f1
 
@@ -105,6 +104,8 @@ def bgnbd_new_patient_visits(params: dict[str, float], t: float) -> float:
 
 def bgnbd_new_patient_alive(params: dict[str, float], t: float) -> float:
     """Return the chance a new patient has not dropped out by ``t``: E over λ, p of e^(−λpt)."""
+    from scipy import integrate  # here: only the acquisition pages integrate
+
     r, alpha, a, b = (float(params[k]) for k in ("r", "alpha", "a", "b"))
     log_beta = betaln(a, b)
 

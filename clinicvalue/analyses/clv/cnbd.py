@@ -27,7 +27,6 @@ from dataclasses import dataclass
 import numpy as np
 from scipy.optimize import minimize
 from scipy.special import betaln, digamma, gammaln, logsumexp
-from scipy.stats import nbinom
 
 from clinicvalue.analyses.clv.bgnbd import group_rows, weighted_histories
 from clinicvalue.errors import ConvergenceError, InputError
@@ -332,6 +331,8 @@ def cnbd_expected(k: int, params: dict[str, float], t: float, x, t_x, T) -> np.n
     The reference form, one ``nbinom.sf`` per future visit; :func:`cnbd_expected_many`
     gives the same numbers for many horizons at once and is what the model uses.
     """
+    from scipy.stats import nbinom  # here: scipy.stats takes half a second to import
+
     k = _check_k(k)
     r, alpha, a, b = _params(params)
     x, t_x, T = (np.asarray(v, dtype="float64") for v in (x, t_x, T))

@@ -65,7 +65,7 @@ from clinicvalue.errors import ClinicValueError, InputError
 from clinicvalue.profile import ClinicProfile
 from clinicvalue.summarize.definitions import first_visits
 from clinicvalue.summarize.external import ExternalVisits
-from clinicvalue.summarize.features import patient_features
+from clinicvalue.summarize.features import patient_features, rfm_features
 from clinicvalue.summarize.summary import summarize, summary_from_features
 
 __all__ = ["Missing", "ClvFit", "Analyses", "analyse", "run_metrics"]
@@ -206,14 +206,14 @@ class Analyses:
         """RFM-8 segment transitions since the end of the previous month.
 
         Last month's segments are those of the data as known then (no later visit or
-        refund); only their RFM-8 scheme is worked out, and last month's copy of the
-        visits is not kept.
+        refund); only their RFM-8 scheme is worked out, from the RFM figures alone, and
+        last month's copy of the visits is not kept.
         """
         end = (self.as_of - pd.offsets.MonthEnd(1)).normalize()
         before = self.data.until(end).visits
         if before.empty:
             return Missing(f"no visits on or before {end:%Y-%m-%d}")
-        earlier = rfm8_from_features(patient_features(before, end, self.profile), end, self.profile)
+        earlier = rfm8_from_features(rfm_features(before, end, self.profile), end, self.profile)
         del before
         return segment_transitions(earlier, self.segments["segment_rfm8"])
 

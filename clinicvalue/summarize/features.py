@@ -61,7 +61,14 @@ from clinicvalue.summarize.external import ExternalVisits
 from clinicvalue.summarize.summary import is_loaded_visits, refund_day_map_sql
 from clinicvalue.summarize.treatments import keyword_table
 
-__all__ = ["FEATURE_COLUMNS", "align_features", "money_column", "patient_features"]
+__all__ = [
+    "FEATURE_COLUMNS",
+    "RFM_COLUMNS",
+    "align_features",
+    "money_column",
+    "patient_features",
+    "rfm_features",
+]
 
 FEATURE_COLUMNS = (
     "first_visit",
@@ -89,6 +96,8 @@ FEATURE_COLUMNS = (
     "spend_before",
     "next_recall_due",
 )
+#: the columns the RFM scores read (:func:`rfm_features`)
+RFM_COLUMNS = ("last_visit", "first_lookback", "visits_lookback", "spend_lookback")
 _DATES = (
     "first_visit",
     "second_visit",
@@ -157,11 +166,14 @@ def features_sql(
     profile: ClinicProfile,
     *,
     keywords: str | None,
+    rfm_only: bool = False,
 ) -> str:
     """Return the feature query over the table or view ``source``.
 
     ``columns`` are the source's columns; ``keywords`` names the table of
     :func:`clinicvalue.summarize.treatments.keyword_table` (None without treatment texts).
+    With ``rfm_only`` the query returns :data:`RFM_COLUMNS` alone, the same figures
+    without the gaps, treatments and churn windows.
     """
     as_of = pd.Timestamp(as_of).normalize()
     money = money_column(columns, profile)
@@ -173,6 +185,8 @@ def features_sql(
     cut = as_of - months(months=churn.spend_window_months)
     start = cut - months(months=churn.spend_window_months)
     complaint_from = as_of - pd.Timedelta(days=churn.complaint_days)
+    if rfm_only:
+        keywords, columns = None, {c for c in columns if c not in _OPTIONAL}
     if keywords is not None and "treatment" in columns:
         join = f"LEFT JOIN {keywords} k ON s.treatment = k.treatment"
         treat = "MIN(k.keyword) AS keyword, BOOL_OR(k.high_value) AS hv, BOOL_OR(k.known) AS known"
@@ -210,7 +224,7 @@ def features_sql(
         if len(recalls) == 1
         else f"LEAST({', '.join(recalls)})"
     )
-    return f"""
+    days = f"""
 WITH days AS (
     SELECT CAST(s.patient_id AS STRING) AS patient_id, CAST(s.visit_date AS DATE) AS day,
            COALESCE({money_sum}, 0) AS money,
@@ -219,7 +233,20 @@ WITH days AS (
     FROM {source} s {join}
     WHERE CAST(s.visit_date AS DATE) <= {_day(as_of)} AND s.patient_id IS NOT NULL
     GROUP BY CAST(s.patient_id AS STRING), CAST(s.visit_date AS DATE)
-),
+)"""
+    # the figures the RFM scores read (RFM_COLUMNS): one definition for both queries
+    rfm = f"""MAX(day) AS last_visit,
+    MIN(day) FILTER (WHERE day > {_day(window)}) AS first_lookback,
+    COUNT(*) FILTER (WHERE day > {_day(window)}) AS visits_lookback,
+    COALESCE(SUM(money) FILTER (WHERE day > {_day(window)}), 0) AS spend_lookback"""
+    if rfm_only:
+        return f"""{days}
+SELECT patient_id, {rfm}
+FROM days
+GROUP BY patient_id
+ORDER BY patient_id
+"""
+    return f"""{days},
 seq AS (
     SELECT *,
            DATEDIFF('day', LAG(day) OVER (PARTITION BY patient_id ORDER BY day), day) AS gap,
@@ -232,14 +259,11 @@ SELECT
     patient_id,
     MIN(day) AS first_visit,
     MIN(day) FILTER (WHERE gap IS NOT NULL) AS second_visit,
-    MAX(day) AS last_visit,
     COUNT(*) AS visits,
     SUM(amount) AS total_spend,
     MIN_BY(amount, day) AS first_spend,
     SUM(money) AS spend,
-    MIN(day) FILTER (WHERE day > {_day(window)}) AS first_lookback,
-    COUNT(*) FILTER (WHERE day > {_day(window)}) AS visits_lookback,
-    COALESCE(SUM(money) FILTER (WHERE day > {_day(window)}), 0) AS spend_lookback,
+    {rfm},
     COUNT(*) FILTER (WHERE day > {_day(year)}) AS visits_12m,
     COALESCE(SUM(money) FILTER (WHERE day > {_day(year)}), 0) AS spend_12m,
     COALESCE(BOOL_OR(hv), FALSE) AS any_high_value,
@@ -303,12 +327,40 @@ def patient_features(
     pandas.DataFrame
         One row per patient with a visit up to ``as_of``, sorted by ``patient_id``.
     """
+    return _features(visits, as_of, profile, connection=connection, rfm_only=False)
+
+
+def rfm_features(
+    visits: pd.DataFrame | duckdb.DuckDBPyRelation | ExternalVisits,
+    as_of: pd.Timestamp | str,
+    profile: ClinicProfile,
+    *,
+    connection: duckdb.DuckDBPyConnection | None = None,
+) -> pd.DataFrame:
+    """Return the :data:`RFM_COLUMNS` of :func:`patient_features`, and only those.
+
+    The same figures by the same definitions, from a lighter query (no gaps between
+    visits, treatments or churn windows): for a day whose RFM scores alone are needed,
+    such as last month's for the segment movement. Parameters as for
+    :func:`patient_features`.
+    """
+    return _features(visits, as_of, profile, connection=connection, rfm_only=True)
+
+
+def _features(
+    visits: pd.DataFrame | duckdb.DuckDBPyRelation | ExternalVisits,
+    as_of: pd.Timestamp | str,
+    profile: ClinicProfile,
+    *,
+    connection: duckdb.DuckDBPyConnection | None,
+    rfm_only: bool,
+) -> pd.DataFrame:
     as_of = pd.Timestamp(as_of).normalize()
     columns = set(visits.columns)
     _check(columns)
     money = money_column(columns, profile)
     if isinstance(visits, ExternalVisits):
-        return _external_features(visits, columns, as_of, profile)
+        return _external_features(visits, columns, as_of, profile, rfm_only=rfm_only)
     if connection is None and not isinstance(visits, pd.DataFrame):
         raise TypeError("patient_features needs connection= for a DuckDB relation: its own")
     con = connection
@@ -318,7 +370,7 @@ def patient_features(
     try:
         if isinstance(visits, pd.DataFrame):
             used = ["patient_id", "visit_date", "amount", money]
-            used += [c for c in _OPTIONAL if c in columns]
+            used += [c for c in _OPTIONAL if c in columns and not rfm_only]
             con.register("_cv_feature_visits", _as_arrow(visits, list(dict.fromkeys(used))))
             registered.append("_cv_feature_visits")
         else:
@@ -326,7 +378,7 @@ def patient_features(
             registered.append("view")
         source = "_cv_feature_visits"
         keywords = None
-        if "treatment" in columns:
+        if "treatment" in columns and not rfm_only:
             texts = con.sql(
                 f"SELECT DISTINCT treatment FROM {source} WHERE treatment IS NOT NULL"
             ).fetchnumpy()["treatment"]
@@ -334,7 +386,7 @@ def patient_features(
             con.register("_cv_treatment_keywords", table)
             registered.append("_cv_treatment_keywords")
             keywords = "_cv_treatment_keywords"
-        sql = features_sql(source, columns, as_of, profile, keywords=keywords)
+        sql = features_sql(source, columns, as_of, profile, keywords=keywords, rfm_only=rfm_only)
         result = con.sql(sql).arrow()
         if hasattr(result, "read_all"):  # DuckDB ≥ 1.4 hands back a record-batch reader
             result = result.read_all()
@@ -346,15 +398,20 @@ def patient_features(
                 con.unregister(name)
         if connection is None:
             con.close()
-    return _tidy(result, profile)
+    return _tidy(result, profile, rfm_only=rfm_only)
 
 
 def _external_features(
-    visits: ExternalVisits, columns: set[str], as_of: pd.Timestamp, profile: ClinicProfile
+    visits: ExternalVisits,
+    columns: set[str],
+    as_of: pd.Timestamp,
+    profile: ClinicProfile,
+    *,
+    rfm_only: bool,
 ) -> pd.DataFrame:
     """Run the feature query where the visits live; only one row per patient comes back."""
     tables, keywords = {}, None
-    if "treatment" in columns:
+    if "treatment" in columns and not rfm_only:
         texts = visits.query(
             lambda name: f"SELECT DISTINCT treatment FROM {name} WHERE treatment IS NOT NULL"
         ).column("treatment")
@@ -364,15 +421,23 @@ def _external_features(
             preserve_index=False,
         )
     result = visits.query(
-        lambda name: features_sql(name, columns, as_of, profile, keywords=keywords), tables
+        lambda name: features_sql(
+            name, columns, as_of, profile, keywords=keywords, rfm_only=rfm_only
+        ),
+        tables,
     )
-    return _tidy(result, profile)
+    return _tidy(result, profile, rfm_only=rfm_only)
 
 
-def _tidy(table: pa.Table, profile: ClinicProfile) -> pd.DataFrame:
+def _tidy(table: pa.Table, profile: ClinicProfile, *, rfm_only: bool = False) -> pd.DataFrame:
     out = table.to_pandas(date_as_object=False)
     del table
     out = out.set_index(pd.Index(out.pop("patient_id"), dtype="string", name="patient_id"))
+    if rfm_only:
+        for col in RFM_COLUMNS:
+            kind = "datetime64[ns]" if col in _DATES else "int64" if col in _COUNTS else "float64"
+            out[col] = out[col].astype(kind)
+        return out[list(RFM_COLUMNS)]
     for col in _DATES:
         out[col] = out[col].astype("datetime64[ns]")
     for col in _COUNTS:

@@ -16,7 +16,13 @@ from clinicvalue.errors import InputError
 from clinicvalue.load.visit_rule import aggregate_visits
 from clinicvalue.profile import ClinicProfile
 from clinicvalue.summarize._labels import string_labels
-from clinicvalue.summarize.features import FEATURE_COLUMNS, align_features, patient_features
+from clinicvalue.summarize.features import (
+    FEATURE_COLUMNS,
+    RFM_COLUMNS,
+    align_features,
+    patient_features,
+    rfm_features,
+)
 from clinicvalue.summarize.summary import (
     last_two_gaps,
     log_gap_sum,
@@ -99,6 +105,26 @@ def test_line_items_loaded_visits_and_parquet_agree(tmp_path: Path) -> None:
     from_parquet = patient_features(con.read_parquet(str(path)), AS_OF, PROFILE, connection=con)
     pd.testing.assert_frame_equal(from_parquet, from_lines)
     assert "_cv_feature_visits" not in set(con.sql("SHOW TABLES").fetchnumpy()["name"])
+
+
+@pytest.mark.parametrize("lookback", [0, 6])
+def test_rfm_features_are_the_full_features_rfm_columns(tmp_path: Path, lookback: int) -> None:
+    """The lighter RFM query gives the full query's figures: lines, visits and Parquet."""
+    lines = _lines().assign(self_pay=lambda d: d["amount"] / 2)
+    profile = PROFILE.replace(rfm__lookback_months=lookback, rfm__self_pay_only=True)
+    want = patient_features(lines, AS_OF, profile)[list(RFM_COLUMNS)]
+    assert want.loc["a", "spend_lookback"] == 105.0  # half of 210: the self-pay column
+    if lookback:  # b's only visit is before the look-back: no first day, no visits in it
+        assert pd.isna(want.loc["b", "first_lookback"]) and want.loc["b", "visits_lookback"] == 0
+    pd.testing.assert_frame_equal(rfm_features(lines, AS_OF, profile), want)
+    visits, _ = aggregate_visits(lines.dropna(subset=["patient_id"]), set())
+    full = patient_features(visits, AS_OF, profile)[list(RFM_COLUMNS)]
+    pd.testing.assert_frame_equal(rfm_features(visits, AS_OF, profile), full)
+    path = tmp_path / "lines.parquet"
+    lines.to_parquet(path)
+    con = duckdb.connect()
+    got = rfm_features(con.read_parquet(str(path)), AS_OF, profile, connection=con)
+    pd.testing.assert_frame_equal(got, want)
 
 
 def test_summary_from_features_equals_summarize() -> None:

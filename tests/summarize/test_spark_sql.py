@@ -14,7 +14,7 @@ from clinicvalue.data import ClinicData
 from clinicvalue.errors import InputError
 from clinicvalue.load import load_clinic
 from clinicvalue.profile import ClinicProfile
-from clinicvalue.summarize.features import patient_features
+from clinicvalue.summarize.features import RFM_COLUMNS, patient_features, rfm_features
 from clinicvalue.summarize.spark_sql import SparkVisits, to_spark_sql
 from clinicvalue.summarize.summary import calibration_holdout, last_two_gaps, log_gap_sum
 from clinicvalue.synth import synthesize, write_synthetic
@@ -57,6 +57,13 @@ def test_features_identical_to_duckdb(clinic, held) -> None:
     got = patient_features(held, AS_OF, profile)
     assert held.columns[:3] == ["patient_id", "visit_date", "amount"]
     assert expected["any_high_value"].any() and expected["last_complaint"].notna().any()
+    pd.testing.assert_frame_equal(got, expected, check_exact=False, rtol=1e-12)
+
+
+def test_rfm_features_identical_to_duckdb(clinic, held) -> None:
+    _, data, profile = clinic
+    expected = patient_features(data.visits, AS_OF, profile)[list(RFM_COLUMNS)]
+    got = rfm_features(held, AS_OF, profile)
     pd.testing.assert_frame_equal(got, expected, check_exact=False, rtol=1e-12)
 
 

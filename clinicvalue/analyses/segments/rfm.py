@@ -122,7 +122,11 @@ def history_years(features: pd.DataFrame) -> pd.Series:
 def rfm_from_features(
     features: pd.DataFrame, as_of: pd.Timestamp | str, profile: ClinicProfile
 ) -> pd.DataFrame:
-    """Return the :func:`rfm_table` frame from :func:`patient_features` output."""
+    """Return the :func:`rfm_table` frame from the patient features.
+
+    ``features`` is :func:`patient_features` output, or the lighter
+    :func:`~clinicvalue.summarize.features.rfm_features` (the columns read here).
+    """
     out = pd.DataFrame(index=features.index)
     days = (pd.Timestamp(as_of).normalize() - features["last_visit"]).dt.days
     out["recency_days"] = days.astype("int64") if days.notna().all() else days

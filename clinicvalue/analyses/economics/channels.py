@@ -29,8 +29,8 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from clinicvalue.analyses.segments.rfm import values_for
 from clinicvalue.data import ClinicData
+from clinicvalue.idsets import values_for
 from clinicvalue.profile import ClinicProfile
 from clinicvalue.summarize.definitions import first_visits
 

@@ -23,13 +23,12 @@ import pandas as pd
 
 from clinicvalue.analyses.retention.revisit import (
     _DAY,
-    _positions,
     returned_within,
     returns_from_dates,
 )
-from clinicvalue.analyses.segments.rfm import values_for
 from clinicvalue.data import ClinicData
 from clinicvalue.errors import InputError, check_option
+from clinicvalue.idsets import index_positions, values_for
 from clinicvalue.profile import ChurnSection, ClinicProfile
 from clinicvalue.summarize._labels import string_labels
 from clinicvalue.summarize.features import align_features, patient_features
@@ -110,8 +109,9 @@ def _flags(
     patients = data.patients
     if patients is not None and "condition" in patients.columns and len(patients):
         codes, uniques = pd.factorize(patients["condition"])
-        pos = _positions(ids, patients["patient_id"])
-        if pos is not None:  # align the patients table with the visit patients
+        held = patients["patient_id"].astype("string")
+        if not ids.equals(pd.Index(held)):  # align the patients table with the visit patients
+            pos = index_positions(held, ids)
             on = pos >= 0
             codes, by_row = np.full(n_pat, -1, dtype=codes.dtype), codes
             codes[pos[on]] = by_row[on]

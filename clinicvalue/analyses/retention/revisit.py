@@ -114,20 +114,6 @@ def sorted_visits(visits: pd.DataFrame | VisitsByPatient, as_of: pd.Timestamp) -
     return visits
 
 
-def _positions(ids: pd.Index, values: pd.Index | pd.Series) -> np.ndarray | None:
-    """Return each value's position in the unique ``ids`` (-1 when absent).
-
-    None when ``values`` equals ``ids``. Factorising both together (codes follow first
-    appearance) is much faster than a string ``get_indexer`` at a million ids.
-    """
-    if len(ids) == len(values) and ids.equals(pd.Index(values)):
-        return None
-    both = pd.concat([pd.Series(ids, dtype="string"), pd.Series(values, dtype="string")])
-    codes, _ = pd.factorize(both, use_na_sentinel=False)
-    pos = codes[len(ids) :]
-    return np.where(pos < len(ids), pos, -1)
-
-
 def days_to_return(
     visits: pd.DataFrame | VisitsByPatient,
     as_of: pd.Timestamp | str,

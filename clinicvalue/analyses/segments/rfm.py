@@ -28,8 +28,6 @@ from __future__ import annotations
 
 import numpy as np
 import pandas as pd
-import pyarrow as pa
-import pyarrow.compute as pc
 
 from clinicvalue.profile import ClinicProfile
 from clinicvalue.summarize.features import align_features, money_column, patient_features
@@ -37,12 +35,10 @@ from clinicvalue.summarize.features import align_features, money_column, patient
 __all__ = [
     "MIN_HISTORY_DAYS",
     "history_years",
-    "index_positions",
     "money_column",
     "quintile_score",
     "rfm_from_features",
     "rfm_table",
-    "values_for",
 ]
 
 
@@ -73,39 +69,6 @@ def quintile_score(values: pd.Series, *, reverse: bool = False) -> pd.Series:
             return pd.Series(3, index=values.index, dtype="int64")
         pct = _pct_rank(-v if reverse else v)
     return pd.Series(np.clip(np.ceil(5 * pct), 1, 5).astype(np.int64), index=values.index)
-
-
-def _arrow_strings(values: object) -> pa.Array:
-    arr = values.array if isinstance(values, pd.Index | pd.Series) else values
-    out = pa.array(arr, from_pandas=True)
-    if not (pa.types.is_string(out.type) or pa.types.is_large_string(out.type)):
-        raise TypeError("not strings")
-    return out.cast(pa.large_string())
-
-
-def index_positions(values: pd.Series | pd.Index | np.ndarray, index: pd.Index) -> np.ndarray:
-    """Return the position in ``index`` of each value (−1 when absent), as ``int64``.
-
-    String ids are hashed by Arrow without making Python objects, so a million patients
-    over millions of visits take well under a second; other types use ``get_indexer``.
-    """
-    try:
-        v, k = _arrow_strings(values), _arrow_strings(index)
-    except (TypeError, pa.ArrowInvalid, pa.ArrowTypeError):
-        return np.asarray(pd.Index(index).get_indexer(np.asarray(values)), dtype=np.int64)
-    pos = pc.index_in(v, value_set=k).fill_null(-1)
-    return pos.to_numpy(zero_copy_only=False).astype(np.int64)
-
-
-def values_for(values: pd.Series, ids: pd.Series | pd.Index, dtype: str) -> np.ndarray:
-    """Return ``values`` (indexed by patient) for each of ``ids`` as ``dtype``.
-
-    Missing (NaN, or NaT for dates) where an id is not in ``values``' index; the lookup
-    is :func:`index_positions`.
-    """
-    missing = np.datetime64("NaT") if dtype.startswith("datetime64") else np.nan
-    table = np.append(values.to_numpy(dtype=dtype, na_value=missing), np.array([missing]))
-    return table[index_positions(ids, values.index)]
 
 
 #: the shortest history F and M are annualised over, in days

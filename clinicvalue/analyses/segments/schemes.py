@@ -36,9 +36,10 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from clinicvalue.analyses.segments.rfm import index_positions, rfm_from_features
+from clinicvalue.analyses.segments.rfm import rfm_from_features
 from clinicvalue.data import ClinicData
 from clinicvalue.errors import check_option
+from clinicvalue.idsets import index_positions
 from clinicvalue.profile import ClinicProfile
 from clinicvalue.summarize._labels import string_labels
 from clinicvalue.summarize.features import align_features, patient_features

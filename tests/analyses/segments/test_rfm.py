@@ -79,17 +79,6 @@ def test_duplicate_patients_is_error():
         rfm_table(V, AS_OF, ClinicProfile(), patients=pd.Index(["A", "A"]))
 
 
-def test_index_positions_strings_and_fallback():
-    from clinicvalue.analyses.segments.rfm import index_positions
-
-    idx = pd.Index(["00004", "4", "B"], dtype="string")
-    vals = pd.Series(["4", "00004", "Z", None], dtype="string")
-    # leading zeros are identity; absent or missing ids → −1
-    assert index_positions(vals, idx).tolist() == [1, 0, -1, -1]
-    # integer ids use pandas' get_indexer
-    assert index_positions(pd.Series([3, 1]), pd.Index([1, 2, 3])).tolist() == [2, 0]
-
-
 def test_lookback_excludes_start_day_and_future():
     v = visits([("A", "2023-12-31", 1.0), ("A", "2024-01-01", 2.0), ("A", "2025-01-01", 4.0)])
     t = rfm_table(v, AS_OF, ClinicProfile().replace(rfm__lookback_months=12))
@@ -104,18 +93,3 @@ def test_missing_visit_date_is_not_a_visit():
     v = visits([("A", "2024-12-01", 1.0), ("A", None, 5.0)])
     t = rfm_table(v, AS_OF, ClinicProfile())
     assert t.loc["A", "recency_days"] == 30 and t.loc["A", "visits_per_year"] == 1
-
-
-def test_values_for_fills_the_ids_it_does_not_know():
-    import numpy as np
-
-    from clinicvalue.analyses.segments.rfm import values_for
-
-    ids = pd.Index(["b", "a", "c"], dtype="string")
-    spend = pd.Series([1.5, 2.5], index=pd.Index(["a", "b"], dtype="string"))
-    got = values_for(spend, ids, "float64")
-    assert got[:2].tolist() == [2.5, 1.5] and np.isnan(got[2])
-    first = pd.Series(pd.to_datetime(["2026-01-02"]), index=pd.Index(["c"], dtype="string"))
-    dates = values_for(first, pd.Series(["c", "x", "c"], dtype="string"), "datetime64[ns]")
-    assert dates.dtype == "datetime64[ns]"
-    assert dates[0] == dates[2] == np.datetime64("2026-01-02") and np.isnat(dates[1])

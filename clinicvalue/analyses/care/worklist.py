@@ -31,7 +31,7 @@ import numpy as np
 import pandas as pd
 
 from clinicvalue.data import CALL_OUTCOMES as OUTCOMES
-from clinicvalue.idsets import ids_in
+from clinicvalue.idsets import ids_in, values_for
 from clinicvalue.privacy import contact_allowed, pseudonym_secret, pseudonymize
 from clinicvalue.profile import WORKLISTS, ClinicProfile
 
@@ -245,16 +245,15 @@ def build_worklist(
         counted = rows.loc[is_booked, "list"].value_counts()
         booked_counts = {k: int(counted.get(k, 0)) for k in _BOOKED_OFF}
         rows = rows[~is_booked]
-    eligible = {
-        k: int(v)
-        for k, v in rows.drop_duplicates(["patient_id", "list"])["list"].value_counts().items()
-    }
+    # patients per list: count the distinct (patient, list) pairs, not copy the rows
+    first_of_pair = ~rows[["patient_id", "list"]].duplicated().to_numpy()
+    eligible = {k: int(v) for k, v in rows["list"][first_of_pair].value_counts().items()}
 
     # 2. one row per patient, every reason, the most urgent first
     last = summary["last_visit"].set_axis(summary.index.astype("string"))
     worth = (value if value is not None else summary["total_spend"]).astype("float64")
     worth = worth.set_axis(worth.index.astype("string"))
-    rows = rows.assign(value=rows["patient_id"].map(worth).astype("float64"))
+    rows = rows.assign(value=values_for(worth, rows["patient_id"], "float64"))
     rows = rows.sort_values(
         ["tier", "value", "due_date"], ascending=[True, False, True], kind="stable",
         na_position="last",

@@ -43,6 +43,10 @@ Columns, per patient with a visit up to ``as_of`` (index ``patient_id``, as stri
 =====================  ==================================================================
 
 Windows run from the day after their start to ``as_of`` inclusive.
+
+:func:`rfm_features` returns the four columns the RFM scores read (:data:`RFM_COLUMNS`)
+by the same definitions from a lighter query, for a day whose other figures are not
+needed (last month's segments, for the movement table).
 """
 
 from __future__ import annotations

@@ -18,7 +18,12 @@ from clinicvalue.analyses.clv.bgnbd import (
     condense,
     run_ladder,
 )
-from clinicvalue.analyses.clv.cnbd import cnbd_expected_many, cnbd_p_alive, fit_cnbd
+from clinicvalue.analyses.clv.cnbd import (
+    cnbd_curvature,
+    cnbd_expected_many,
+    cnbd_p_alive,
+    fit_cnbd,
+)
 from clinicvalue.analyses.clv.pareto import fit_pareto_nbd, pareto_expected, pareto_p_alive
 from clinicvalue.errors import ConvergenceError, InputError
 
@@ -84,14 +89,16 @@ def fit_visits(
         cn = fit_cnbd(x, t_x, T, litt, k=orders)
         return {"k": float(cn.k), **cn.params}
     # the rhythm searched on the sample, confirmed on everyone: each order's fit starts
-    # from the sample's fit at that order
-    first = fit_cnbd(*_take(sample, x, t_x, T, litt), k=orders)
+    # from the sample's fit at that order and the sample's curvature there
+    part = _take(sample, x, t_x, T, litt)
+    first = fit_cnbd(*part, k=orders)
     if orders is None:
         orders = [o for o in (first.k - 1, first.k, first.k + 1) if o in first.params_by_k]
     else:
         orders = [int(orders)]
     starts = {o: first.params_by_k[o] for o in orders}
-    cn = fit_cnbd(x, t_x, T, litt, k=orders, starts=starts)
+    curvatures = {o: cnbd_curvature(o, starts[o], *part[:3]) for o in orders}
+    cn = fit_cnbd(x, t_x, T, litt, k=orders, starts=starts, curvatures=curvatures)
     return {"k": float(cn.k), **cn.params}
 
 

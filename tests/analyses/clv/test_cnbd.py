@@ -12,6 +12,7 @@ from scipy.special import gammaln
 from clinicvalue.analyses.clv.cnbd import (
     _Histories,
     _value_and_gradient,
+    cnbd_curvature,
     cnbd_expected,
     cnbd_log_likelihood,
     cnbd_p_alive,
@@ -116,3 +117,47 @@ def test_fit_objective_is_the_likelihood_and_its_gradient_is_exact(k):
         down[i] -= step
         numeric = (_value_and_gradient(k, up, h)[0] - _value_and_gradient(k, down, h)[0]) / 2 / step
         assert grad[i] == pytest.approx(numeric, rel=1e-5, abs=1e-8)
+
+
+@pytest.mark.parametrize("k", [2, 4])  # (k = 1 on this rhythm puts a, b on a flat ridge)
+def test_curvature_is_the_likelihoods_second_derivative(k):
+    data = simulate(2000, k, weeks=104.0, seed=10 + k, params=_regular(k))
+    x, t, T = data["x"], data["t_x"], data["T"]
+    params = fit_cnbd(x, t, T, data["litt"], k=k).params
+    hess = cnbd_curvature(k, params, x, t, T)
+    assert hess is not None and np.allclose(hess, hess.T)
+    names = ("r", "alpha", "a", "b")
+    theta = np.log([params[n] for n in names])
+
+    def mean_nll(th):
+        p = dict(zip(names, np.exp(th), strict=True))
+        return -cnbd_log_likelihood(k, p, x, t, T, 0.0) / len(x)
+
+    step = 1e-4  # second differences of the likelihood itself, not of its gradient
+    for i in range(4):
+        for j in range(4):
+            e_i, e_j = np.eye(4)[i] * step, np.eye(4)[j] * step
+            numeric = (
+                mean_nll(theta + e_i + e_j) - mean_nll(theta + e_i - e_j)
+                - mean_nll(theta - e_i + e_j) + mean_nll(theta - e_i - e_j)
+            ) / (4 * step * step)  # fmt: skip
+            assert hess[i, j] == pytest.approx(numeric, rel=1e-3, abs=1e-5), (i, j)
+
+
+@pytest.mark.parametrize("k", [2, 4])
+def test_a_sample_curvature_leads_to_the_same_optimum(k):
+    """Quasi-Newton from a sample's fit and curvature ends where the bounded search does."""
+    data = simulate(20_000, k, weeks=104.0, seed=20 + k, params=_regular(k))
+    x, t, T, litt = data["x"], data["t_x"], data["T"], data["litt"]
+    rows = np.random.default_rng(k).choice(len(x), 2000, replace=False)
+    sample = fit_cnbd(x[rows], t[rows], T[rows], litt[rows], k=k).params
+    curvature = cnbd_curvature(k, sample, x[rows], t[rows], T[rows])
+    plain = fit_cnbd(x, t, T, litt, k=k, start=sample).params
+    steered = fit_cnbd(x, t, T, litt, k=k, starts={k: sample}, curvatures={k: curvature})
+    for name, value in plain.items():
+        assert steered.params[name] == pytest.approx(value, rel=1e-6), name
+    # a curvature that misleads (a thousand times too flat: the first step overshoots and
+    # the bounded search takes over) still ends at the optimum
+    wrong = fit_cnbd(x, t, T, litt, k=k, starts={k: sample}, curvatures={k: 1e-3 * curvature})
+    for name, value in plain.items():
+        assert wrong.params[name] == pytest.approx(value, rel=1e-6), name

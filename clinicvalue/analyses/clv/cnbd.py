@@ -21,7 +21,6 @@ from __future__ import annotations
 
 import os
 import warnings
-from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 
@@ -30,6 +29,7 @@ from scipy.optimize import minimize
 from scipy.special import betaln, digamma, gammaln, logsumexp
 
 from clinicvalue.analyses.clv.bgnbd import group_rows, weighted_histories
+from clinicvalue.analyses.clv.quasi_newton import quasi_newton
 from clinicvalue.errors import ConvergenceError, InputError
 
 __all__ = [
@@ -271,50 +271,6 @@ def cnbd_curvature(k: int, params: dict[str, float], x, t_x, T, weights=None) ->
     return _curvature(k, np.log([r, alpha / scale, a, b]), h)
 
 
-def _within_bounds(theta: np.ndarray) -> bool:
-    return all(lo < v < hi for v, (lo, hi) in zip(theta, _BOUNDS, strict=True))
-
-
-#: most steps of the quasi-Newton search before it gives way to the bounded one
-_MAX_STEPS = 50
-
-
-def _quasi_newton(
-    objective: Callable[[np.ndarray], tuple[float, np.ndarray]],
-    theta: np.ndarray,
-    curvature: np.ndarray,
-) -> np.ndarray | None:
-    """Return the optimum reached by full quasi-Newton steps from a known curvature.
-
-    Each step is the inverse curvature times the gradient, and the inverse is updated
-    from each step's change of gradient (BFGS), so one evaluation per step and a handful
-    of steps from a sample's optimum. No line search: ``None`` (for the bounded search
-    to take over) as soon as a step raises the objective beyond rounding, leaves the
-    bounds or gives no finite value, or after :data:`_MAX_STEPS`.
-    """
-    inverse = np.linalg.inv(curvature)
-    eye = np.eye(len(theta))
-    value, grad = objective(theta)
-    for _ in range(_MAX_STEPS):
-        if np.abs(grad).max() <= _GTOL:
-            return theta
-        step = -inverse @ grad
-        new = theta + step
-        if not _within_bounds(new):
-            return None
-        new_value, new_grad = objective(new)
-        if not np.isfinite(new_value) or new_value > value + 1e-13 * abs(value):
-            return None
-        change = new_grad - grad
-        along = float(step @ change)
-        if along > 0:  # the BFGS update keeps the inverse positive definite
-            rho = 1.0 / along
-            left = eye - rho * np.outer(step, change)
-            inverse = left @ inverse @ left.T + rho * np.outer(step, step)
-        theta, value, grad = new, new_value, new_grad
-    return None
-
-
 def _fit_k(
     k: int,
     hist: np.ndarray,
@@ -329,7 +285,9 @@ def _fit_k(
         with np.errstate(all="ignore"):
             return _value_and_gradient(k, theta, h)
 
-    theta = None if curvature is None else _quasi_newton(objective, theta0, curvature)
+    theta = None
+    if curvature is not None:
+        theta = quasi_newton(objective, theta0, curvature, bounds=_BOUNDS, gtol=_GTOL)
     if theta is None:
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")

@@ -24,7 +24,12 @@ from clinicvalue.analyses.clv.cnbd import (
     cnbd_p_alive,
     fit_cnbd,
 )
-from clinicvalue.analyses.clv.pareto import fit_pareto_nbd, pareto_expected, pareto_p_alive
+from clinicvalue.analyses.clv.pareto import (
+    fit_pareto_nbd,
+    pareto_curvature,
+    pareto_expected,
+    pareto_p_alive,
+)
 from clinicvalue.errors import ConvergenceError, InputError
 
 __all__ = ["VISIT_MODELS", "MODEL_NAMES", "fit_visits", "alive", "expected"]
@@ -79,8 +84,13 @@ def fit_visits(
         return dict(run_ladder("bgnbd", table, penalizer).params)
     sample = _warm_start_sample(len(x))
     if model == "pareto_nbd":
-        start = None if sample is None else fit_pareto_nbd(*_take(sample, x, t_x, T)).params
-        return dict(fit_pareto_nbd(x, t_x, T, start=start).params)
+        if sample is None:
+            return dict(fit_pareto_nbd(x, t_x, T).params)
+        # fitted on the sample, refitted on everyone from there with the sample's curvature
+        part = _take(sample, x, t_x, T)
+        start = fit_pareto_nbd(*part).params
+        curvature = pareto_curvature(start, *part)
+        return dict(fit_pareto_nbd(x, t_x, T, start=start, curvature=curvature).params)
     if litt is None:
         raise InputError("MBG/CNBD-k needs each patient's log inter-visit times (litt)")
     litt = np.where(x > 0, np.asarray(litt, dtype="float64"), 0.0)

@@ -11,6 +11,7 @@ from lifetimes.datasets import load_cdnow_summary
 from clinicvalue.analyses.clv.pareto import (
     _row_log_likelihood,
     fit_pareto_nbd,
+    pareto_curvature,
     pareto_expected,
     pareto_log_likelihood,
     pareto_new_patient_visits,
@@ -98,3 +99,42 @@ def test_bad_parameters_are_refused():
         pareto_new_patient_visits({"r": 1, "alpha": -1, "s": 1, "beta": 1}, 1)
     with pytest.raises(InputError, match="at least one patient"):
         fit_pareto_nbd([], [], [])
+
+
+@pytest.fixture(scope="module")
+def cdnow_sample(cdnow):
+    rows = np.random.default_rng(5).choice(len(cdnow[0]), 800, replace=False)
+    part = tuple(c[rows] for c in cdnow)
+    return part, fit_pareto_nbd(*part).params
+
+
+def test_curvature_predicts_the_likelihood_near_the_optimum(cdnow, fitted):
+    hess = pareto_curvature(fitted.params, *cdnow)
+    assert hess is not None and np.allclose(hess, hess.T)
+    names = ("r", "alpha", "s", "beta")
+    theta = np.log([fitted.params[n] for n in names])
+
+    def mean_nll(th):
+        p = dict(zip(names, np.exp(th), strict=True))
+        return -pareto_log_likelihood(p, *cdnow) / len(cdnow[0])
+
+    rng = np.random.default_rng(1)
+    for _ in range(5):  # at the optimum the change is the quadratic form, to third order
+        step = rng.normal(size=4) * 0.01
+        change = mean_nll(theta + step) - mean_nll(theta)
+        assert change == pytest.approx(0.5 * step @ hess @ step, rel=0.05)
+
+
+def test_a_sample_curvature_leads_to_the_same_optimum(cdnow, fitted, cdnow_sample):
+    part, start = cdnow_sample
+    curvature = pareto_curvature(start, *part)
+    steered = fit_pareto_nbd(*cdnow, start=start, curvature=curvature)
+    for name, value in fitted.params.items():
+        assert steered.params[name] == pytest.approx(value, rel=1e-5), name
+    assert steered.log_likelihood >= fitted.log_likelihood - 1e-7
+    assert steered.converged
+    # a curvature that misleads (a thousand times too flat: the first step overshoots and
+    # the bounded search takes over) still ends at the optimum
+    wrong = fit_pareto_nbd(*cdnow, start=start, curvature=1e-3 * curvature)
+    for name, value in fitted.params.items():
+        assert wrong.params[name] == pytest.approx(value, rel=1e-5), name

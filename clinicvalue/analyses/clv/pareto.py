@@ -18,7 +18,7 @@ from dataclasses import dataclass
 
 import numpy as np
 from scipy.optimize import minimize
-from scipy.special import gammaln, hyp2f1, logsumexp
+from scipy.special import gammaln, hyp2f1
 
 from clinicvalue.analyses.clv.bgnbd import weighted_histories
 from clinicvalue.analyses.clv.quasi_newton import quasi_newton
@@ -60,11 +60,12 @@ def _params(params: dict[str, float]) -> tuple[float, float, float, float]:
     return r, alpha, s, beta
 
 
-def _log_a0(r, alpha, s, beta, x, t_x, T) -> np.ndarray:
-    """Return log A₀ of FHL 2005 eq. 22 (per row), the "dropped out before T" term.
+def _log_a0_term(r, alpha, s, beta, x, t) -> np.ndarray:
+    """Return log of ₂F₁(r+s+x, ·; r+s+x+1; |α−β| / (max(α, β) + t)) / (max + t)^(r+s+x).
 
-    The hypergeometric function is taken with the larger of α and β in the denominator,
-    so its argument lies in [0, 1); the difference of its two values is formed in logs.
+    The term of A₀ (FHL 2005 eq. 22) at one time ``t`` (the last visit or the age). The
+    hypergeometric function is taken with the larger of α and β in the denominator, so
+    its argument lies in [0, 1).
     """
     rsx = r + s + x
     if alpha >= beta:
@@ -72,21 +73,35 @@ def _log_a0(r, alpha, s, beta, x, t_x, T) -> np.ndarray:
     else:
         big, second = beta, r + x
     gap = abs(alpha - beta)
-    first = np.log(hyp2f1(rsx, second, rsx + 1, gap / (big + t_x))) - rsx * np.log(big + t_x)
-    last = np.log(hyp2f1(rsx, second, rsx + 1, gap / (big + T))) - rsx * np.log(big + T)
-    # first > last (the function of t_x exceeds that of T); log(e^first - e^last)
+    return np.log(hyp2f1(rsx, second, rsx + 1, gap / (big + t))) - rsx * np.log(big + t)
+
+
+def _a0_difference(first: np.ndarray, last: np.ndarray) -> np.ndarray:
+    """Return log(e^first − e^last): A₀ from its terms at the last visit and at the age."""
+    # first > last (the function of t_x exceeds that of T)
     with np.errstate(divide="ignore"):
         return first + np.log1p(-np.exp(np.minimum(last - first, 0.0)))
 
 
-def _row_log_likelihood(params: dict[str, float], x, t_x, T) -> np.ndarray:
+def _log_a0(r, alpha, s, beta, x, t_x, T) -> np.ndarray:
+    """Return log A₀ of FHL 2005 eq. 22 (per row), the "dropped out before T" term."""
+    return _a0_difference(
+        _log_a0_term(r, alpha, s, beta, x, t_x), _log_a0_term(r, alpha, s, beta, x, T)
+    )
+
+
+def _row_log_likelihood(
+    params: dict[str, float], x, t_x, T, *, log_a0: np.ndarray | None = None
+) -> np.ndarray:
     r, alpha, s, beta = _params(params)
     x, t_x, T = (np.asarray(v, dtype="float64") for v in (x, t_x, T))
+    if log_a0 is None:
+        log_a0 = _log_a0(r, alpha, s, beta, x, t_x, T)
     head = gammaln(r + x) - gammaln(r) + r * np.log(alpha) + s * np.log(beta)
     alive = -(r + x) * np.log(alpha + T) - s * np.log(beta + T)
-    dropped = np.log(s) - np.log(r + s + x) + _log_a0(r, alpha, s, beta, x, t_x, T)
+    dropped = np.log(s) - np.log(r + s + x) + log_a0
     # a patient with t_x = T (a visit on the last day) has A₀ = 0: only the alive branch
-    both = np.where(np.isfinite(dropped), logsumexp([alive, dropped], axis=0), alive)
+    both = np.where(np.isfinite(dropped), np.logaddexp(alive, dropped), alive)
     return head + both
 
 
@@ -107,15 +122,29 @@ _CURVATURE_STEP = 1e-3
 _BOUNDS = ((-30.0, 30.0),) * 4
 
 
+def _pairs(x: np.ndarray, t: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Return the distinct (x, t) pairs and each row's pair (x whole numbers ≥ 0)."""
+    times, t_code = np.unique(t, return_inverse=True)
+    key = x.astype(np.int64) * len(times) + t_code.ravel()
+    keys, row = np.unique(key, return_inverse=True)
+    return (keys // len(times)).astype("float64"), times[keys % len(times)], row.ravel()
+
+
 def _objective(hist: np.ndarray, hw: np.ndarray, scale: float) -> Callable[[np.ndarray], float]:
     """Return the mean negative log-likelihood of the histories in log-parameters."""
     xs, ts, Ts = hist[:, 0], hist[:, 1] / scale, hist[:, 2] / scale
     total = float(hw.sum())
+    # A₀'s hypergeometric terms depend on (x, t_x) and on (x, T) alone: far fewer
+    # distinct pairs than histories, so each is worked out once per pair
+    (x_last, t_last, last_of), (x_age, t_age, age_of) = _pairs(xs, ts), _pairs(xs, Ts)
 
     def objective(theta: np.ndarray) -> float:
         r, alpha, s, beta = np.exp(theta)
         with np.errstate(all="ignore"):
-            ll = _row_log_likelihood({"r": r, "alpha": alpha, "s": s, "beta": beta}, xs, ts, Ts)
+            first = _log_a0_term(r, alpha, s, beta, x_last, t_last)[last_of]
+            last = _log_a0_term(r, alpha, s, beta, x_age, t_age)[age_of]
+            params = {"r": r, "alpha": alpha, "s": s, "beta": beta}
+            ll = _row_log_likelihood(params, xs, ts, Ts, log_a0=_a0_difference(first, last))
         value = -float((hw * ll).sum()) / total
         return value if np.isfinite(value) else 1e300
 
@@ -217,7 +246,7 @@ def fit_pareto_nbd(
         "s": float(s),
         "beta": float(beta * scale),
     }
-    ll = pareto_log_likelihood(params, x, t_x, T, w)
+    ll = pareto_log_likelihood(params, hist[:, 0], hist[:, 1], hist[:, 2], hw)
     if not np.isfinite(ll):
         raise ConvergenceError(
             "the Pareto/NBD fit found no finite optimum; try a longer history or BG/NBD"

@@ -9,6 +9,7 @@ from lifetimes import ParetoNBDFitter
 from lifetimes.datasets import load_cdnow_summary
 
 from clinicvalue.analyses.clv.pareto import (
+    _objective,
     _row_log_likelihood,
     fit_pareto_nbd,
     pareto_curvature,
@@ -138,3 +139,20 @@ def test_a_sample_curvature_leads_to_the_same_optimum(cdnow, fitted, cdnow_sampl
     wrong = fit_pareto_nbd(*cdnow, start=start, curvature=1e-3 * curvature)
     for name, value in fitted.params.items():
         assert wrong.params[name] == pytest.approx(value, rel=1e-5), name
+
+
+def test_fit_objective_is_the_likelihood_of_every_history():
+    """The fit works out A₀ per distinct (x, t_x) and (x, T) pair; the same likelihood."""
+    rng = np.random.default_rng(3)
+    n = 500
+    x = rng.poisson(1.5, n).astype(float)
+    T = rng.integers(1, 30, n).astype(float)
+    t = np.where(x > 0, np.floor(T * rng.uniform(0.0, 1.0, n)), 0.0)
+    t[:20] = np.where(x[:20] > 0, T[:20], 0.0)  # a last visit on the day itself
+    hist = np.column_stack([x, t, T])
+    w = rng.integers(1, 4, n).astype(float)
+    for params in ({"r": 0.6, "alpha": 9.0, "s": 0.5, "beta": 12.0},
+                   {"r": 1.3, "alpha": 20.0, "s": 2.0, "beta": 4.0}):  # fmt: skip
+        theta = np.log([params[k] for k in ("r", "alpha", "s", "beta")])
+        want = -pareto_log_likelihood(params, x, t, T, w) / w.sum()
+        assert _objective(hist, w, 1.0)(theta) == pytest.approx(want, rel=1e-13)

@@ -83,14 +83,9 @@ def fit_visits(
         )
         return dict(run_ladder("bgnbd", table, penalizer).params)
     sample = _warm_start_sample(len(x))
-    if model == "pareto_nbd":
-        if sample is None:
-            return dict(fit_pareto_nbd(x, t_x, T).params)
-        # fitted on the sample, refitted on everyone from there with the sample's curvature
-        part = _take(sample, x, t_x, T)
-        start = fit_pareto_nbd(*part).params
-        curvature = pareto_curvature(start, *part)
-        return dict(fit_pareto_nbd(x, t_x, T, start=start, curvature=curvature).params)
+    if model == "pareto_nbd":  # above the warm-start size, from samples of it and a tenth
+        sizes = (WARM_START_PATIENTS, WARM_START_PATIENTS // 10)
+        return dict(_pareto_from_samples(x, t_x, T, sizes))
     if litt is None:
         raise InputError("MBG/CNBD-k needs each patient's log inter-visit times (litt)")
     litt = np.where(x > 0, np.asarray(litt, dtype="float64"), 0.0)
@@ -112,12 +107,28 @@ def fit_visits(
     return {"k": float(cn.k), **cn.params}
 
 
-def _warm_start_sample(n: int) -> np.ndarray | None:
-    """Return the rows of a fixed-seed sample to start a large fit from, or ``None``."""
-    if n <= WARM_START_PATIENTS:
+def _pareto_from_samples(x, t_x, T, sizes: tuple[int, ...]) -> dict[str, float]:
+    """Fit Pareto/NBD, from the fit and curvature of a sample of ``sizes[0]`` patients.
+
+    The sample's own fit starts the same way from the next size, and so on: the gradient
+    is numeric, so every evaluation saved on a large set by starting near the optimum
+    counts. No sizes left (or no more patients than the size): a plain fit.
+    """
+    sample = _warm_start_sample(len(x), sizes[0]) if sizes else None
+    if sample is None:
+        return fit_pareto_nbd(x, t_x, T).params
+    part = _take(sample, x, t_x, T)
+    start = _pareto_from_samples(*part, sizes[1:])
+    curvature = pareto_curvature(start, *part)
+    return fit_pareto_nbd(x, t_x, T, start=start, curvature=curvature).params
+
+
+def _warm_start_sample(n: int, size: int = WARM_START_PATIENTS) -> np.ndarray | None:
+    """Return the rows of a fixed-seed sample of ``size`` of ``n``; ``None`` if n ≤ size."""
+    if n <= size:
         return None
     rng = np.random.default_rng(WARM_START_SEED)
-    return np.sort(rng.choice(n, WARM_START_PATIENTS, replace=False))
+    return np.sort(rng.choice(n, size, replace=False))
 
 
 def _take(rows: np.ndarray, *cols: np.ndarray) -> tuple[np.ndarray, ...]:

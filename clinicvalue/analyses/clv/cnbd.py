@@ -70,6 +70,12 @@ def _params(params: dict[str, float]) -> tuple[float, float, float, float]:
     return r, alpha, a, b
 
 
+def _theta(params: dict[str, float], scale: float) -> np.ndarray:
+    """Return the fit's coordinates of ``params``: logs of r, α / scale, a, b."""
+    r, alpha, a, b = _params(params)
+    return np.log([r, alpha / scale, a, b])
+
+
 def _check_k(k: int) -> int:
     if int(k) != k or k < 1:
         raise InputError(f"the Erlang order k must be a whole number of at least 1; got {k}")
@@ -267,8 +273,7 @@ def cnbd_curvature(k: int, params: dict[str, float], x, t_x, T, weights=None) ->
     hist, hw = weighted_histories(x, t_x, T, w)
     scale = float(T.max())
     h = _Histories.of(hist[:, 0], hist[:, 1] / scale, hist[:, 2] / scale, hw)
-    r, alpha, a, b = _params(params)
-    return _curvature(k, np.log([r, alpha / scale, a, b]), h)
+    return _curvature(k, _theta(params, scale), h)
 
 
 def _fit_k(
@@ -356,13 +361,11 @@ def fit_cnbd(
     fits: dict[int, dict[str, float]] = {}
     theta = np.zeros(4)
     if start is not None:
-        r0, alpha0, a0, b0 = _params(start)
-        theta = np.log([r0, alpha0 / scale, a0, b0])
+        theta = _theta(start, scale)
     theta0 = theta
     for order in orders:
         if starts is not None and order in starts:
-            r0, alpha0, a0, b0 = _params(starts[order])
-            origin = np.log([r0, alpha0 / scale, a0, b0])
+            origin = _theta(starts[order], scale)
         else:
             origin = theta0 if start is not None else theta
         curvature = None if curvatures is None else curvatures.get(order)

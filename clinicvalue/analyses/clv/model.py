@@ -32,6 +32,7 @@ from clinicvalue.analyses.clv.bgnbd import (
     monthly_rate,
     run_ladder,
 )
+from clinicvalue.analyses.clv.blas import one_blas_thread
 from clinicvalue.analyses.clv.processes import (
     MODEL_NAMES,
     VISIT_MODELS,
@@ -111,6 +112,7 @@ class ClvModel:
         self.holdout_months = holdout_months
 
     # -- fitting -----------------------------------------------------------------
+    @one_blas_thread
     def fit(
         self,
         summary: pd.DataFrame,
@@ -474,6 +476,7 @@ class ClvModel:
         spend = self.expected_spend(summary).to_numpy()
         return pd.Series(spend * factor * margin, index=summary.index, name="clv")
 
+    @one_blas_thread
     def predict(self, summary: pd.DataFrame, profile: ClinicProfile) -> pd.DataFrame:
         """Return the per-patient score columns (``SCORE_COLUMNS``)."""
         self._check_fitted()

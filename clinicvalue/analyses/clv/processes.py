@@ -18,6 +18,7 @@ from clinicvalue.analyses.clv.bgnbd import (
     condense,
     run_ladder,
 )
+from clinicvalue.analyses.clv.blas import one_blas_thread
 from clinicvalue.analyses.clv.cnbd import (
     cnbd_curvature,
     cnbd_expected_many,
@@ -49,6 +50,7 @@ def _check(model: str) -> str:
     return model
 
 
+@one_blas_thread
 def fit_visits(
     model: str, x, t_x, T, *, litt=None, penalizer: float = 0.0, k: int | None = None
 ) -> dict[str, float]:

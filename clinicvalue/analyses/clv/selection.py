@@ -20,6 +20,7 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
+from clinicvalue.analyses.clv.blas import one_blas_thread
 from clinicvalue.analyses.clv.processes import VISIT_MODELS, expected, fit_visits
 from clinicvalue.errors import InputError
 from clinicvalue.idsets import ids_in
@@ -124,6 +125,7 @@ def choose_model(mae: dict[str, float], se: dict[str, float] | None = None) -> s
     return min(better, key=finite.get) if better else "bgnbd"
 
 
+@one_blas_thread
 def compare_models(
     visits: pd.DataFrame | ExternalVisits,
     as_of: str | pd.Timestamp,

@@ -22,6 +22,7 @@ import numpy as np
 import pandas as pd
 
 from clinicvalue.analyses.clv.bgnbd import clv_closed_form, gg_expected, monthly_rate
+from clinicvalue.analyses.clv.blas import one_blas_thread
 from clinicvalue.analyses.clv.model import ClvModel
 from clinicvalue.errors import InputError
 
@@ -208,6 +209,7 @@ def intervals_from_draws(
     return ClvIntervals(level=level, draws=len(sims), total=total, by_segment=by_seg)
 
 
+@one_blas_thread
 def clv_intervals(
     model: ClvModel,
     summary: pd.DataFrame,

@@ -19,6 +19,7 @@ import pandas as pd
 from scipy.special import hyp2f1
 
 from clinicvalue.analyses.clv.bgnbd import bgnbd_p_alive
+from clinicvalue.analyses.clv.blas import one_blas_thread
 from clinicvalue.analyses.clv.model import ClvModel
 from clinicvalue.analyses.clv.regularity import regularity_from_gaps, wheat_morrison
 from clinicvalue.summarize.external import ExternalVisits
@@ -119,6 +120,7 @@ def _p_alive_matrix(params: dict[str, float], T: float, max_freq: int) -> pd.Dat
     return out
 
 
+@one_blas_thread
 def validate(
     visits: pd.DataFrame | ExternalVisits,
     as_of: str | pd.Timestamp,

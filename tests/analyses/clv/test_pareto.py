@@ -9,6 +9,7 @@ from lifetimes import ParetoNBDFitter
 from lifetimes.datasets import load_cdnow_summary
 
 from clinicvalue.analyses.clv.pareto import (
+    _likelihood,
     _objective,
     _row_log_likelihood,
     fit_pareto_nbd,
@@ -156,3 +157,23 @@ def test_fit_objective_is_the_likelihood_of_every_history():
         theta = np.log([params[k] for k in ("r", "alpha", "s", "beta")])
         want = -pareto_log_likelihood(params, x, t, T, w) / w.sum()
         assert _objective(hist, w, 1.0)(theta) == pytest.approx(want, rel=1e-13)
+
+
+def test_fit_gradient_is_the_objectives_slope():
+    """The gradient the fits follow (analytic but for A₀'s terms) is the objective's."""
+    rng = np.random.default_rng(5)
+    n = 800
+    x = rng.poisson(2.0, n).astype(float)
+    T = rng.integers(2, 60, n).astype(float)
+    t = np.where(x > 0, np.floor(T * rng.uniform(0.0, 1.0, n)), 0.0)
+    t[:30] = np.where(x[:30] > 0, T[:30], 0.0)  # a last visit on the day itself
+    hist, w = np.column_stack([x, t, T]), rng.integers(1, 4, n).astype(float)
+    objective, value_and_gradient = _objective(hist, w, 60.0), _likelihood(hist, w, 60.0)
+    step = 1e-5
+    for params in ((0.6, 0.15, 0.5, 0.2), (1.3, 0.3, 2.0, 0.07), (0.4, 0.1, 0.4, 0.1)):
+        theta = np.log(params)  # α = β in the last: the hypergeometric terms' branch point
+        value, grad = value_and_gradient(theta)
+        assert value == objective(theta)
+        for i, e in enumerate(np.eye(4) * step):
+            numeric = (objective(theta + e) - objective(theta - e)) / (2 * step)
+            assert grad[i] == pytest.approx(numeric, rel=1e-6, abs=1e-9), (params, i)

@@ -21,6 +21,7 @@ from __future__ import annotations
 
 import os
 import warnings
+from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 
@@ -38,6 +39,7 @@ __all__ = [
     "cnbd_curvature",
     "cnbd_log_likelihood",
     "fit_cnbd",
+    "fit_cnbd_near",
     "cnbd_p_alive",
     "cnbd_expected",
     "cnbd_expected_many",
@@ -55,9 +57,9 @@ class CnbdFit:
     k: int
     params: dict[str, float]
     log_likelihood: float
-    by_k: dict[int, float]  # total log-likelihood of the best fit at each k tried
+    by_k: dict[int, float]  # total log-likelihood of the best fit at each k fitted
     n_histories: int
-    params_by_k: dict[int, dict[str, float]]  # the best fit's parameters at each k tried
+    params_by_k: dict[int, dict[str, float]]  # the best fit's parameters at each k fitted
 
 
 def _params(params: dict[str, float]) -> tuple[float, float, float, float]:
@@ -276,31 +278,98 @@ def cnbd_curvature(k: int, params: dict[str, float], x, t_x, T, weights=None) ->
     return _curvature(k, _theta(params, scale), h)
 
 
-def _fit_k(
-    k: int,
-    hist: np.ndarray,
-    hw: np.ndarray,
-    scale: float,
-    theta0: np.ndarray,
-    curvature: np.ndarray | None = None,
-):
-    h = _Histories.of(hist[:, 0], hist[:, 1] / scale, hist[:, 2] / scale, hw)
+@dataclass(frozen=True)
+class _Clinic:
+    """One fit's histories, prepared once for every order it tries."""
 
-    def objective(theta: np.ndarray) -> tuple[float, np.ndarray]:
+    hist: np.ndarray  # distinct (x, t_x, T) rows
+    h: _Histories  # the same, in the fit's time (max T = 1)
+    scale: float  # max T, the fit's unit of time
+    s_litt: float  # Σ w · litt
+    s_wx: float  # Σ w · x
+
+    @classmethod
+    def of(cls, x, t_x, T, litt, w) -> _Clinic:
+        """Return the prepared histories of these patients (weights ``w``)."""
+        hist, hw = weighted_histories(x, t_x, T, w)
+        scale = float(T.max())
+        h = _Histories.of(hist[:, 0], hist[:, 1] / scale, hist[:, 2] / scale, hw)
+        return cls(hist, h, scale, float((w * litt).sum()), float((w * x).sum()))
+
+    def evaluate(self, k: int, theta: np.ndarray) -> tuple[float, np.ndarray]:
+        """Return the mean negative log-likelihood at order ``k`` and its gradient."""
         with np.errstate(all="ignore"):
-            return _value_and_gradient(k, theta, h)
+            return _value_and_gradient(k, theta, self.h)
 
-    theta = None
-    if curvature is not None:
-        theta = quasi_newton(objective, theta0, curvature, bounds=_BOUNDS, gtol=_GTOL)
-    if theta is None:
-        with warnings.catch_warnings():
-            warnings.simplefilter("ignore")
-            res = minimize(objective, theta0, jac=True, method="L-BFGS-B", bounds=_BOUNDS,
-                           options={"ftol": 1e-15, "gtol": _GTOL, "maxfun": 5000})  # fmt: skip
-        theta = res.x
-    r, alpha, a, b = np.exp(theta)
-    return {"r": float(r), "alpha": float(alpha * scale), "a": float(a), "b": float(b)}, theta
+    def log_likelihood(self, k: int, value: float) -> float:
+        """Return the total log-likelihood, in the summary's time, of a mean ``value``.
+
+        The fit's time is the summary's divided by ``scale``, which multiplies each
+        patient's likelihood by scale^(k x); the objective also leaves out the
+        ``(k - 1) litt - x log Γ(k)`` that does not depend on the parameters.
+        """
+        if value >= 1e300:
+            return -np.inf
+        ll = -value * self.h.total - (k * np.log(self.scale) + gammaln(k)) * self.s_wx
+        return float(ll + (k - 1) * self.s_litt)
+
+    def fit(
+        self, k: int, theta0: np.ndarray, curvature: np.ndarray | None = None
+    ) -> tuple[dict[str, float], float, np.ndarray]:
+        """Return the parameters, total log-likelihood and coordinates of the fit at ``k``.
+
+        Quasi-Newton from ``curvature`` when given, the bounded search otherwise or when
+        that fails; both stop at the same gradient tolerance.
+        """
+        last: list[tuple[np.ndarray, float]] = []
+
+        def objective(theta: np.ndarray) -> tuple[float, np.ndarray]:
+            value, grad = self.evaluate(k, theta)
+            last[:] = [(theta.copy(), value)]
+            return value, grad
+
+        theta = None
+        if curvature is not None:
+            theta = quasi_newton(objective, theta0, curvature, bounds=_BOUNDS, gtol=_GTOL)
+        if theta is None:
+            with warnings.catch_warnings():
+                warnings.simplefilter("ignore")
+                res = minimize(objective, theta0, jac=True, method="L-BFGS-B", bounds=_BOUNDS,
+                               options={"ftol": 1e-15, "gtol": _GTOL, "maxfun": 5000})  # fmt: skip
+            theta = res.x
+        seen, value = last[0]
+        if not np.array_equal(seen, theta):
+            value = self.evaluate(k, theta)[0]
+        r, alpha, a, b = np.exp(theta)
+        params = {"r": float(r), "alpha": float(alpha * self.scale), "a": float(a), "b": float(b)}
+        return params, self.log_likelihood(k, value), theta
+
+    def hopeless(self, k: int, theta0: np.ndarray, curvature: np.ndarray, best: float) -> bool:
+        """Whether order ``k``, started at ``theta0``, cannot come near a likelihood ``best``.
+
+        One evaluation at the start: its log-likelihood plus the gain the quadratic model
+        of ``curvature`` predicts for the steps to the optimum (½ gᵀH⁻¹g per patient),
+        that gain trusted only to within :data:`_GAIN_MARGIN` times, falls short of
+        ``best`` by more than :data:`_GAIN_SLACK`.
+        """
+        value, grad = self.evaluate(k, theta0)
+        if value >= 1e300:
+            return False
+        try:
+            gain = 0.5 * float(grad @ np.linalg.solve(curvature, grad))
+        except np.linalg.LinAlgError:
+            return False
+        if not np.isfinite(gain) or gain < 0:
+            return False
+        reach = self.log_likelihood(k, value) + _GAIN_MARGIN * gain * self.h.total
+        return reach + _GAIN_SLACK < best
+
+
+#: how far the quadratic model's predicted gain from a sample's optimum to the clinic's
+#: is trusted: an order is passed over only if ten times that gain leaves it short
+_GAIN_MARGIN = 10.0
+#: and short by more than this many units of total log-likelihood
+_GAIN_SLACK = 1.0
 
 
 def fit_cnbd(
@@ -350,9 +419,7 @@ def fit_cnbd(
         raise InputError("the MBG/CNBD-k fit needs at least one patient")
     if np.any(litt[x == 0] != 0):
         raise InputError("litt must be 0 for a patient with no repeat visit")
-    hist, hw = weighted_histories(x, t_x, T, w)
-    scale = float(T.max())
-    s_litt = float((w * litt).sum())
+    clinic = _Clinic.of(x, t_x, T, litt, w)
     if k is None:
         orders = list(range(1, MAX_K + 1))
     else:
@@ -361,27 +428,92 @@ def fit_cnbd(
     fits: dict[int, dict[str, float]] = {}
     theta = np.zeros(4)
     if start is not None:
-        theta = _theta(start, scale)
+        theta = _theta(start, clinic.scale)
     theta0 = theta
     for order in orders:
         if starts is not None and order in starts:
-            origin = _theta(starts[order], scale)
+            origin = _theta(starts[order], clinic.scale)
         else:
             origin = theta0 if start is not None else theta
         curvature = None if curvatures is None else curvatures.get(order)
-        params, theta = _fit_k(order, hist, hw, scale, origin, curvature)
-        # per history with litt = 0, plus the litt term of every patient
-        ll = cnbd_log_likelihood(order, params, hist[:, 0], hist[:, 1], hist[:, 2], 0.0, hw)
-        ll += (order - 1) * s_litt
+        params, ll, theta = clinic.fit(order, origin, curvature)
         if np.isfinite(ll):
             by_k[order], fits[order] = ll, params
         best = max(by_k, key=by_k.get) if by_k else None
         if k is None and best is not None and order >= best + 2:
             break  # the likelihood has fallen for two orders in a row
+    return _chosen(by_k, fits, len(clinic.hist))
+
+
+def fit_cnbd_near(
+    x,
+    t_x,
+    T,
+    litt,
+    weights=None,
+    *,
+    first: int,
+    start_of: Callable[[int], tuple[dict[str, float], np.ndarray | None] | None],
+) -> CnbdFit:
+    """Fit MBG/CNBD-k, searching ``k`` outward from ``first`` (say, a sample's best).
+
+    Each order starts from ``start_of(order)``: parameters and the curvature there (a
+    sample's fit at that order and :func:`cnbd_curvature` of it), or ``None`` for an
+    order not to try. ``first`` is fitted; then each neighbour of the best order so far,
+    unless one evaluation at its start shows it cannot come near the best (the gain the
+    curvature predicts for the steps to its optimum, taken ten times over, still leaves
+    it short); a neighbour that beats the best moves the search on in its direction. On a
+    large clinic the likelihoods of adjacent orders differ by thousands of units while a
+    sample's start is tens of units from the optimum, so the result is that of fitting
+    every order the search reaches, with one evaluation instead of a fit for most of them.
+    ``by_k`` and ``params_by_k`` hold the orders fitted.
+
+    Raises
+    ------
+    ConvergenceError
+        When no order tried gives a finite likelihood.
+    """
+    x, t_x, T, litt = (np.asarray(v, dtype="float64") for v in (x, t_x, T, litt))
+    w = np.ones_like(x) if weights is None else np.asarray(weights, dtype="float64")
+    if len(x) == 0 or w.sum() <= 0:
+        raise InputError("the MBG/CNBD-k fit needs at least one patient")
+    if np.any(litt[x == 0] != 0):
+        raise InputError("litt must be 0 for a patient with no repeat visit")
+    clinic = _Clinic.of(x, t_x, T, litt, w)
+    by_k: dict[int, float] = {}
+    fits: dict[int, dict[str, float]] = {}
+    best: int | None = None
+    queue, tried = [_check_k(first)], set()
+    while queue:
+        order = queue.pop(0)
+        if order in tried or not 1 <= order <= MAX_K:
+            continue
+        tried.add(order)
+        got = start_of(order)
+        if got is None:
+            continue
+        theta0, curvature = _theta(got[0], clinic.scale), got[1]
+        if best is not None and curvature is not None:
+            if clinic.hopeless(order, theta0, curvature, by_k[best]):
+                continue
+        params, ll, _ = clinic.fit(order, theta0, curvature)
+        if not np.isfinite(ll):
+            continue
+        by_k[order], fits[order] = ll, params
+        if best is None:
+            best = order
+            queue += [order - 1, order + 1]
+        elif ll > by_k[best]:
+            order, best = best, order
+            queue.append(best + (1 if best > order else -1))
+    return _chosen(by_k, fits, len(clinic.hist))
+
+
+def _chosen(by_k: dict[int, float], fits: dict[int, dict[str, float]], n: int) -> CnbdFit:
     if not by_k:
         raise ConvergenceError("the MBG/CNBD-k fit found no finite optimum at any order k")
     best = max(by_k, key=by_k.get)
-    return CnbdFit(best, fits[best], by_k[best], by_k, len(hist), fits)
+    return CnbdFit(best, fits[best], by_k[best], by_k, n, fits)
 
 
 def cnbd_p_alive(k: int, params: dict[str, float], x, t_x, T) -> np.ndarray:

@@ -24,6 +24,7 @@ from clinicvalue.analyses.clv.cnbd import (
     cnbd_expected_many,
     cnbd_p_alive,
     fit_cnbd,
+    fit_cnbd_near,
 )
 from clinicvalue.analyses.clv.pareto import (
     fit_pareto_nbd,
@@ -95,17 +96,24 @@ def fit_visits(
     if sample is None:
         cn = fit_cnbd(x, t_x, T, litt, k=orders)
         return {"k": float(cn.k), **cn.params}
-    # the rhythm searched on the sample, confirmed on everyone: each order's fit starts
-    # from the sample's fit at that order and the sample's curvature there
+    # the rhythm searched on the sample, then on everyone outward from the sample's best:
+    # each order starts from the sample's fit at that order and its curvature there
     part = _take(sample, x, t_x, T, litt)
     first = fit_cnbd(*part, k=orders)
+    fits = dict(first.params_by_k)
+
+    def start_of(order: int) -> tuple[dict[str, float], np.ndarray | None]:
+        if order not in fits:  # beyond where the sample's search stopped
+            near = min(fits, key=lambda o: abs(o - order))
+            fits[order] = fit_cnbd(*part, k=order, start=fits[near]).params
+        return fits[order], cnbd_curvature(order, fits[order], *part[:3])
+
     if orders is None:
-        orders = [o for o in (first.k - 1, first.k, first.k + 1) if o in first.params_by_k]
+        cn = fit_cnbd_near(x, t_x, T, litt, first=first.k, start_of=start_of)
     else:
-        orders = [int(orders)]
-    starts = {o: first.params_by_k[o] for o in orders}
-    curvatures = {o: cnbd_curvature(o, starts[o], *part[:3]) for o in orders}
-    cn = fit_cnbd(x, t_x, T, litt, k=orders, starts=starts, curvatures=curvatures)
+        start, curvature = start_of(first.k)
+        cn = fit_cnbd(x, t_x, T, litt, k=first.k, starts={first.k: start},
+                      curvatures={first.k: curvature})  # fmt: skip
     return {"k": float(cn.k), **cn.params}
 
 

@@ -17,6 +17,7 @@ from clinicvalue.analyses.clv.cnbd import (
     cnbd_log_likelihood,
     cnbd_p_alive,
     fit_cnbd,
+    fit_cnbd_near,
 )
 from clinicvalue.errors import InputError
 from tests.support.rhythm import regular as _regular
@@ -161,3 +162,39 @@ def test_a_sample_curvature_leads_to_the_same_optimum(k):
     wrong = fit_cnbd(x, t, T, litt, k=k, starts={k: sample}, curvatures={k: 1e-3 * curvature})
     for name, value in plain.items():
         assert wrong.params[name] == pytest.approx(value, rel=1e-6), name
+
+
+@pytest.fixture(scope="module")
+def rhythm_and_sample():
+    """A clinic with a six-monthly rhythm (k = 4), its fit at every order, a sample's."""
+    data = simulate(30_000, 4, weeks=156.0, seed=44, params=_regular(4))
+    cols = data["x"], data["t_x"], data["T"], data["litt"]
+    rows = np.random.default_rng(4).choice(len(cols[0]), 3000, replace=False)
+    part = tuple(c[rows] for c in cols)
+    sample = fit_cnbd(*part, k=list(range(1, 9)))
+    calls: list[int] = []
+
+    def start_of(order):
+        calls.append(order)
+        params = sample.params_by_k[order]
+        return params, cnbd_curvature(order, params, *part[:3])
+
+    every = fit_cnbd(*cols, k=list(range(1, 9)), starts=sample.params_by_k)
+    return cols, every, start_of, calls
+
+
+@pytest.mark.parametrize("first", [4, 1, 7])
+def test_the_outward_search_finds_the_order_every_fit_would(rhythm_and_sample, first):
+    cols, every, start_of, calls = rhythm_and_sample
+    calls.clear()
+    near = fit_cnbd_near(*cols, first=first, start_of=start_of)
+    assert near.k == every.k == 4
+    for name, value in every.params.items():
+        assert near.params[name] == pytest.approx(value, rel=1e-6), name
+    assert near.log_likelihood == pytest.approx(every.log_likelihood, rel=1e-12)
+    # from a wrong first order it climbs to the best; the orders beyond are passed over
+    # on one evaluation each, and each is indeed less likely than the best
+    assert set(range(min(first, 4), max(first, 4) + 1)) <= set(near.by_k)
+    assert {3, 5} <= set(calls) and len(near.by_k) < len(calls)
+    for order in set(calls) - set(near.by_k):
+        assert every.by_k[order] < near.log_likelihood

@@ -70,7 +70,8 @@ def score_patients(
     profile
         Thresholds (defaults from the source articles when omitted).
     with_clv
-        Fit BG/NBD + Gamma-Gamma and add lifetime-value columns.
+        Fit the visit model (the profile's, or chosen on a held-out year) and
+        Gamma-Gamma, and add lifetime-value columns.
     step
         Called with each step's name around its work (e.g. ``clinicvalue.progress.step``
         to show progress); nothing is shown by default.
@@ -111,7 +112,7 @@ def score_patients(
     with step("segments"):
         parts = [run.segments]
     if with_clv:
-        with step("lifetime value (BG/NBD + Gamma-Gamma)"):
+        with step("lifetime value (visit model + Gamma-Gamma)"):
             fit = run.clv
             if isinstance(fit, Missing):
                 raise ConvergenceError(fit.reason)

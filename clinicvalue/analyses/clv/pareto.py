@@ -32,6 +32,7 @@ __all__ = [
     "fit_pareto_nbd",
     "pareto_p_alive",
     "pareto_expected",
+    "pareto_expected_many",
     "pareto_new_patient_visits",
 ]
 
@@ -84,10 +85,23 @@ def _a0_difference(first: np.ndarray, last: np.ndarray) -> np.ndarray:
 
 
 def _log_a0(r, alpha, s, beta, x, t_x, T) -> np.ndarray:
-    """Return log A₀ of FHL 2005 eq. 22 (per row), the "dropped out before T" term."""
-    return _a0_difference(
-        _log_a0_term(r, alpha, s, beta, x, t_x), _log_a0_term(r, alpha, s, beta, x, T)
-    )
+    """Return log A₀ of FHL 2005 eq. 22 (per row), the "dropped out before T" term.
+
+    Its hypergeometric terms are worked out once per distinct (x, t_x) and (x, T) pair
+    when the visit counts are whole numbers (a clinic's million patients have tens of
+    thousands of pairs), per row otherwise.
+    """
+    x, t_x, T = np.broadcast_arrays(*(np.asarray(v, dtype="float64") for v in (x, t_x, T)))
+    shape = x.shape
+    x, t_x, T = (v.ravel() for v in (x, t_x, T))
+    if len(x) and np.all(x >= 0) and np.all(x == np.floor(x)):
+        (x_last, t_last, last_of), (x_age, t_age, age_of) = _pairs(x, t_x), _pairs(x, T)
+        first = _log_a0_term(r, alpha, s, beta, x_last, t_last)[last_of]
+        last = _log_a0_term(r, alpha, s, beta, x_age, t_age)[age_of]
+    else:
+        first = _log_a0_term(r, alpha, s, beta, x, t_x)
+        last = _log_a0_term(r, alpha, s, beta, x, T)
+    return _a0_difference(first, last).reshape(shape)
 
 
 def _row_log_likelihood(
@@ -356,6 +370,21 @@ def pareto_expected(params: dict[str, float], t, x, t_x, T) -> np.ndarray:
     return _visits_given_alive(r, alpha, s, beta, x, T, np.asarray(t, dtype="float64")) * (
         pareto_p_alive(params, x, t_x, T)
     )
+
+
+def pareto_expected_many(params: dict[str, float], horizons, x, t_x, T) -> np.ndarray:
+    """Return :func:`pareto_expected` at each of ``horizons``, shape ``(len(x), len(horizons))``.
+
+    P(alive) does not depend on the horizon, so it is worked out once for all of them.
+    """
+    r, alpha, s, beta = _params(params)
+    x, t_x, T = (np.atleast_1d(np.asarray(v, dtype="float64")) for v in (x, t_x, T))
+    horizons = np.atleast_1d(np.asarray(horizons, dtype="float64"))
+    p_alive = pareto_p_alive(params, x, t_x, T)
+    out = np.empty((len(x), len(horizons)), dtype="float64")
+    for h, t in enumerate(horizons):
+        out[:, h] = _visits_given_alive(r, alpha, s, beta, x, T, t) * p_alive
+    return out
 
 
 def pareto_new_patient_visits(params: dict[str, float], t: float) -> float:

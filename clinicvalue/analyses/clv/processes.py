@@ -29,7 +29,7 @@ from clinicvalue.analyses.clv.cnbd import (
 from clinicvalue.analyses.clv.pareto import (
     fit_pareto_nbd,
     pareto_curvature,
-    pareto_expected,
+    pareto_expected_many,
     pareto_p_alive,
 )
 from clinicvalue.errors import ConvergenceError, InputError
@@ -174,7 +174,4 @@ def expected(model: str, params: dict[str, float], horizons, x, t_x, T) -> np.nd
     if model == "mbg_cnbd_k":
         k, rest = _split(params)
         return cnbd_expected_many(k, rest, horizons, x, t_x, T)
-    out = np.empty((len(x), len(horizons)), dtype="float64")
-    for h, t in enumerate(horizons):
-        out[:, h] = pareto_expected(params, t, x, t_x, T)
-    return out
+    return pareto_expected_many(params, horizons, x, t_x, T)

@@ -9,12 +9,16 @@ from lifetimes import ParetoNBDFitter
 from lifetimes.datasets import load_cdnow_summary
 
 from clinicvalue.analyses.clv.pareto import (
+    _a0_difference,
     _likelihood,
+    _log_a0,
+    _log_a0_term,
     _objective,
     _row_log_likelihood,
     fit_pareto_nbd,
     pareto_curvature,
     pareto_expected,
+    pareto_expected_many,
     pareto_log_likelihood,
     pareto_new_patient_visits,
     pareto_p_alive,
@@ -177,3 +181,40 @@ def test_fit_gradient_is_the_objectives_slope():
         for i, e in enumerate(np.eye(4) * step):
             numeric = (objective(theta + e) - objective(theta - e)) / (2 * step)
             assert grad[i] == pytest.approx(numeric, rel=1e-6, abs=1e-9), (params, i)
+
+
+def test_a0_per_distinct_pair_is_a0_per_row():
+    """P(alive) and the forecasts work A₀ out once per (x, t) pair; the same per row."""
+    rng = np.random.default_rng(8)
+    x = rng.poisson(1.5, 5000).astype(float)
+    T = rng.integers(1, 40, 5000).astype(float)
+    t = np.where(x > 0, np.floor(T * rng.uniform(0.0, 1.0, 5000)), 0.0)
+    for r, alpha, s, beta in ((0.6, 9.0, 0.5, 12.0), (1.3, 20.0, 2.0, 4.0)):
+        per_row = _a0_difference(
+            _log_a0_term(r, alpha, s, beta, x, t), _log_a0_term(r, alpha, s, beta, x, T)
+        )
+        np.testing.assert_array_equal(_log_a0(r, alpha, s, beta, x, t, T), per_row)
+        grid = _log_a0(
+            r, alpha, s, beta, x.reshape(50, 100), t.reshape(50, 100), T.reshape(50, 100)
+        )
+        np.testing.assert_array_equal(grid, per_row.reshape(50, 100))
+    # counts that are not whole numbers (a weighted or averaged input) go row by row
+    frac = x + 0.5
+    np.testing.assert_allclose(
+        _log_a0(0.6, 9.0, 0.5, 12.0, frac, t, T),
+        _a0_difference(
+            _log_a0_term(0.6, 9.0, 0.5, 12.0, frac, t), _log_a0_term(0.6, 9.0, 0.5, 12.0, frac, T)
+        ),
+        rtol=0,
+    )
+
+
+def test_the_many_horizon_forecast_is_the_forecast_at_each_horizon(cdnow, fitted):
+    x, t_x, T = cdnow
+    horizons = [1.0, 13.0, 52.0, 156.0]
+    many = pareto_expected_many(fitted.params, horizons, x, t_x, T)
+    assert many.shape == (len(x), 4)
+    for h, t in enumerate(horizons):
+        np.testing.assert_allclose(
+            many[:, h], pareto_expected(fitted.params, t, x, t_x, T), rtol=1e-14
+        )

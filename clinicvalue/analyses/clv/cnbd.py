@@ -289,8 +289,14 @@ class _Clinic:
     s_wx: float  # Σ w · x
 
     @classmethod
-    def of(cls, x, t_x, T, litt, w) -> _Clinic:
-        """Return the prepared histories of these patients (weights ``w``)."""
+    def of(cls, x, t_x, T, litt, weights=None) -> _Clinic:
+        """Return the prepared histories of these patients (one each, or ``weights``)."""
+        x, t_x, T, litt = (np.asarray(v, dtype="float64") for v in (x, t_x, T, litt))
+        w = np.ones_like(x) if weights is None else np.asarray(weights, dtype="float64")
+        if len(x) == 0 or w.sum() <= 0:
+            raise InputError("the MBG/CNBD-k fit needs at least one patient")
+        if np.any(litt[x == 0] != 0):
+            raise InputError("litt must be 0 for a patient with no repeat visit")
         hist, hw = weighted_histories(x, t_x, T, w)
         scale = float(T.max())
         h = _Histories.of(hist[:, 0], hist[:, 1] / scale, hist[:, 2] / scale, hw)
@@ -413,13 +419,7 @@ def fit_cnbd(
     ConvergenceError
         When no order gives a finite likelihood.
     """
-    x, t_x, T, litt = (np.asarray(v, dtype="float64") for v in (x, t_x, T, litt))
-    w = np.ones_like(x) if weights is None else np.asarray(weights, dtype="float64")
-    if len(x) == 0 or w.sum() <= 0:
-        raise InputError("the MBG/CNBD-k fit needs at least one patient")
-    if np.any(litt[x == 0] != 0):
-        raise InputError("litt must be 0 for a patient with no repeat visit")
-    clinic = _Clinic.of(x, t_x, T, litt, w)
+    clinic = _Clinic.of(x, t_x, T, litt, weights)
     if k is None:
         orders = list(range(1, MAX_K + 1))
     else:
@@ -473,13 +473,7 @@ def fit_cnbd_near(
     ConvergenceError
         When no order tried gives a finite likelihood.
     """
-    x, t_x, T, litt = (np.asarray(v, dtype="float64") for v in (x, t_x, T, litt))
-    w = np.ones_like(x) if weights is None else np.asarray(weights, dtype="float64")
-    if len(x) == 0 or w.sum() <= 0:
-        raise InputError("the MBG/CNBD-k fit needs at least one patient")
-    if np.any(litt[x == 0] != 0):
-        raise InputError("litt must be 0 for a patient with no repeat visit")
-    clinic = _Clinic.of(x, t_x, T, litt, w)
+    clinic = _Clinic.of(x, t_x, T, litt, weights)
     by_k: dict[int, float] = {}
     fits: dict[int, dict[str, float]] = {}
     best: int | None = None

@@ -146,16 +146,20 @@ def test_a_sample_curvature_leads_to_the_same_optimum(cdnow, fitted, cdnow_sampl
         assert wrong.params[name] == pytest.approx(value, rel=1e-5), name
 
 
+def _histories(*, seed: int, n: int, repeats: float, oldest: int):
+    """Return random whole-number histories (x, t_x, T) and weights; a few last visits today."""
+    rng = np.random.default_rng(seed)
+    x = rng.poisson(repeats, n).astype(float)
+    T = rng.integers(1, oldest, n).astype(float)
+    t = np.where(x > 0, np.floor(T * rng.uniform(0.0, 1.0, n)), 0.0)
+    t[: n // 25] = np.where(x[: n // 25] > 0, T[: n // 25], 0.0)  # a last visit on the day itself
+    return x, t, T, rng.integers(1, 4, n).astype(float)
+
+
 def test_fit_objective_is_the_likelihood_of_every_history():
     """The fit works out A₀ per distinct (x, t_x) and (x, T) pair; the same likelihood."""
-    rng = np.random.default_rng(3)
-    n = 500
-    x = rng.poisson(1.5, n).astype(float)
-    T = rng.integers(1, 30, n).astype(float)
-    t = np.where(x > 0, np.floor(T * rng.uniform(0.0, 1.0, n)), 0.0)
-    t[:20] = np.where(x[:20] > 0, T[:20], 0.0)  # a last visit on the day itself
+    x, t, T, w = _histories(seed=3, n=500, repeats=1.5, oldest=30)
     hist = np.column_stack([x, t, T])
-    w = rng.integers(1, 4, n).astype(float)
     for params in ({"r": 0.6, "alpha": 9.0, "s": 0.5, "beta": 12.0},
                    {"r": 1.3, "alpha": 20.0, "s": 2.0, "beta": 4.0}):  # fmt: skip
         theta = np.log([params[k] for k in ("r", "alpha", "s", "beta")])
@@ -165,13 +169,8 @@ def test_fit_objective_is_the_likelihood_of_every_history():
 
 def test_fit_gradient_is_the_objectives_slope():
     """The gradient the fits follow (analytic but for A₀'s terms) is the objective's."""
-    rng = np.random.default_rng(5)
-    n = 800
-    x = rng.poisson(2.0, n).astype(float)
-    T = rng.integers(2, 60, n).astype(float)
-    t = np.where(x > 0, np.floor(T * rng.uniform(0.0, 1.0, n)), 0.0)
-    t[:30] = np.where(x[:30] > 0, T[:30], 0.0)  # a last visit on the day itself
-    hist, w = np.column_stack([x, t, T]), rng.integers(1, 4, n).astype(float)
+    x, t, T, w = _histories(seed=5, n=800, repeats=2.0, oldest=60)
+    hist = np.column_stack([x, t, T])
     objective, value_and_gradient = _objective(hist, w, 60.0), _likelihood(hist, w, 60.0)
     step = 1e-5
     for params in ((0.6, 0.15, 0.5, 0.2), (1.3, 0.3, 2.0, 0.07), (0.4, 0.1, 0.4, 0.1)):
@@ -185,10 +184,7 @@ def test_fit_gradient_is_the_objectives_slope():
 
 def test_a0_per_distinct_pair_is_a0_per_row():
     """P(alive) and the forecasts work A₀ out once per (x, t) pair; the same per row."""
-    rng = np.random.default_rng(8)
-    x = rng.poisson(1.5, 5000).astype(float)
-    T = rng.integers(1, 40, 5000).astype(float)
-    t = np.where(x > 0, np.floor(T * rng.uniform(0.0, 1.0, 5000)), 0.0)
+    x, t, T, _ = _histories(seed=8, n=5000, repeats=1.5, oldest=40)
     for r, alpha, s, beta in ((0.6, 9.0, 0.5, 12.0), (1.3, 20.0, 2.0, 4.0)):
         per_row = _a0_difference(
             _log_a0_term(r, alpha, s, beta, x, t), _log_a0_term(r, alpha, s, beta, x, T)

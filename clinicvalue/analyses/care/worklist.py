@@ -255,8 +255,9 @@ def build_worklist(
     worth = worth.set_axis(worth.index.astype("string"))
     rows = rows.assign(value=values_for(worth, rows["patient_id"], "float64"))
     # the ranking is worked out on its three keys alone and rows are taken in its order
-    # only where needed: sorting every reason and script of a large clinic's lists at
-    # once copied them all (about 1 GB at a million patients)
+    # only where needed: sorting the whole frame, then dropping repeats, copied every
+    # reason and script of a large clinic's lists twice (about 130 MB each time at a
+    # million patients)
     keys = rows[["tier", "value", "due_date"]].reset_index(drop=True)
     ranked = keys.sort_values(
         ["tier", "value", "due_date"], ascending=[True, False, True], kind="stable",
